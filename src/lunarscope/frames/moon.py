@@ -1,0 +1,155 @@
+"""Lunar body-fixed frames: MOON_PA, MOON_ME and IAU_MOON.
+
+* ``MOON_PA``: principal-axes frame of a JPL lunar ephemeris, Euler angles (φ, θ, ψ) read
+  from a binary PCK with jplephem (default ``moon_pa_de421_1900-2050.bpc`` from the
+  ``lunarsky`` wheel). R = rot(ψ,3) rot(θ,1) rot(φ,3) (NAIF PCK required reading, type 2).
+* ``MOON_ME``: MOON_PA followed by the fixed PA→ME rotation of the same realization; for
+  DE421 the angles of ``moon_080317.tf`` (Williams et al. 2008, "DE421 Lunar Orbit, Physical
+  Librations, and Surface Coordinates"): 67.92″, 78.56″, 0.30″ about axes 3, 2, 1.
+* ``IAU_MOON``: IAU WGCCRE rotation model with its 13 periodic terms (Archinal et al. 2011,
+  Celest. Mech. Dyn. Astr. 109:101, Table 2; same values in NAIF pck00010.tpc).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import CoverageError, InputError
+from ..time import SECONDS_PER_DAY, _split, to_iso_utc
+from .rotations import euler_313, rot
+
+ARCSEC = np.pi / (180.0 * 3600.0)
+DEG = np.pi / 180.0
+
+#: PA→ME rotation angles for DE421 (moon_080317.tf, TKFRAME_31007): arcsec about axes 3, 2, 1.
+PA_TO_ME_DE421_ARCSEC = (67.92, 78.56, 0.30)
+
+
+def default_moon_pck() -> str:
+    """Path of ``moon_pa_de421_1900-2050.bpc`` inside the installed ``lunarsky`` package."""
+    from importlib.resources import files
+
+    return files("lunarsky").joinpath("data", "pck", "moon_pa_de421_1900-2050.bpc").as_posix()
+
+
+def pa_to_me_matrix(angles_arcsec=PA_TO_ME_DE421_ARCSEC) -> np.ndarray:
+    """Fixed rotation taking MOON_PA components to MOON_ME components (3×3).
+
+    A SPICE TK frame with ANGLES a1, a2, a3 about axes 3, 2, 1 maps TK-frame components to
+    its RELATIVE frame with rot(a1,3) rot(a2,2) rot(a3,1) (NAIF frames.req); PA→ME is the
+    transpose. Checked against SPICE ``pxform('MOON_PA', 'MOON_ME')`` in the tests.
+    """
+    a1, a2, a3 = (a * ARCSEC for a in angles_arcsec)
+    me_to_pa = rot(a1, 3)[0] @ rot(a2, 2)[0] @ rot(a3, 1)[0]
+    return me_to_pa.T
+
+
+@dataclass(frozen=True)
+class MoonPCK:
+    """Lunar orientation from a binary PCK (Euler angles 3-1-3 relative to ICRF)."""
+
+    path: str
+
+    @property
+    def _segments(self):
+        return _open_pck(self.path)
+
+    def coverage(self) -> tuple[float, float]:
+        segs = self._segments
+        return min(s.initial_second for s in segs), max(s.final_second for s in segs)
+
+    def rotation(self, t) -> tuple[np.ndarray, np.ndarray]:
+        """R (ICRF → MOON_PA) and dR/dt at TDB seconds ``t`` (N,), each (N,3,3)."""
+        t = np.atleast_1d(np.asarray(t, float))
+        angles = np.empty((3, t.size))
+        rates = np.empty((3, t.size))
+        done = np.zeros(t.size, bool)
+        jd1, jd2 = _split(t)
+        for seg in self._segments:
+            inside = ~done & (t >= seg.initial_second) & (t <= seg.final_second)
+            if inside.any():
+                a, r = seg.compute(jd1[inside], jd2[inside], derivative=True)
+                angles[:, inside] = a
+                rates[:, inside] = r
+                done |= inside
+        if not done.all():
+            lo, hi = self.coverage()
+            start, stop, when = to_iso_utc([lo + 1, hi - 1, t[~done][0]], 0)
+            raise CoverageError("time", f"{when} is outside the lunar orientation coverage of "
+                                        f"{self.path}: {start} .. {stop}")
+        return euler_313(angles[0], angles[1], angles[2], rates[0], rates[1], rates[2])
+
+
+@lru_cache(maxsize=4)
+def _open_pck(path: str):
+    from jplephem.pck import PCK
+
+    try:
+        pck = PCK.open(path)
+    except (OSError, ValueError) as exc:
+        raise InputError("moon_pck", f"cannot read binary PCK {path!r}: {exc}") from None
+    segs = [s for s in pck.segments if s.data_type == 2]
+    if not segs:
+        raise InputError("moon_pck", f"{path!r} holds no type-2 (Chebyshev angles) segment")
+    return segs
+
+
+@lru_cache(maxsize=4)
+def moon_pck(path: str | None = None) -> MoonPCK:
+    """The lunar orientation PCK at ``path`` (default: DE421 PA from lunarsky)."""
+    pck = MoonPCK(path or default_moon_pck())
+    _open_pck(pck.path)
+    return pck
+
+
+def moon_pa(t, pck_path: str | None = None):
+    """(R, dR/dt) ICRF → MOON_PA."""
+    return moon_pck(pck_path).rotation(t)
+
+
+def moon_me(t, pck_path: str | None = None):
+    """(R, dR/dt) ICRF → MOON_ME (MOON_PA then the fixed DE421 PA→ME rotation)."""
+    r, dr = moon_pa(t, pck_path)
+    m = pa_to_me_matrix()
+    return m @ r, m @ dr
+
+
+# IAU WGCCRE 2009 Moon model (Archinal et al. 2011, Table 2). E_k = e0 + e1 d  [deg, d in days].
+_E = np.array([
+    (125.045, -0.0529921), (250.089, -0.1059842), (260.008, 13.0120009), (176.625, 13.3407154),
+    (357.529, 0.9856003), (311.589, 26.4057084), (134.963, 13.0649930), (276.617, 0.3287146),
+    (34.226, 1.7484877), (15.134, -0.1589763), (119.743, 0.0036096), (239.961, 0.1643573),
+    (25.053, 12.9590088),
+])
+_ALPHA_SIN = np.array([-3.8787, -0.1204, 0.0700, -0.0172, 0.0, 0.0072, 0.0, 0.0, 0.0, -0.0052,
+                       0.0, 0.0, 0.0043])
+_DELTA_COS = np.array([1.5419, 0.0239, -0.0278, 0.0068, 0.0, -0.0029, 0.0009, 0.0, 0.0, 0.0008,
+                       0.0, 0.0, -0.0009])
+_W_SIN = np.array([3.5610, 0.1208, -0.0642, 0.0158, 0.0252, -0.0066, -0.0047, -0.0046, 0.0028,
+                   0.0052, 0.0040, 0.0019, -0.0044])
+
+
+def iau_moon_angles(t) -> tuple[np.ndarray, ...]:
+    """IAU pole right ascension α0, declination δ0, prime meridian W (rad) and rates (rad/s)."""
+    t = np.atleast_1d(np.asarray(t, float))
+    d = t / SECONDS_PER_DAY
+    cent = d / 36525.0
+    e = (_E[:, 0, None] + _E[:, 1, None] * d) * DEG          # (13, N)
+    de = _E[:, 1, None] * DEG / SECONDS_PER_DAY                # rad/s
+    sin_e, cos_e = np.sin(e), np.cos(e)
+    alpha = (269.9949 + 0.0031 * cent) * DEG + DEG * (_ALPHA_SIN[:, None] * sin_e).sum(0)
+    delta = (66.5392 + 0.0130 * cent) * DEG + DEG * (_DELTA_COS[:, None] * cos_e).sum(0)
+    w = (38.3213 + 13.17635815 * d - 1.4e-12 * d * d) * DEG + DEG * (_W_SIN[:, None] * sin_e).sum(0)
+    dalpha = 0.0031 * DEG / (36525.0 * SECONDS_PER_DAY) + DEG * (_ALPHA_SIN[:, None] * cos_e * de).sum(0)
+    ddelta = 0.0130 * DEG / (36525.0 * SECONDS_PER_DAY) - DEG * (_DELTA_COS[:, None] * sin_e * de).sum(0)
+    dw = (13.17635815 - 2.8e-12 * d) * DEG / SECONDS_PER_DAY + DEG * (_W_SIN[:, None] * cos_e * de).sum(0)
+    return alpha, delta, w, dalpha, ddelta, dw
+
+
+def iau_moon(t, pck_path: str | None = None):
+    """(R, dR/dt) ICRF → IAU_MOON: R = rot(W,3) rot(90°−δ0,1) rot(90°+α0,3)."""
+    alpha, delta, w, dalpha, ddelta, dw = iau_moon_angles(t)
+    return euler_313(np.pi / 2 + alpha, np.pi / 2 - delta, w, dalpha, -ddelta, dw)
