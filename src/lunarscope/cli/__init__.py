@@ -1,0 +1,1 @@
+"""The ``lunarscope`` command line: one subcommand per job."""

@@ -1,0 +1,63 @@
+"""Entry point: ``lunarscope <job> ...``.
+
+Wrong user input (``InputError``, a bad option) prints one line ``lunarscope: error: ...`` on
+standard error and exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import InputError
+
+#: Subcommand modules; each has ``add_parser(subparsers)`` and ``run(args) -> int``.
+_COMMANDS = ("ephem", "propagate", "windows", "schedule", "plan")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit code 2
+        sys.stderr.write(f"lunarscope: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from importlib import import_module
+
+    parser = _Parser(prog="lunarscope", description="Plan and simulate telescopes in lunar orbit.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="JOB")
+    for name in _COMMANDS:
+        try:
+            module = import_module(f"lunarscope.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"lunarscope.cli.{name}":
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from .. import __version__
+
+        print(__version__)
+        return 0
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except InputError as exc:
+        sys.stderr.write(f"lunarscope: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("lunarscope: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
