@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .chebyshev import ChebSegment, cheb_eval_many
 from .errors import CoverageError, InputError
 from .time import SECONDS_PER_DAY, _split, to_iso_utc
 
@@ -86,6 +87,7 @@ class _Edge:
     center: int
     target: int
     segments: tuple  # jplephem segments, in file order, covering pieces of time
+    cheb: tuple  # ChebSegment per segment (None where the type is not 2/3)
 
 
 class Ephemeris:
@@ -114,7 +116,8 @@ class Ephemeris:
         self._parent: dict[int, _Edge] = {}
         for target, by_center in edges.items():
             center, segs = max(by_center.items(), key=lambda kv: len(kv[1]))
-            self._parent[target] = _Edge(center, target, tuple(segs))
+            cheb = tuple(ChebSegment.from_jplephem(sg) if sg.data_type in (2, 3) else None for sg in segs)
+            self._parent[target] = _Edge(center, target, tuple(segs), cheb)
 
     # ------------------------------------------------------------------ introspection
     @property
@@ -155,17 +158,19 @@ class Ephemeris:
     def _edge_state(self, edge: _Edge, t: np.ndarray) -> np.ndarray:
         out = np.empty((t.size, 6))
         done = np.zeros(t.size, bool)
-        jd1, jd2 = _split(t)
-        for seg in edge.segments:
+        for seg, cheb in zip(edge.segments, edge.cheb):
             inside = ~done & (t >= seg.start_second) & (t <= seg.end_second)
             if not inside.any():
                 continue
-            if inside.all():
-                pos, vel = seg.compute_and_differentiate(jd1, jd2)
+            every = inside.all()
+            if cheb is not None:
+                out[inside] = cheb_eval_many(cheb.coeffs, cheb.init, cheb.intlen,
+                                             t if every else t[inside], 3)
             else:
-                pos, vel = seg.compute_and_differentiate(jd1[inside], jd2[inside])
-            out[inside, :3] = np.asarray(pos).T
-            out[inside, 3:] = np.asarray(vel).T / SECONDS_PER_DAY
+                jd1, jd2 = _split(t[inside])
+                pos, vel = seg.compute_and_differentiate(jd1, jd2)
+                out[inside, :3] = np.asarray(pos).T
+                out[inside, 3:] = np.asarray(vel).T / SECONDS_PER_DAY
             done |= inside
         if not done.all():
             bad = t[~done][0]

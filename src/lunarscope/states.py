@@ -3,7 +3,8 @@
 A point is a body of the ephemeris (``sun``, ``earth``, ``moon``, ``emb``, ``ssb``, planets)
 or a site (``earth:LAT,LON,HEIGHT_KM``, ``moon:LAT,LON,HEIGHT_KM``, or a ``Site`` object).
 States are geometric by default; ``aberration="LT"`` gives the light-time-corrected
-(astrometric, no stellar aberration) state, as SPICE's ``spkezr(..., 'LT', ...)``.
+(astrometric, no stellar aberration) state with the light time iterated to convergence,
+as SPICE's ``spkezr(..., 'CN', ...)``.
 """
 
 from __future__ import annotations

@@ -40,6 +40,8 @@ TT_MINUS_TAI_S = 32.184
 _INTERP_MIN_EPOCHS = 4096
 #: Node spacing for the interpolated TT−TDB series; cubic interpolation error is < 1 ns.
 _DTDB_NODE_S = 3600.0
+#: Grid end points closer than this to ``stop`` are snapped onto it (s).
+GRID_SNAP_S = 1e-3
 
 # ERFA warns "dubious year" for dates after the last leap-second announcement; lunarscope
 # documents that no further leap seconds are assumed, so the warning carries no news.
@@ -312,11 +314,15 @@ def time_grid(start, stop, step_s: float) -> np.ndarray:
         raise InputError("step", f"{step_s!r} must be a positive number of seconds")
     if not t1 > t0:
         raise InputError("stop", "must be after start")
-    n = int(np.floor((t1 - t0) / step + 1e-9))
+    n = int(np.floor((t1 - t0 + GRID_SNAP_S) / step))
     if n > 50_000_000:
         raise InputError("step", f"{step_s} s gives {n} epochs; use a larger step")
     grid = t0 + step * np.arange(n + 1)
-    if t1 - grid[-1] > 1e-6:
+    # A UTC span is not a whole number of TDB steps to the microsecond (TDB−UTC drifts by
+    # ~1e-8 s/s); a last point within GRID_SNAP_S of ``stop`` becomes ``stop`` exactly.
+    if abs(t1 - grid[-1]) <= GRID_SNAP_S:
+        grid[-1] = t1
+    else:
         grid = np.append(grid, t1)
     return grid
 

@@ -17,8 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..chebyshev import ChebSegment, cheb_eval_many, euler313_many
 from ..errors import CoverageError, InputError
-from ..time import SECONDS_PER_DAY, _split, to_iso_utc
+from ..time import SECONDS_PER_DAY, to_iso_utc
 from .rotations import euler_313, rot
 
 ARCSEC = np.pi / (180.0 * 3600.0)
@@ -59,28 +60,25 @@ class MoonPCK:
 
     def coverage(self) -> tuple[float, float]:
         segs = self._segments
-        return min(s.initial_second for s in segs), max(s.final_second for s in segs)
+        return min(s.start for s in segs), max(s.stop for s in segs)
 
     def rotation(self, t) -> tuple[np.ndarray, np.ndarray]:
         """R (ICRF → MOON_PA) and dR/dt at TDB seconds ``t`` (N,), each (N,3,3)."""
         t = np.atleast_1d(np.asarray(t, float))
-        angles = np.empty((3, t.size))
-        rates = np.empty((3, t.size))
+        ang = np.empty((t.size, 6))
         done = np.zeros(t.size, bool)
-        jd1, jd2 = _split(t)
         for seg in self._segments:
-            inside = ~done & (t >= seg.initial_second) & (t <= seg.final_second)
+            inside = ~done & (t >= seg.start) & (t <= seg.stop)
             if inside.any():
-                a, r = seg.compute(jd1[inside], jd2[inside], derivative=True)
-                angles[:, inside] = a
-                rates[:, inside] = r
+                every = inside.all()
+                ang[inside] = cheb_eval_many(seg.coeffs, seg.init, seg.intlen, t if every else t[inside], 3)
                 done |= inside
         if not done.all():
             lo, hi = self.coverage()
             start, stop, when = to_iso_utc([lo + 1, hi - 1, t[~done][0]], 0)
             raise CoverageError("time", f"{when} is outside the lunar orientation coverage of "
                                         f"{self.path}: {start} .. {stop}")
-        return euler_313(angles[0], angles[1], angles[2], rates[0], rates[1], rates[2])
+        return euler313_many(ang)
 
 
 @lru_cache(maxsize=4)
@@ -91,7 +89,7 @@ def _open_pck(path: str):
         pck = PCK.open(path)
     except (OSError, ValueError) as exc:
         raise InputError("moon_pck", f"cannot read binary PCK {path!r}: {exc}") from None
-    segs = [s for s in pck.segments if s.data_type == 2]
+    segs = [ChebSegment.from_jplephem(s) for s in pck.segments if s.data_type == 2]
     if not segs:
         raise InputError("moon_pck", f"{path!r} holds no type-2 (Chebyshev angles) segment")
     return segs

@@ -7,6 +7,7 @@ changes vector components from the old frame to a frame rotated by ``angle`` abo
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 
@@ -69,11 +70,31 @@ def apply_transposed(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     return np.einsum("nji,nj->ni", matrices, vectors)
 
 
+@numba.njit(cache=True)
+def _rotate_states(r, dr, states):
+    n = states.shape[0]
+    out = np.empty((n, 6))
+    for i in range(n):
+        for a in range(3):
+            p = 0.0
+            v = 0.0
+            for b in range(3):
+                p += r[i, a, b] * states[i, b]
+                v += dr[i, a, b] * states[i, b] + r[i, a, b] * states[i, 3 + b]
+            out[i, a] = p
+            out[i, 3 + a] = v
+    return out
+
+
 def state_to_frame(r: np.ndarray, dr: np.ndarray, states: np.ndarray) -> np.ndarray:
     """ICRF-axes states (N,6) → frame components: x' = R x, v' = dR x + R v."""
-    pos = apply(r, states[:, :3])
-    vel = apply(dr, states[:, :3]) + apply(r, states[:, 3:])
-    return np.concatenate([pos, vel], axis=1)
+    r = np.ascontiguousarray(r, dtype=float)
+    dr = np.ascontiguousarray(dr, dtype=float)
+    states = np.ascontiguousarray(states, dtype=float)
+    if r.shape[0] != states.shape[0]:
+        r = np.ascontiguousarray(np.broadcast_to(r, (states.shape[0], 3, 3)))
+        dr = np.ascontiguousarray(np.broadcast_to(dr, (states.shape[0], 3, 3)))
+    return _rotate_states(r, dr, states)
 
 
 def state_from_frame(r: np.ndarray, dr: np.ndarray, states: np.ndarray) -> np.ndarray:
