@@ -88,32 +88,25 @@ def cheb_eval_many(coeffs, init, intlen, t, ncomp):
     return out
 
 
-@numba.njit(cache=True)
-def euler313_many(ang):
-    """R = rot(ψ,3) rot(θ,1) rot(φ,3) and dR/dt from (N, 6) = (φ, θ, ψ, φ̇, θ̇, ψ̇).
-
-    Frame-rotation convention of SPICE (``eul2m``); returns (N,3,3) R and (N,3,3) dR/dt.
-    """
-    n = ang.shape[0]
-    r = np.empty((n, 3, 3))
-    dr = np.empty((n, 3, 3))
-    for i in range(n):
-        p, q, w = ang[i, 0], ang[i, 1], ang[i, 2]
-        dp, dq, dw = ang[i, 3], ang[i, 4], ang[i, 5]
-        cp, sp = np.cos(p), np.sin(p)
-        cq, sq = np.cos(q), np.sin(q)
-        cw, sw = np.cos(w), np.sin(w)
-        # R = R3(w) R1(q) R3(p)
-        r[i, 0, 0] = cw * cp - sw * cq * sp
-        r[i, 0, 1] = cw * sp + sw * cq * cp
-        r[i, 0, 2] = sw * sq
-        r[i, 1, 0] = -sw * cp - cw * cq * sp
-        r[i, 1, 1] = -sw * sp + cw * cq * cp
-        r[i, 1, 2] = cw * sq
-        r[i, 2, 0] = sq * sp
-        r[i, 2, 1] = -sq * cp
-        r[i, 2, 2] = cq
-        # partial derivatives times rates
+@numba.njit(cache=True, inline="always")
+def euler313_into(ang, r, dr, i, with_rate):
+    """Write R = rot(ψ,3) rot(θ,1) rot(φ,3) (and dR/dt) for ang = (φ, θ, ψ, φ̇, θ̇, ψ̇)
+    into r[i], dr[i]. Frame-rotation convention of SPICE ``eul2m``."""
+    p, q, w = ang[0], ang[1], ang[2]
+    cp, sp = np.cos(p), np.sin(p)
+    cq, sq = np.cos(q), np.sin(q)
+    cw, sw = np.cos(w), np.sin(w)
+    r[i, 0, 0] = cw * cp - sw * cq * sp
+    r[i, 0, 1] = cw * sp + sw * cq * cp
+    r[i, 0, 2] = sw * sq
+    r[i, 1, 0] = -sw * cp - cw * cq * sp
+    r[i, 1, 1] = -sw * sp + cw * cq * cp
+    r[i, 1, 2] = cw * sq
+    r[i, 2, 0] = sq * sp
+    r[i, 2, 1] = -sq * cp
+    r[i, 2, 2] = cq
+    if with_rate:
+        dp, dq, dw = ang[3], ang[4], ang[5]
         dr[i, 0, 0] = (-sw * cp - cw * cq * sp) * dw + (sw * sq * sp) * dq + (-cw * sp - sw * cq * cp) * dp
         dr[i, 0, 1] = (-sw * sp + cw * cq * cp) * dw + (-sw * sq * cp) * dq + (cw * cp - sw * cq * sp) * dp
         dr[i, 0, 2] = (cw * sq) * dw + (sw * cq) * dq
@@ -123,4 +116,14 @@ def euler313_many(ang):
         dr[i, 2, 0] = (cq * sp) * dq + (sq * cp) * dp
         dr[i, 2, 1] = (-cq * cp) * dq + (sq * sp) * dp
         dr[i, 2, 2] = -sq * dq
+
+
+@numba.njit(cache=True)
+def euler313_many(ang):
+    """(N,3,3) R and dR/dt from (N, 6) = (φ, θ, ψ, φ̇, θ̇, ψ̇); see :func:`euler313_into`."""
+    n = ang.shape[0]
+    r = np.empty((n, 3, 3))
+    dr = np.empty((n, 3, 3))
+    for i in range(n):
+        euler313_into(ang[i], r, dr, i, True)
     return r, dr

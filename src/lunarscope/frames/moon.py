@@ -12,15 +12,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numba
 import numpy as np
 
 from ..chebyshev import ChebSegment, cheb_eval_many, euler313_many
 from ..errors import CoverageError, InputError
 from ..time import SECONDS_PER_DAY, to_iso_utc
-from .rotations import euler_313, rot
+from .rotations import rot
 
 ARCSEC = np.pi / (180.0 * 3600.0)
 DEG = np.pi / 180.0
@@ -130,24 +132,67 @@ _W_SIN = np.array([3.5610, 0.1208, -0.0642, 0.0158, 0.0252, -0.0066, -0.0047, -0
                    0.0052, 0.0040, 0.0019, -0.0044])
 
 
+@numba.njit(cache=True, inline="always")
+def iau_moon_angles_into(t, out):
+    """(α0, δ0, W, α̇0, δ̇0, Ẇ) in rad and rad/s at TDB seconds ``t`` into ``out`` (6,)."""
+    d = t / SECONDS_PER_DAY
+    cent = d / 36525.0
+    alpha = (269.9949 + 0.0031 * cent)
+    delta = (66.5392 + 0.0130 * cent)
+    w = (38.3213 + 13.17635815 * d - 1.4e-12 * d * d)
+    dalpha = 0.0031 / 36525.0
+    ddelta = 0.0130 / 36525.0
+    dw = 13.17635815 - 2.8e-12 * d
+    for k in range(13):
+        e = (_E[k, 0] + _E[k, 1] * d) * DEG
+        se, ce = math.sin(e), math.cos(e)
+        de = _E[k, 1]
+        alpha += _ALPHA_SIN[k] * se
+        delta += _DELTA_COS[k] * ce
+        w += _W_SIN[k] * se
+        dalpha += _ALPHA_SIN[k] * ce * de * DEG
+        ddelta -= _DELTA_COS[k] * se * de * DEG
+        dw += _W_SIN[k] * ce * de * DEG
+    out[0] = alpha * DEG
+    out[1] = delta * DEG
+    out[2] = w * DEG
+    out[3] = dalpha * DEG / SECONDS_PER_DAY
+    out[4] = ddelta * DEG / SECONDS_PER_DAY
+    out[5] = dw * DEG / SECONDS_PER_DAY
+
+
+@numba.njit(cache=True, inline="always")
+def iau_moon_euler_into(t, ang):
+    """3-1-3 Euler angles (90°+α0, 90°−δ0, W) and rates of ICRF → IAU_MOON into ``ang`` (6,)."""
+    iau_moon_angles_into(t, ang)
+    alpha, delta = ang[0], ang[1]
+    dalpha, ddelta = ang[3], ang[4]
+    w, dw = ang[2], ang[5]
+    ang[0] = 0.5 * math.pi + alpha
+    ang[1] = 0.5 * math.pi - delta
+    ang[2] = w
+    ang[3] = dalpha
+    ang[4] = -ddelta
+    ang[5] = dw
+
+
+@numba.njit(cache=True)
+def _iau_euler_many(t):
+    out = np.empty((t.size, 6))
+    for i in range(t.size):
+        iau_moon_euler_into(t[i], out[i])
+    return out
+
+
 def iau_moon_angles(t) -> tuple[np.ndarray, ...]:
     """IAU pole right ascension α0, declination δ0, prime meridian W (rad) and rates (rad/s)."""
     t = np.atleast_1d(np.asarray(t, float))
-    d = t / SECONDS_PER_DAY
-    cent = d / 36525.0
-    e = (_E[:, 0, None] + _E[:, 1, None] * d) * DEG          # (13, N)
-    de = _E[:, 1, None] * DEG / SECONDS_PER_DAY                # rad/s
-    sin_e, cos_e = np.sin(e), np.cos(e)
-    alpha = (269.9949 + 0.0031 * cent) * DEG + DEG * (_ALPHA_SIN[:, None] * sin_e).sum(0)
-    delta = (66.5392 + 0.0130 * cent) * DEG + DEG * (_DELTA_COS[:, None] * cos_e).sum(0)
-    w = (38.3213 + 13.17635815 * d - 1.4e-12 * d * d) * DEG + DEG * (_W_SIN[:, None] * sin_e).sum(0)
-    dalpha = 0.0031 * DEG / (36525.0 * SECONDS_PER_DAY) + DEG * (_ALPHA_SIN[:, None] * cos_e * de).sum(0)
-    ddelta = 0.0130 * DEG / (36525.0 * SECONDS_PER_DAY) - DEG * (_DELTA_COS[:, None] * sin_e * de).sum(0)
-    dw = (13.17635815 - 2.8e-12 * d) * DEG / SECONDS_PER_DAY + DEG * (_W_SIN[:, None] * cos_e * de).sum(0)
-    return alpha, delta, w, dalpha, ddelta, dw
+    out = np.empty((t.size, 6))
+    for i in range(t.size):
+        iau_moon_angles_into(t[i], out[i])
+    return tuple(out.T)
 
 
 def iau_moon(t, pck_path: str | None = None):
     """(R, dR/dt) ICRF → IAU_MOON: R = rot(W,3) rot(90°−δ0,1) rot(90°+α0,3)."""
-    alpha, delta, w, dalpha, ddelta, dw = iau_moon_angles(t)
-    return euler_313(np.pi / 2 + alpha, np.pi / 2 - delta, w, dalpha, -ddelta, dw)
+    return euler313_many(_iau_euler_many(np.atleast_1d(np.asarray(t, float))))

@@ -1,0 +1,113 @@
+"""Propagation: initial state + force model + integrator → ``Trajectory``.
+
+The span is integrated in arcs (at most ``chunk_s`` long, and split at each impulsive
+maneuver); the dense outputs of the arcs are joined into one trajectory. An impact event
+(radius below the lunar radius + ``impact_altitude_km``) stops the propagation and is
+reported with its time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..constants import MOON_RADIUS_KM
+from ..errors import InputError
+from ..trajectory import Trajectory
+from .forces import ForceModel, impact_event, moon_rhs
+from .integrators import DenseSolution, IntegrationStatus, integrate
+
+#: Velocity tolerance per km of position tolerance: lunar orbits move ~1 km/s, so an orbit's
+#: velocity error (km/s) is about its position error (km) divided by 1000 s.
+VELOCITY_ATOL_PER_KM = 1e-3
+
+
+@dataclass(frozen=True)
+class Maneuver:
+    """Impulsive Δv (km/s) at TDB seconds ``t``, in ``frame`` ICRF or RTN (radial,
+    transverse = along-track in the orbit plane, normal = angular momentum)."""
+
+    t: float
+    dv_kms: tuple
+    frame: str = "RTN"
+
+    def delta_icrf(self, state: np.ndarray) -> np.ndarray:
+        dv = np.asarray(self.dv_kms, float)
+        if self.frame.upper() == "ICRF":
+            return dv
+        if self.frame.upper() != "RTN":
+            raise InputError("maneuvers.frame", f"{self.frame!r} must be RTN or ICRF")
+        r, v = state[:3], state[3:]
+        rhat = r / np.linalg.norm(r)
+        h = np.cross(r, v)
+        nhat = h / np.linalg.norm(h)
+        that = np.cross(nhat, rhat)
+        return dv[0] * rhat + dv[1] * that + dv[2] * nhat
+
+
+@dataclass(frozen=True)
+class PropagationResult:
+    trajectory: Trajectory
+    impact_time: float | None
+    n_steps: int
+    n_rhs: int
+
+
+def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
+              rtol: float = 1e-12, atol_km: float = 1e-9, maneuvers=(),
+              impact_altitude_km: float = 0.0, fixed_step_s: float | None = None,
+              chunk_s: float = 86400.0, progress=None, name: str = "spacecraft") -> PropagationResult:
+    """Integrate Moon-centred ICRF ``state0`` (km, km/s) from ``t_start`` to ``t_stop``.
+
+    ``progress(fraction)`` is called after each arc when given.
+    """
+    y = np.array(state0, float)
+    if y.shape != (6,) or not np.all(np.isfinite(y)):
+        raise InputError("orbit", "initial state must be 6 finite numbers (km, km/s)")
+    if not t_stop > t_start:
+        raise InputError("stop", "must be after start")
+    impact_r = MOON_RADIUS_KM + float(impact_altitude_km)
+    if np.linalg.norm(y[:3]) <= impact_r:
+        raise InputError("orbit", f"initial radius {np.linalg.norm(y[:3]):.1f} km is below the "
+                                  f"impact radius {impact_r:.1f} km")
+    args = force_model.args(t_start, t_stop, impact_r)
+    atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
+    burns = sorted((m for m in maneuvers), key=lambda m: m.t)
+    for m in burns:
+        if not t_start <= m.t <= t_stop:
+            raise InputError("maneuvers", "every maneuver epoch must lie inside the propagation span")
+    edges = sorted({t_start, t_stop, *[m.t for m in burns]})
+    cuts = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        n = max(1, int(np.ceil((b - a) / chunk_s)))
+        cuts.extend(np.linspace(a, b, n + 1)[:-1].tolist())
+    cuts.append(t_stop)
+    pieces, n_steps, n_rhs, impact, h0 = [], 0, 0, None, None
+    burn_idx = 0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        while burn_idx < len(burns) and burns[burn_idx].t <= a:
+            if burns[burn_idx].t == a:
+                y = y.copy()
+                y[3:] += burns[burn_idx].delta_icrf(y)
+            burn_idx += 1
+        res = integrate(moon_rhs, a, y, b, args=args, rtol=rtol, atol=atol, event=impact_event,
+                        fixed_step=fixed_step_s, first_step=h0)
+        if not res.success:
+            raise InputError("propagator", f"integration stopped at t={res.t[-1]:.3f} s: {res.status.name}")
+        pieces.append(res.dense)
+        n_steps += res.n_steps
+        n_rhs += res.n_rhs
+        y = res.y[-1].copy()
+        if res.n_steps and fixed_step_s is None:
+            h0 = float(min(abs(res.dense.h[-1]), chunk_s))
+        if res.status == IntegrationStatus.EVENT:
+            impact = float(res.event_time)
+            break
+        if progress is not None:
+            progress((b - t_start) / (t_stop - t_start))
+    dense = DenseSolution.concatenate(pieces)
+    stop = impact if impact is not None else t_stop
+    traj = Trajectory(dense, float(t_start), float(stop), np.asarray(dense.t_nodes), name=name,
+                      source="lunarscope DOP853", meta={"rtol": rtol, "atol_km": atol_km})
+    return PropagationResult(traj, impact, n_steps, n_rhs)

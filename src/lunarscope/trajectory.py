@@ -1,0 +1,167 @@
+"""``Trajectory``: time-tagged spacecraft states with interpolation, frames and OEM files.
+
+States are Moon-centred, ICRF axes, km and km/s, TDB seconds. A trajectory comes either
+from the integrator (its 7th-order DOP853 dense output, accurate to the integration
+tolerance) or from a table of states (an OEM file from lunarscope, GMAT, Orekit or STK),
+interpolated with sliding Lagrange polynomials of the file's stated degree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import frames
+from .constants import MOON_RADIUS_KM
+from .errors import InputError
+from .time import to_iso_utc
+
+#: Lagrange degree for tabulated states when the file does not say.
+DEFAULT_LAGRANGE_DEGREE = 7
+#: OEM frame names read as EME2000 (frame bias to ICRF from erfa.bp00, IERS 2003).
+_EME2000_NAMES = ("EME2000", "J2000", "EME2000_J2000")
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Tabulated states with sliding-window Lagrange interpolation."""
+
+    t: np.ndarray
+    states: np.ndarray
+    degree: int
+
+    def __call__(self, tq: np.ndarray) -> np.ndarray:
+        n = self.t.size
+        m = min(self.degree + 1, n)
+        idx = np.searchsorted(self.t, tq) - m // 2
+        idx = np.clip(idx, 0, n - m)
+        win = idx[:, None] + np.arange(m)[None, :]
+        tw = self.t[win]
+        out = np.zeros((tq.size, self.states.shape[1]))
+        for j in range(m):
+            w = np.ones(tq.size)
+            for k in range(m):
+                if k != j:
+                    w *= (tq - tw[:, k]) / (tw[:, j] - tw[:, k])
+            out += w[:, None] * self.states[win[:, j]]
+        return out
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Spacecraft trajectory about the Moon.
+
+    ``interpolant(t (N,)) -> (N, 6)`` Moon-centred ICRF states over [t_start, t_stop].
+    ``nodes``: times the source knows exactly (integrator steps or file epochs).
+    """
+
+    interpolant: object
+    t_start: float
+    t_stop: float
+    nodes: np.ndarray
+    name: str = "spacecraft"
+    source: str = ""
+    meta: dict = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ evaluation
+    def _check(self, t) -> np.ndarray:
+        t = np.atleast_1d(np.asarray(t, float))
+        tol = 1e-6
+        if t.size and (t.min() < self.t_start - tol or t.max() > self.t_stop + tol):
+            a, b = to_iso_utc([self.t_start, self.t_stop])
+            bad = to_iso_utc([t.min() if t.min() < self.t_start - tol else t.max()])[0]
+            raise InputError("time", f"{bad} is outside the trajectory {a} .. {b}")
+        return np.clip(t, self.t_start, self.t_stop)
+
+    def state(self, t) -> np.ndarray:
+        """Moon-centred ICRF states (N, 6) km, km/s at TDB seconds ``t``."""
+        return np.asarray(self.interpolant(self._check(t)), float)
+
+    def position(self, t) -> np.ndarray:
+        return self.state(t)[:, :3]
+
+    def state_in(self, frame: str, t, moon_pck: str | None = None) -> np.ndarray:
+        """Moon-centred states in ``frame`` axes (any of ``frames.FRAMES``)."""
+        t = self._check(t)
+        return frames.to_frame(self.interpolant(t), frame, t, moon_pck)
+
+    def altitude_km(self, t, radius_km: float = MOON_RADIUS_KM) -> np.ndarray:
+        """Height above the 1737.4 km lunar sphere (km)."""
+        return np.linalg.norm(self.position(t), axis=1) - radius_km
+
+    def sample(self, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """(times, states) every ``step_s`` seconds from start to stop (stop included)."""
+        if not step_s > 0:
+            raise InputError("step", f"{step_s} must be > 0 s")
+        n = int(np.floor((self.t_stop - self.t_start) / step_s + 1e-9))
+        t = self.t_start + step_s * np.arange(n + 1)
+        if self.t_stop - t[-1] > 1e-6:
+            t = np.append(t, self.t_stop)
+        return t, self.state(t)
+
+    def elements(self, t, gm_km3_s2: float) -> np.ndarray:
+        """Osculating (a, e, i, Ω, ω, ν) in Moon-centred ICRF axes at ``t`` (N, 6)."""
+        from .orbits.elements import cartesian_to_keplerian
+
+        return np.column_stack(cartesian_to_keplerian(self.state(t), gm_km3_s2))
+
+    # ------------------------------------------------------------------ files
+    def write_oem(self, path: str, step_s: float = 60.0, object_id: str = "LUNARSCOPE-SC",
+                  creation_date: str | None = None, comments=()) -> None:
+        """Write a CCSDS OEM (KVN) sampled every ``step_s``, Moon-centred ICRF, TDB."""
+        from .io.oem import write_oem
+
+        t, s = self.sample(step_s)
+        write_oem(path, t, s, object_name=self.name, object_id=object_id, center_name="MOON",
+                  ref_frame="ICRF", time_system="TDB", interpolation="LAGRANGE",
+                  interpolation_degree=DEFAULT_LAGRANGE_DEGREE, comments=list(comments),
+                  creation_date=creation_date)
+
+    @classmethod
+    def from_table(cls, t, states, degree: int = DEFAULT_LAGRANGE_DEGREE, name="spacecraft",
+                   source="table") -> "Trajectory":
+        t = np.asarray(t, float)
+        states = np.asarray(states, float)
+        order = np.argsort(t, kind="stable")
+        t, states = t[order], states[order]
+        keep = np.concatenate([[True], np.diff(t) > 0])
+        t, states = t[keep], states[keep]
+        if t.size < 2:
+            raise InputError("trajectory", "needs at least two distinct epochs")
+        return cls(_Table(t, states, int(degree)), float(t[0]), float(t[-1]), t, name, source)
+
+    @classmethod
+    def from_oem(cls, path: str, ephemeris=None) -> "Trajectory":
+        """Read an OEM (any centre Earth/Moon, frame ICRF/EME2000, any time system)."""
+        from .io.oem import read_oem
+        from .ephemeris import load_ephemeris
+
+        segments = read_oem(path)
+        ts, ss, degree, name = [], [], DEFAULT_LAGRANGE_DEGREE, "spacecraft"
+        for seg in segments:
+            meta = {k.upper(): v for k, v in seg.metadata.items()}
+            name = meta.get("OBJECT_NAME", name)
+            center = str(meta.get("CENTER_NAME", "MOON")).strip().upper()
+            ref = str(meta.get("REF_FRAME", "ICRF")).strip().upper()
+            t = np.asarray(seg.times_tdb, float)
+            s = np.asarray(seg.states, float)[:, :6]
+            if ref in _EME2000_NAMES:
+                import erfa
+
+                rb = erfa.bp00(2451545.0, 0.0)[0]  # frame bias: r_EME2000 = rb @ r_ICRF
+                s = np.concatenate([s[:, :3] @ rb, s[:, 3:] @ rb], axis=1)
+            elif ref not in ("ICRF", "GCRF"):
+                raise InputError("trajectory", f"{path}: REF_FRAME {ref} is not supported; use ICRF or EME2000")
+            if center not in ("MOON", "301"):
+                eph = ephemeris or load_ephemeris(None)
+                try:
+                    s = s + eph.state(center.lower().replace(" ", "_"), "moon", t)
+                except InputError:
+                    raise InputError("trajectory", f"{path}: CENTER_NAME {center} is not a known body") from None
+            deg = meta.get("INTERPOLATION_DEGREE")
+            if deg:
+                degree = int(float(deg))
+            ts.append(t)
+            ss.append(s)
+        return cls.from_table(np.concatenate(ts), np.concatenate(ss), degree, name, source=str(path))
