@@ -1,0 +1,1 @@
+"""File input/output: CCSDS Orbit Ephemeris Messages and other exchange formats."""

@@ -1,0 +1,1 @@
+"""Orbital elements and orbit-level helpers (Keplerian conversions, mean elements, apsides)."""
