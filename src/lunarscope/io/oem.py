@@ -78,34 +78,19 @@ def _convert_epochs(time_system, fields=None, t_tdb=None):
     fields: (year, month, day, hour, minute, second) arrays -> returns t_tdb (N,).
     t_tdb: (N,) -> returns (year, month, day, hour, minute, second, microsecond) int
     arrays, rounded to the microsecond (UTC leap seconds give second = 60).
-    UTC uses the leap-second table of erfa.dat (erfa.dtf2d/d2dtf, utctai/taiutc);
-    TT = TAI + 32.184 s; TDB - TT from erfa.dtdb (Fairhead & Bretagnon series) for a
-    geocentric observer (u = v = 0, elong = 0).
+    Scale conversions are those of ``lunarscope.time`` (IERS leap seconds, TT = TAI +
+    32.184 s, TDB − TT from erfa.dtdb at the geocentre).
     """
-    # TODO(time): switch to lunarscope.time
+    from ..time import scale_jd_to_tdb, tdb_to_scale_jd
+
     scale = "UTC" if time_system == "UTC" else "TT"  # erfa only treats "UTC" specially
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", erfa.ErfaWarning)  # "dubious year" beyond the table
         if fields is not None:
             y, mo, d, h, mi, s = fields
             jd1, jd2 = erfa.dtf2d(scale, y, mo, d, h, mi, s)
-            if time_system == "UTC":
-                jd1, jd2 = erfa.taitt(*erfa.utctai(jd1, jd2))
-            elif time_system == "TAI":
-                jd1, jd2 = erfa.taitt(jd1, jd2)
-            if time_system != "TDB":  # jd is TT here
-                jd2 = jd2 + erfa.dtdb(jd1, jd2, 0.0, 0.0, 0.0, 0.0) / SECONDS_PER_DAY
-            return (jd1 - J2000_JD) * SECONDS_PER_DAY + jd2 * SECONDS_PER_DAY
-        t = np.asarray(t_tdb, dtype=np.float64)
-        days = np.floor(t / SECONDS_PER_DAY)
-        jd1 = J2000_JD + days
-        jd2 = (t - days * SECONDS_PER_DAY) / SECONDS_PER_DAY
-        if time_system != "TDB":  # TT = TDB - (TDB - TT), dtdb evaluated at TDB
-            jd2 = jd2 - erfa.dtdb(jd1, jd2, 0.0, 0.0, 0.0, 0.0) / SECONDS_PER_DAY
-            if time_system == "TAI":
-                jd1, jd2 = erfa.tttai(jd1, jd2)
-            elif time_system == "UTC":
-                jd1, jd2 = erfa.taiutc(*erfa.tttai(jd1, jd2))
+            return scale_jd_to_tdb(jd1, jd2, time_system)
+        jd1, jd2 = tdb_to_scale_jd(np.asarray(t_tdb, dtype=np.float64), time_system)
         y, mo, d, hmsf = erfa.d2dtf(scale, EPOCH_DECIMALS, jd1, jd2)
         hmsf = np.asarray(hmsf)
         return (np.asarray(y), np.asarray(mo), np.asarray(d), hmsf["h"], hmsf["m"],
