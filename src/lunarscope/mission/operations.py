@@ -1,0 +1,138 @@
+"""Mission sections for scheduling: ``telescope``, ``recorder``, ``downlink``, ``scheduling``,
+``requests`` and ``engineering`` (documented in docs/mission-file.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..time import parse_duration_s, to_tdb
+from .reader import Section
+
+SOLVERS = ("greedy", "cpsat")
+#: Catalogue columns that turn a target into a request when no ``requests`` section exists.
+REQUEST_COLUMNS = ("exposure_s", "min_visit_s", "visits", "cadence_s", "priority", "data_rate_mbps")
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """One request as written (targets resolved later, when the catalogue is known)."""
+
+    field: str
+    target: str
+    exposure_s: float
+    min_visit_s: float
+    priority: float
+    visits: int | None
+    cadence_s: float | None
+    valid_from: float | None
+    valid_to: float | None
+    data_rate_mbps: float
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineeringSpec:
+    name: str
+    period_s: float
+    duration_s: float
+    flex_s: float
+    first_start: float | None
+
+
+@dataclass(frozen=True)
+class Operations:
+    max_rate_deg_s: float
+    max_accel_deg_s2: float
+    settle_s: float
+    antenna: str
+    recorder_capacity_mbit: float
+    recorder_initial_mbit: float
+    default_downlink_mbps: float | None
+    downlink_stations: tuple | None
+    solver: str
+    time_limit_s: float
+    seed: int
+    workers: int
+    requests: tuple
+    requests_from_catalogue: bool
+    engineering: tuple
+
+
+def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestSpec:
+    """Validate one request mapping (inline ``requests`` entry or a catalogue row)."""
+    d = defaults or {}
+    exposure = sec.number("exposure_s", d.get("exposure_s"), required="exposure_s" not in d,
+                          exclusive_minimum=0, unit="s")
+    min_visit = sec.number("min_visit_s", d.get("min_visit_s", min(exposure, 600.0)),
+                           exclusive_minimum=0, unit="s")
+    visits = sec.number("visits", d.get("visits"), minimum=1, integer=True)
+    cadence = sec.number("cadence_s", d.get("cadence_s"), minimum=0, unit="s")
+    if cadence is None and sec.has("cadence_h"):
+        cadence = sec.number("cadence_h", minimum=0, unit="h") * 3600.0
+    valid_from = to_tdb(sec.raw["valid_from"], sec._key("valid_from")) if sec.has("valid_from") else None
+    valid_to = to_tdb(sec.raw["valid_to"], sec._key("valid_to")) if sec.has("valid_to") else None
+    if valid_from is not None and valid_to is not None and not valid_to > valid_from:
+        raise InputError(sec._key("valid_to"), "must be after valid_from")
+    return RequestSpec(
+        field=sec.path,
+        target=sec.string("target", d.get("target"), required="target" not in d),
+        exposure_s=exposure,
+        min_visit_s=min_visit,
+        priority=sec.number("priority", d.get("priority", 1.0), exclusive_minimum=0),
+        visits=visits,
+        cadence_s=cadence,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        data_rate_mbps=sec.number("data_rate_mbps", d.get("data_rate_mbps", 0.0), minimum=0, unit="Mbit/s"),
+        name=sec.string("name", None),
+    )
+
+
+REQUEST_KEYS = {"target", "name", "exposure_s", "min_visit_s", "visits", "cadence_s", "cadence_h",
+                "priority", "data_rate_mbps", "valid_from", "valid_to"}
+
+
+def attach(mission, root: Section, base: str):
+    """Parse the scheduling sections into ``mission.operations``."""
+    tel = root.section("telescope", {"slew", "antenna"})
+    slew = tel.section("slew", {"max_rate_deg_s", "max_accel_deg_s2", "settle_s"})
+    rec = root.section("recorder", {"capacity_mbit", "initial_mbit"})
+    capacity = rec.number("capacity_mbit", 32000.0, exclusive_minimum=0, unit="Mbit")
+    initial = rec.number("initial_mbit", 0.0, minimum=0, maximum=capacity, unit="Mbit")
+    dl = root.section("downlink", {"default_rate_mbps", "stations"})
+    default_rate = dl.number("default_rate_mbps", None, exclusive_minimum=0, unit="Mbit/s")
+    dl_stations = tuple(str(s) for s in dl.items("stations")) if dl.has("stations") else None
+    sch = root.section("scheduling", {"solver", "time_limit_s", "seed", "workers"})
+    reqs = []
+    for k, raw in enumerate(root.items("requests")):
+        reqs.append(request_from_mapping(Section(raw, f"requests[{k}]", REQUEST_KEYS)))
+    eng = []
+    for k, raw in enumerate(root.items("engineering")):
+        e = Section(raw, f"engineering[{k}]", {"name", "every", "duration", "flex", "first"})
+        period = parse_duration_s(e.required("every"), f"engineering[{k}].every")
+        duration = parse_duration_s(e.required("duration"), f"engineering[{k}].duration")
+        flex = parse_duration_s(e.raw["flex"], f"engineering[{k}].flex") if e.has("flex") else 0.0
+        if duration + 2 * flex > period:
+            raise InputError(f"engineering[{k}].duration", "duration + 2 × flex must not exceed the period")
+        first = to_tdb(e.raw["first"], f"engineering[{k}].first") if e.has("first") else None
+        eng.append(EngineeringSpec(e.string("name", f"engineering-{k}"), period, duration, flex, first))
+    ops = Operations(
+        max_rate_deg_s=slew.number("max_rate_deg_s", 0.5, exclusive_minimum=0, unit="deg/s"),
+        max_accel_deg_s2=slew.number("max_accel_deg_s2", 0.05, exclusive_minimum=0, unit="deg/s^2"),
+        settle_s=slew.number("settle_s", 30.0, minimum=0, unit="s"),
+        antenna=tel.choice("antenna", ["gimballed", "body_fixed"], default="gimballed"),
+        recorder_capacity_mbit=capacity,
+        recorder_initial_mbit=initial,
+        default_downlink_mbps=default_rate,
+        downlink_stations=dl_stations,
+        solver=sch.choice("solver", SOLVERS, default="cpsat"),
+        time_limit_s=sch.number("time_limit_s", 60.0, exclusive_minimum=0, unit="s"),
+        seed=sch.number("seed", 0, minimum=0, integer=True),
+        workers=sch.number("workers", 2, minimum=1, maximum=64, integer=True),
+        requests=tuple(reqs),
+        requests_from_catalogue=not root.has("requests"),
+        engineering=tuple(eng),
+    )
+    return dataclasses.replace(mission, operations=ops)
