@@ -51,6 +51,9 @@ def _iers_table():
     return mjd[good], dut1[good], px[good], py[good]
 
 
+_WARNED: list = []  # warn once per process about dates beyond the IERS table
+
+
 def eop(utc_mjd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """UT1−UTC (s) and pole coordinates xp, yp (rad) at UTC MJDs, linear in the daily table.
 
@@ -59,7 +62,8 @@ def eop(utc_mjd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     mjd, dut1, px, py = _iers_table()
     x = np.asarray(utc_mjd, float)
-    if np.any(x > mjd[-1]) or np.any(x < mjd[0]):
+    if (np.any(x > mjd[-1]) or np.any(x < mjd[0])) and not _WARNED:
+        _WARNED.append(True)
         warnings.warn(
             "Earth orientation requested outside the IERS table of astropy-iers-data "
             f"(MJD {mjd[0]:.0f}..{mjd[-1]:.0f}); holding the edge UT1-UTC and pole values",

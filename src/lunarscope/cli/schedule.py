@@ -1,0 +1,90 @@
+"""``lunarscope schedule MISSION.yaml -o schedule.csv [--solver greedy|cpsat] [--time-limit S]
+[--windows windows.csv] [--trajectory FILE.oem]``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("schedule", help="plan observations, slews and downlinks",
+                       description="Schedule the mission's requests inside their visibility windows, "
+                                   "with slews, the recorder and downlinks. Writes the activity table.")
+    p.add_argument("mission", help="mission YAML file")
+    p.add_argument("-o", "--output", required=True, help="CSV file to write")
+    p.add_argument("--solver", choices=["greedy", "cpsat"], default=None,
+                   help="greedy dispatcher, or CP-SAT warm-started from it (default: scheduling.solver)")
+    p.add_argument("--time-limit", type=float, default=None, help="CP-SAT time limit, s")
+    p.add_argument("--windows", default=None, help="windows CSV from 'lunarscope windows' (skip the search)")
+    p.add_argument("--trajectory", default=None, help="OEM to use instead of propagating")
+    p.set_defaults(run=run)
+
+
+def load_trajectory(mission, path):
+    """The mission trajectory: read from an OEM when given, else propagated (with progress)."""
+    from ..mission.run import Progress, propagate_mission
+    from ..trajectory import Trajectory
+
+    if path:
+        return Trajectory.from_oem(path)
+    prog = Progress("propagate")
+    traj = propagate_mission(mission, prog).trajectory
+    prog.done()
+    return traj
+
+
+def run(args) -> int:
+    from ..errors import InputError
+    from ..io.tables import write_text
+    from ..mission import load_mission
+    from ..mission.run import Progress
+    from ..mission.schedule import build_problem, read_windows_csv, solve
+    from ..scheduling.validate import validate
+    from ..time import to_iso_utc
+    from ..windows.compute import compute_windows
+
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise InputError("--time-limit", f"{args.time_limit} must be > 0 s")
+    mission = load_mission(args.mission)
+    ops = mission.operations
+    traj = None
+    if args.windows:
+        windows = read_windows_csv(args.windows, mission.t_start, mission.t_stop)
+        if args.trajectory or ops.antenna == "body_fixed":
+            traj = load_trajectory(mission, args.trajectory)
+    else:
+        traj = load_trajectory(mission, args.trajectory)
+        prog = Progress("windows")
+        windows = compute_windows(mission, traj)
+        prog.done()
+    problem = build_problem(mission, windows, traj)
+    solver = args.solver or ops.solver
+    prog = Progress(f"schedule ({solver})")
+    sched = solve(problem, solver, args.time_limit or ops.time_limit_s, ops.seed, ops.workers)
+    prog.done()
+    problems = validate(sched, problem)
+    if problems:  # a plan that breaks a rule is a bug, never an output
+        raise RuntimeError("schedule failed validation: " + "; ".join(problems[:5]))
+    write_text(args.output, sched.to_csv(lambda t: to_iso_utc(t, 3)))
+    print_metrics(sched, problem, sys.stderr)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def print_metrics(sched, problem, stream) -> None:
+    m = sched.metrics(problem)
+    keys = [("science_value", "science value"), ("model_bound", "proven bound (model)"),
+            ("fraction_of_model_bound", "fraction of bound"), ("relaxation_bound", "relaxation bound"),
+            ("observing_efficiency", "observing efficiency"), ("requests_full", "requests fully done"),
+            ("requests_partial", "requests partly done"), ("requests_none", "requests not done"),
+            ("recorder_peak_mbit", "recorder peak, Mbit"), ("recorder_final_mbit", "recorder final, Mbit"),
+            ("latency_mean_s", "data latency mean, s"), ("latency_max_s", "data latency max, s")]
+    for k, label in keys:
+        if k in m and m[k] is not None:
+            v = m[k]
+            print(f"  {label:28s} {v:.4g}" if isinstance(v, float) else f"  {label:28s} {v}", file=stream)
+    unsched = sched.unschedulable(problem)
+    if unsched:
+        print(f"  unscheduled requests ({len(unsched)}):", file=stream)
+        for name, why in list(unsched.items())[:20]:
+            print(f"    {name}: {why}", file=stream)

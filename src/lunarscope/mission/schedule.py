@@ -1,0 +1,148 @@
+"""From a mission and its windows to a scheduling problem, and to a schedule.
+
+The scheduler core (``lunarscope.scheduling``) works on plain data; this module maps the
+mission file onto it: targets with their ``target_visible`` windows, stations with their
+``contact`` windows and downlink rates, requests (inline or from catalogue columns),
+engineering blocks, slew model and recorder. Errors name mission keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from ..errors import InputError
+from ..scheduling.greedy import greedy
+from ..scheduling.cpsat import cpsat
+from ..scheduling.problem import EngineeringBlock, Problem, Spacecraft, Station, Target
+from ..scheduling.requests import Request
+from ..scheduling.slew import SlewModel
+from ..time import to_tdb
+from .operations import REQUEST_COLUMNS, RequestSpec, request_from_mapping
+from .reader import Section
+
+#: Field names of the scheduling core mapped to the mission keys users wrote.
+_FIELD_MAP = {
+    "spacecraft.recorder_capacity_mbit": "recorder.capacity_mbit",
+    "spacecraft.recorder_initial_mbit": "recorder.initial_mbit",
+    "spacecraft.slew.max_rate_deg_s": "telescope.slew.max_rate_deg_s",
+    "spacecraft.slew.max_accel_deg_s2": "telescope.slew.max_accel_deg_s2",
+    "spacecraft.slew.settle_s": "telescope.slew.settle_s",
+}
+
+
+def _requests(mission) -> list[RequestSpec]:
+    ops, obs = mission.operations, mission.observing
+    names = {t.name for t in obs.targets}
+    if not ops.requests_from_catalogue:
+        for r in ops.requests:
+            if r.target not in names:
+                known = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
+                raise InputError(f"{r.field}.target", f"unknown target {r.target!r}; targets: {known or 'none'}")
+        return list(ops.requests)
+    out = []
+    for k, t in enumerate(obs.targets):
+        cols = {c: v for c, v in t.extra.items() if c in REQUEST_COLUMNS and v is not None}
+        if "exposure_s" not in cols:
+            continue
+        if "visits" in cols and isinstance(cols["visits"], float) and cols["visits"].is_integer():
+            cols["visits"] = int(cols["visits"])
+        out.append(request_from_mapping(Section(cols, f"targets[{t.name}]"), {"target": t.name}))
+    return out
+
+
+def _earth_direction(trajectory, ephemeris):
+    def f(t):
+        t = np.atleast_1d(np.asarray(t, float))
+        d = ephemeris.position("earth", "moon", t) - trajectory.position(t)
+        return d / np.linalg.norm(d, axis=1)[:, None]
+
+    return f
+
+
+def build_problem(mission, windows, trajectory=None) -> Problem:
+    """The scheduling problem of ``mission`` given its ``windows`` (a WindowSet or a mapping
+    ``(kind, subject) -> Windows``)."""
+    from ..ephemeris import load_ephemeris
+    from ..windows.intervals import Windows
+
+    ops, obs = mission.operations, mission.observing
+    t_mid = 0.5 * (mission.t_start + mission.t_stop)
+    targets = [Target(t.name, t.unit_vector(t_mid), windows.get(("target_visible", t.name), Windows.empty()))
+               for t in obs.targets]
+    names = [s.name for s in obs.stations]
+    use = ops.downlink_stations if ops.downlink_stations is not None else tuple(names)
+    earth_dir = None
+    if ops.antenna == "body_fixed":
+        if trajectory is None:
+            raise InputError("telescope.antenna", "body_fixed needs the trajectory (Earth pointing)")
+        earth_dir = _earth_direction(trajectory, load_ephemeris(mission.force_model.ephemeris_path))
+    stations = []
+    for k, name in enumerate(use):
+        spec = obs.station(name, f"downlink.stations[{k}]")
+        rate = spec.downlink_mbps if spec.downlink_mbps is not None else ops.default_downlink_mbps
+        if rate is None:
+            raise InputError("downlink.default_rate_mbps",
+                             f"required: station {name!r} has no downlink_mbps of its own")
+        if not rate > 0:
+            raise InputError(f"stations[{name}].downlink_mbps", f"{rate} must be > 0 Mbit/s")
+        stations.append(Station(name, windows.get(("contact", name), Windows.empty()), rate, earth_dir))
+    requests = [Request(r.target, r.exposure_s, r.min_visit_s, r.priority, r.visits, r.cadence_s,
+                        None if r.valid_from is None and r.valid_to is None else
+                        (r.valid_from if r.valid_from is not None else mission.t_start,
+                         r.valid_to if r.valid_to is not None else mission.t_stop),
+                        r.data_rate_mbps, r.name)
+                for r in _requests(mission)]
+    engineering = [EngineeringBlock(e.name, e.period_s, e.duration_s, e.flex_s, e.first_start)
+                   for e in ops.engineering]
+    try:
+        sc = Spacecraft(SlewModel(ops.max_rate_deg_s, ops.max_accel_deg_s2, ops.settle_s),
+                        ops.recorder_capacity_mbit, ops.recorder_initial_mbit, ops.antenna)
+        return Problem(mission.t_start, mission.t_stop, targets, stations, requests, sc, engineering)
+    except InputError as exc:
+        field = _FIELD_MAP.get(exc.field, exc.field)
+        if field.startswith("requests[") and mission.operations.requests_from_catalogue:
+            field = "targets.catalogue " + field
+        raise InputError(field, exc.problem) from None
+
+
+def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
+          workers: int = 2):
+    """Greedy plan, then (for ``cpsat``) CP-SAT warm-started from it."""
+    plan = greedy(problem)
+    if solver == "greedy":
+        return plan
+    return cpsat(problem, time_limit_s=time_limit_s, workers=workers, seed=seed, hint=plan)
+
+
+def read_windows_csv(path: str, t_start: float, t_stop: float):
+    """Windows written by ``lunarscope windows`` → mapping (kind, subject) → Windows."""
+    from ..windows.intervals import Windows
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise InputError("--windows", f"cannot read {path}: {exc.strerror}") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    need = {"kind", "subject", "start_utc", "stop_utc"}
+    if not rows and not text.startswith("kind,"):
+        raise InputError("--windows", f"{path} is not a windows CSV (columns kind,subject,start_utc,stop_utc,duration_s)")
+    if rows and not need <= set(rows[0]):
+        raise InputError("--windows", f"{path}: needs columns kind,subject,start_utc,stop_utc")
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["kind"], r["subject"]), []).append((r["start_utc"], r["stop_utc"]))
+    out = {}
+    for key, pairs in groups.items():
+        a = to_tdb([p[0] for p in pairs], "--windows start_utc")
+        b = to_tdb([p[1] for p in pairs], "--windows stop_utc")
+        out[key] = Windows(a, b)
+    if rows:
+        lo = min(float(w.starts.min()) for w in out.values() if len(w))
+        hi = max(float(w.stops.max()) for w in out.values() if len(w))
+        if hi < t_start or lo > t_stop:
+            raise InputError("--windows", f"{path} does not overlap the mission span")
+    return out
