@@ -1,0 +1,707 @@
+"""The mission report: one self-contained HTML file with inline SVG charts built in Python.
+
+``render_report(plan)`` takes the plain plan dictionary (the same content as ``summary.json``)
+and returns the HTML text. It opens offline: no network, no external scripts or styles; the
+small inline script only records errors and toggles legend entries. Same input → byte-identical
+output (the only timestamp is ``plan["generated_utc"]``). Any part may be missing or empty; the
+section then says so. All text from the plan is HTML-escaped.
+
+Charts are ``<svg data-chart="NAME">`` inside ``<section id="NAME">``; their data marks carry
+``class="mark"`` (or sit in a ``<g class="marks">``) so tests and people can find them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lunarscope import time as lstime
+from lunarscope.report import assets
+from lunarscope.report.svg import (
+    Linear,
+    decimate_minmax,
+    decimate_stride,
+    esc,
+    hammer_aitoff,
+    nice_ticks,
+    num,
+    polyline_points,
+    tick_label,
+    utc_time_ticks,
+    viridis,
+)
+
+MOON_RADIUS_KM = 1737.4  # IAU/IAG mean radius (Archinal et al. 2018, Celest. Mech. Dyn. Astr. 130:22)
+CHART_W = 1000
+#: Gaps between intervals narrower than this many pixels are closed when drawing a row.
+MERGE_GAP_PX = 0.5
+#: Narrow intervals are drawn at least this wide (px) so they stay visible.
+MIN_BAR_PX = 0.6
+#: Above this many schedule activities, the Gantt chart omits per-bar tooltips (file size).
+MAX_TOOLTIPS = 4000
+
+TIMELINE_COLOURS = {
+    "umbra": "#2b2b2b", "penumbra": "#9a9a9a", "contact": "#1f77b4", "site_pass": "#2ca02c",
+    "site_sunlit": "#e6b400", "site_earth_visible": "#17becf",
+}
+TIMELINE_LABELS = {
+    "umbra": "umbra", "penumbra": "penumbra", "contact": "station contact", "site_pass": "site pass",
+    "site_sunlit": "site sunlit", "site_earth_visible": "site sees Earth",
+}
+ACTIVITY_COLOURS = {"observe": "#2ca02c", "slew": "#ff7f0e", "downlink": "#1f77b4",
+                    "engineering": "#9467bd", "idle": "#c7c7c7"}
+ACTIVITY_ORDER = ["observe", "slew", "downlink", "engineering", "idle"]
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _get(d: Any, *keys, default=None):
+    """Nested dict lookup that tolerates missing parts and non-dicts."""
+    for k in keys:
+        if not isinstance(d, dict) or k not in d or d[k] is None:
+            return default
+        d = d[k]
+    return d
+
+
+def _fmt(v: Any, decimals: int = 3) -> str:
+    """Human text of a metric value (None → em dash; floats with ≤ ``decimals`` significant places)."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        if v != 0 and (abs(v) >= 1e7 or abs(v) < 1e-3):
+            return f"{v:.{decimals}e}"
+        if abs(v) >= 100:
+            return f"{v:,.1f}"
+        return f"{v:.{decimals}f}"
+    return str(v)
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600.0:.2f} h"
+
+
+def _pct(frac) -> str:
+    return "—" if frac is None else f"{100.0 * float(frac):.1f} %"
+
+
+def _none(text: str) -> str:
+    return f'<p class="none">{esc(text)}</p>'
+
+
+def _svg_open(name: str, width: float, height: float, title: str) -> list[str]:
+    return [f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
+            f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
+            f'xmlns="http://www.w3.org/2000/svg">',
+            f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>']
+
+
+def _section(sid: str, heading: str, body: str, lead: str = "") -> str:
+    lead_html = f'<p class="lead">{esc(lead)}</p>' if lead else ""
+    return f'<section id="{esc(sid)}">\n<h2>{esc(heading)}</h2>\n{lead_html}{body}\n</section>\n'
+
+
+def _merge(intervals: list[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    """Sort and merge intervals whose gap is ≤ ``gap`` (same units as the intervals)."""
+    out: list[list[float]] = []
+    for a, b in sorted(intervals):
+        if out and a - out[-1][1] <= gap:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+class _TimeAxis:
+    """Shared time axis (TDB s) of every time chart: same span, same UTC ticks."""
+
+    def __init__(self, t0: float, t1: float):
+        if not t1 > t0:
+            t1 = t0 + 3600.0
+        self.t0, self.t1 = float(t0), float(t1)
+        self.ticks = utc_time_ticks(self.t0, self.t1)
+
+    def scale(self, x0: float, x1: float) -> Linear:
+        return Linear(self.t0, self.t1, x0, x1)
+
+    def draw(self, sx: Linear, y_top: float, y_bottom: float) -> list[str]:
+        """Vertical grid lines, tick labels at round UTC times and the axis title."""
+        out = ['<g class="axis time-axis">',
+               f'<line x1="{num(sx.p0)}" y1="{num(y_bottom)}" x2="{num(sx.p1)}" y2="{num(y_bottom)}"/>']
+        for t, label in self.ticks:
+            x = num(float(sx(t)))
+            out.append(f'<line class="gridline" x1="{x}" y1="{num(y_top)}" x2="{x}" y2="{num(y_bottom)}"/>')
+            out.append(f'<line x1="{x}" y1="{num(y_bottom)}" x2="{x}" y2="{num(y_bottom + 4)}"/>')
+            xf = float(sx(t))
+            anchor = "end" if xf > sx.p1 - 30 else ("start" if xf < sx.p0 + 30 else "middle")
+            out.append(f'<text class="tick" data-tdb="{t:.3f}" x="{x}" y="{num(y_bottom + 16)}" '
+                       f'text-anchor="{anchor}">{esc(label)}</text>')
+        start = str(lstime.to_iso_utc(self.t0, 0)[0])
+        out.append(f'<text class="lbl" x="{num((sx.p0 + sx.p1) / 2)}" y="{num(y_bottom + 33)}" '
+                   f'text-anchor="middle">Time (UTC), from {esc(start)}</text>')
+        out.append("</g>")
+        return out
+
+
+def _value_axis(sy: Linear, x: float, x_right: float, label: str, ticks: list[float]) -> list[str]:
+    """Horizontal grid lines with labelled ticks on the left and a rotated axis title."""
+    out = ['<g class="axis value-axis">',
+           f'<line x1="{num(x)}" y1="{num(sy.p0)}" x2="{num(x)}" y2="{num(sy.p1)}"/>']
+    for v in ticks:
+        y = num(float(sy(v)))
+        out.append(f'<line class="gridline" x1="{num(x)}" y1="{y}" x2="{num(x_right)}" y2="{y}"/>')
+        out.append(f'<text class="tick" x="{num(x - 6)}" y="{y}" dy="4" text-anchor="end">'
+                   f'{esc(tick_label(v, ticks))}</text>')
+    ym = (sy.p0 + sy.p1) / 2
+    out.append(f'<text class="lbl" transform="translate({num(x - 52)},{num(ym)}) rotate(-90)" '
+               f'text-anchor="middle">{esc(label)}</text>')
+    out.append("</g>")
+    return out
+
+
+def _legend(items: list[tuple[str, str, str]], x: float, y: float, toggles: bool = True) -> list[str]:
+    """Legend entries (key, label, colour) in a row starting at (x, y)."""
+    out = ['<g class="legend">']
+    for key, label, colour in items:
+        attr = f' data-toggle="{esc(key)}"' if toggles else ""
+        out.append(f'<g{attr}><rect x="{num(x)}" y="{num(y - 9)}" width="12" height="10" fill="{colour}"/>'
+                   f'<text class="tick" x="{num(x + 16)}" y="{num(y)}">{esc(label)}</text></g>')
+        x += 26 + 6.6 * len(label)
+    out.append("</g>")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# sections
+# ---------------------------------------------------------------------------------------------
+
+
+def _summary(plan: dict, windows: list[dict]) -> str:
+    mission = _get(plan, "mission", default={}) or {}
+    metrics = _get(plan, "schedule", "metrics", default={}) or {}
+    targets = plan.get("targets") or []
+    umbra = sum(float(w.get("duration_s", 0.0)) for w in windows if w.get("kind") == "umbra")
+    penumbra = sum(float(w.get("duration_s", 0.0)) for w in windows if w.get("kind") == "penumbra")
+    contact = sum(float(w.get("duration_s", 0.0)) for w in windows if w.get("kind") == "contact")
+    cards = [
+        ("Duration", f"{float(mission['duration_days']):.2f} d" if mission.get("duration_days") is not None else "—"),
+        ("Targets", str(len(targets))),
+        ("Science value", _fmt(metrics.get("science_value"))),
+        ("Fraction of bound", _pct(metrics.get("fraction_of_bound"))),
+        ("Observing efficiency", _pct(metrics.get("observing_efficiency"))),
+        ("Requests full / partial / none",
+         f"{_fmt(metrics.get('requests_full'))} / {_fmt(metrics.get('requests_partial'))} / "
+         f"{_fmt(metrics.get('requests_none'))}"),
+        ("Umbra / penumbra", f"{_hours(umbra)} / {_hours(penumbra)}"),
+        ("Station contact", _hours(contact)),
+        ("Recorder peak", f"{_fmt(metrics.get('recorder_peak_mbit'))} Mbit"),
+    ]
+    html = ['<div class="cards">']
+    for k, v in cards:
+        html.append(f'<div class="card"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>')
+    html.append("</div>")
+    rows = [("Mission", mission.get("name")), ("Description", mission.get("description")),
+            ("Start (UTC)", mission.get("start_utc")), ("Stop (UTC)", mission.get("stop_utc")),
+            ("Force model", mission.get("force_model"))]
+    orbit = mission.get("orbit") or {}
+    if orbit:
+        unit = {"a_km": "km", "i_deg": "°", "raan_deg": "°", "argp_deg": "°", "ta_deg": "°"}
+        parts = [f"{k} = {_fmt(v, 6)}{(' ' + unit[k]) if k in unit else ''}" for k, v in orbit.items()]
+        rows.append(("Initial orbit", "; ".join(parts)))
+    sc = mission.get("spacecraft") or {}
+    if sc:
+        rows.append(("Spacecraft", "; ".join(f"{k} = {_fmt(v)}" for k, v in sc.items())))
+    if metrics:
+        lat = metrics.get("latency_mean_s"), metrics.get("latency_max_s")
+        rows.append(("Data latency mean / max", f"{_fmt(lat[0])} s / {_fmt(lat[1])} s"))
+        rows.append(("Recorder final", f"{_fmt(metrics.get('recorder_final_mbit'))} Mbit"))
+        rows.append(("Solver", metrics.get("solver")))
+    stations = plan.get("stations") or []
+    sites = plan.get("sites") or []
+    rows.append(("Ground stations", ", ".join(str(s.get("name")) for s in stations) or "none"))
+    rows.append(("Lunar sites", ", ".join(str(s.get("name")) for s in sites) or "none"))
+    html.append('<table class="kv">')
+    for k, v in rows:
+        html.append(f"<tr><th>{esc(k)}</th><td>{esc(_fmt(v))}</td></tr>")
+    html.append("</table>")
+    return _section("summary", "Mission summary", "\n".join(html))
+
+
+def _orbit(plan: dict) -> str:
+    traj = plan.get("trajectory") or {}
+    r = np.asarray(traj.get("r_km") or [], float).reshape(-1, 3) if traj.get("r_km") else np.zeros((0, 3))
+    if r.shape[0] == 0:
+        return _section("orbit", "Orbit", _none("No trajectory in this plan."))
+    e = np.asarray(traj.get("earth_dir") or [], float)
+    idx = decimate_stride(r.shape[0])
+    rd = r[idx]
+    extent = max(float(np.max(np.abs(r))), MOON_RADIUS_KM) * 1.08
+    panel, gap, top, left = 290.0, 40.0, 36.0, 64.0
+    width = left + 3 * panel + 2 * gap + 16
+    height = top + panel + 58
+    out = _svg_open("orbit", width, height, "Orbit, Moon-centred ICRF (orthographic projections)")
+    km_per_px = 2 * extent / panel
+    for p, (ia, ib, na, nb) in enumerate([(0, 1, "X", "Y"), (0, 2, "X", "Z"), (1, 2, "Y", "Z")]):
+        x0 = left + p * (panel + gap)
+        sx = Linear(-extent, extent, x0, x0 + panel)
+        sy = Linear(-extent, extent, top + panel, top)
+        cx, cy = float(sx(0.0)), float(sy(0.0))
+        out.append(f'<g class="panel" data-panel="{na}{nb}" data-km-per-px="{km_per_px:.6f}">')
+        out.append(f'<rect x="{num(x0)}" y="{num(top)}" width="{num(panel)}" height="{num(panel)}" '
+                   f'fill="none" stroke="#888"/>')
+        ticks = [v for v in nice_ticks(-extent, extent, 4)]
+        for v in ticks:
+            tx, ty = num(float(sx(v))), num(float(sy(v)))
+            out.append(f'<line class="gridline" x1="{tx}" y1="{num(top)}" x2="{tx}" y2="{num(top + panel)}"/>')
+            out.append(f'<text class="tick" x="{tx}" y="{num(top + panel + 14)}" text-anchor="middle">'
+                       f'{esc(tick_label(v, ticks))}</text>')
+            out.append(f'<line class="gridline" x1="{num(x0)}" y1="{ty}" x2="{num(x0 + panel)}" y2="{ty}"/>')
+            if p == 0:
+                out.append(f'<text class="tick" x="{num(x0 - 4)}" y="{ty}" dy="4" text-anchor="end">'
+                           f'{esc(tick_label(v, ticks))}</text>')
+        out.append(f'<text class="lbl" x="{num(x0 + panel / 2)}" y="{num(top + panel + 32)}" '
+                   f'text-anchor="middle">{na} (km)</text>')
+        out.append(f'<text class="lbl" transform="translate({num(x0 - (48 if p == 0 else 8))},'
+                   f'{num(top + panel / 2)}) rotate(-90)" text-anchor="middle">{nb} (km)</text>')
+        out.append(f'<circle class="moon" cx="{num(cx, 2)}" cy="{num(cy, 2)}" '
+                   f'r="{num(MOON_RADIUS_KM / km_per_px, 3)}" data-radius-km="{MOON_RADIUS_KM}" '
+                   f'fill="#cfcfcf" stroke="#777"><title>Moon, radius {MOON_RADIUS_KM} km</title></circle>')
+        pts = polyline_points(sx(rd[:, ia]), sy(rd[:, ib]))
+        out.append(f'<polyline class="mark" data-series="trajectory" points="{pts}" fill="none" '
+                   f'stroke="#d62728" stroke-width="0.8"/>')
+        out.append(f'<circle class="mark" data-series="start" cx="{num(float(sx(r[0, ia])))}" '
+                   f'cy="{num(float(sy(r[0, ib])))}" r="3.5" fill="#000"><title>start</title></circle>')
+        if e.ndim == 2 and e.shape[0] > 0 and e.shape[1] == 3:
+            for k, dash, lab in ((0, "", "Earth (start)"), (e.shape[0] - 1, ' stroke-dasharray="4 3"', "Earth (end)")):
+                u = e[k] / max(np.linalg.norm(e[k]), 1e-300)
+                ln = 0.42 * panel
+                ex, ey = cx + ln * u[ia], cy - ln * u[ib]
+                out.append(f'<line class="earth-dir" x1="{num(cx)}" y1="{num(cy)}" x2="{num(ex)}" y2="{num(ey)}" '
+                           f'stroke="#1f77b4" stroke-width="1.6"{dash} marker-end="url(#arrow)"/>')
+                out.append(f'<text class="tick" x="{num(ex + 3)}" y="{num(ey - 3)}" fill="#1f77b4">{esc(lab)}</text>')
+                if e.shape[0] == 1:
+                    break
+        out.append("</g>")
+    out.insert(1, '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+                  'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f77b4"/>'
+                  '</marker></defs>')
+    out += _legend([("trajectory", "trajectory", "#d62728"), ("earth", "direction to Earth", "#1f77b4"),
+                    ("moon", f"Moon to scale (R = {MOON_RADIUS_KM} km)", "#cfcfcf")], left, height - 6, False)
+    out.append("</svg>")
+    lead = (f"Three orthographic projections of the trajectory ({r.shape[0]} samples, "
+            f"{len(idx)} drawn) in Moon-centred ICRF axes; the grey disc is the Moon to scale.")
+    return _section("orbit", "Orbit", "\n".join(out), lead)
+
+
+def _line_chart(name: str, title: str, t: np.ndarray, y: np.ndarray, ylabel: str, axis: _TimeAxis,
+                y_min: float | None = None, hline: tuple[float, str] | None = None, step: bool = False) -> str:
+    width, height = CHART_W, 300
+    left, right, top, bottom = 80, 20, 34, 50
+    sx = axis.scale(left, width - right)
+    y_hi = float(np.max(y)) if y.size else 1.0
+    y_lo = float(np.min(y)) if y_min is None else y_min
+    if hline is not None:
+        y_hi = max(y_hi, hline[0])
+    pad = 0.05 * (y_hi - y_lo if y_hi > y_lo else 1.0)
+    ticks = nice_ticks(y_lo if y_min is not None else y_lo - pad, y_hi + pad, 5)
+    sy = Linear(min(ticks[0], y_lo), max(ticks[-1], y_hi + pad), height - bottom, top)
+    out = _svg_open(name, width, height, title)
+    out += _value_axis(sy, left, width - right, ylabel, [v for v in ticks if sy.d0 <= v <= sy.d1])
+    out += axis.draw(sx, top, height - bottom)
+    td, yd = decimate_minmax(t, y)
+    if step and td.size > 1:
+        td = np.repeat(td, 2)[1:]
+        yd = np.repeat(yd, 2)[:-1]
+    out.append(f'<polyline class="mark" data-series="{esc(name)}" points="{polyline_points(sx(td), sy(yd))}" '
+               f'fill="none" stroke="#d62728" stroke-width="1.2"/>')
+    if hline is not None:
+        yv = num(float(sy(hline[0])))
+        out.append(f'<line class="mark capacity" data-series="capacity" x1="{num(left)}" y1="{yv}" '
+                   f'x2="{num(width - right)}" y2="{yv}" stroke="#1f77b4" stroke-width="1.5" stroke-dasharray="6 4"/>')
+        out.append(f'<text class="tick" x="{num(width - right - 4)}" y="{yv}" dy="-4" text-anchor="end" '
+                   f'fill="#1f77b4">{esc(hline[1])}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _altitude(plan: dict, axis: _TimeAxis) -> str:
+    traj = plan.get("trajectory") or {}
+    t = np.asarray(traj.get("t_tdb") or [], float)
+    alt = np.asarray(traj.get("altitude_km") or [], float)
+    if t.size == 0 or alt.size != t.size:
+        return _section("altitude", "Altitude", _none("No altitude series in this plan."))
+    lead = (f"Altitude above the mean lunar sphere (R = {MOON_RADIUS_KM} km): min {alt.min():.1f} km, "
+            f"max {alt.max():.1f} km, mean {alt.mean():.1f} km.")
+    body = _line_chart("altitude", "Altitude above the Moon", t, alt, "Altitude (km)", axis)
+    return _section("altitude", "Altitude over time", body, lead)
+
+
+def _rows_chart(name: str, title: str, rows: list[dict], axis: _TimeAxis, label_w: float,
+                row_h: float, legend: list[tuple[str, str, str]] | None = None,
+                right_w: float = 20, tooltips: bool = True) -> str:
+    """Interval rows: each row {label, right, items:[(t0, t1, series, colour, tip)]}."""
+    width = CHART_W
+    top = 34 + (18 if legend else 0)
+    bottom = 50
+    height = top + row_h * len(rows) + bottom
+    sx = axis.scale(label_w, width - right_w)
+    gap_s = MERGE_GAP_PX / sx.k
+    min_w_s = MIN_BAR_PX / sx.k
+    font = min(12.0, max(6.0, row_h * 0.85))
+    out = _svg_open(name, width, height, title)
+    if legend:
+        out += _legend(legend, label_w, 44)
+    out += axis.draw(sx, top, height - bottom)
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        out.append(f'<g class="row" data-row="{esc(row["label"])}">')
+        if i % 2 == 1:
+            out.append(f'<rect x="{num(label_w)}" y="{num(y)}" width="{num(width - right_w - label_w)}" '
+                       f'height="{num(row_h)}" fill="#f3f5f7"/>')
+        out.append(f'<text class="tick" x="{num(label_w - 6)}" y="{num(y + row_h * 0.5)}" dy="{num(font * 0.35)}" '
+                   f'text-anchor="end" style="font-size:{num(font)}px">{esc(row["label"])}</text>')
+        if row.get("right"):
+            out.append(f'<text class="tick" x="{num(width - right_w + 4)}" y="{num(y + row_h * 0.5)}" '
+                       f'dy="{num(font * 0.35)}" style="font-size:{num(font)}px">{esc(row["right"])}</text>')
+        by_series: dict[str, list] = {}
+        for item in row["items"]:
+            by_series.setdefault(item[2], []).append(item)
+        bar_h = max(row_h * 0.72, 1.0)
+        yb = y + (row_h - bar_h) / 2
+        for series, items in by_series.items():
+            colour = items[0][3]
+            out.append(f'<g class="marks" data-series="{esc(series)}" fill="{colour}">')
+            if tooltips and all(it[4] for it in items):
+                for a, b, _s, _c, tip in sorted(items, key=lambda it: (it[0], it[1])):
+                    x0, x1 = float(sx(max(a, axis.t0))), float(sx(min(b, axis.t1)))
+                    if x1 < sx.p0 or x0 > sx.p1:
+                        continue
+                    w = max(x1 - x0, MIN_BAR_PX)
+                    out.append(f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
+                               f'height="{num(bar_h, 1)}"><title>{esc(tip)}</title></rect>')
+            else:
+                merged = _merge([(max(a, axis.t0), min(b, axis.t1)) for a, b, *_ in items
+                                 if b >= axis.t0 and a <= axis.t1], gap_s)
+                for a, b in merged:
+                    x0 = float(sx(a))
+                    w = max(float(sx(max(b, a + min_w_s))) - x0, MIN_BAR_PX)
+                    out.append(f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
+                               f'height="{num(bar_h, 1)}"/>')
+            out.append("</g>")
+        if row.get("tip"):
+            out.append(f"<title>{esc(row['tip'])}</title>")
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _timeline(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
+    groups: dict[tuple[str, str], list[dict]] = {}
+    order = ["umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible"]
+    for w in windows:
+        if w.get("kind") in TIMELINE_COLOURS:
+            groups.setdefault((str(w["kind"]), str(w.get("subject", ""))), []).append(w)
+    if not groups:
+        return _section("timeline", "Events timeline",
+                        _none("No eclipse, contact or lunar-site windows in this plan."))
+    keys = sorted(groups, key=lambda k: (order.index(k[0]), k[1]))
+    rows = []
+    for kind, subject in keys:
+        ws = groups[(kind, subject)]
+        total = sum(float(w.get("duration_s", 0.0)) for w in ws)
+        items = [(float(w["start_tdb"]), float(w["stop_tdb"]), kind, TIMELINE_COLOURS[kind], "") for w in ws]
+        rows.append({"label": f"{TIMELINE_LABELS[kind]}: {subject}", "items": items,
+                     "right": _hours(total),
+                     "tip": f"{TIMELINE_LABELS[kind]} {subject}: {len(ws)} windows, {_hours(total)}"})
+    present = [k for k in order if any(key[0] == k for key in keys)]
+    legend = [(k, TIMELINE_LABELS[k], TIMELINE_COLOURS[k]) for k in present]
+    body = _rows_chart("timeline", "Eclipses, station contacts and lunar-site passes", rows, axis,
+                       label_w=230, row_h=22, legend=legend, right_w=70, tooltips=False)
+    lead = "One row per subject; the column on the right is the total time in each row."
+    return _section("timeline", "Events timeline", body, lead)
+
+
+def _visibility(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
+    targets = plan.get("targets") or []
+    by_target: dict[str, list] = {}
+    for w in windows:
+        if w.get("kind") == "target_visible":
+            by_target.setdefault(str(w.get("subject", "")), []).append(w)
+    names = [str(t.get("name")) for t in targets]
+    names += [n for n in by_target if n not in names]
+    if not names:
+        return _section("visibility", "Target visibility", _none("No targets in this plan."))
+    info = {str(t.get("name")): t for t in targets}
+    rows = []
+    for name in names:
+        ws = by_target.get(name, [])
+        frac = _get(info, name, "visible_fraction")
+        items = [(float(w["start_tdb"]), float(w["stop_tdb"]), "visible", "#2c7fb8", "") for w in ws]
+        rows.append({"label": name, "items": items, "right": _pct(frac) if frac is not None else "",
+                     "tip": f"{name}: {len(ws)} visible windows, visible {_pct(frac)}"})
+    row_h = float(min(18.0, max(5.0, 900.0 / len(rows))))
+    body = _rows_chart("visibility", "Target visibility (bars: target_visible windows)", rows, axis,
+                       label_w=170, row_h=row_h, right_w=60, tooltips=False)
+    lead = (f"{len(rows)} targets; a bar is a window when the target is unocculted and outside the "
+            "exclusion angles. Right column: visible fraction of the mission.")
+    return _section("visibility", "Target visibility", body, lead)
+
+
+def _skymap(plan: dict) -> str:
+    targets = [t for t in (plan.get("targets") or []) if t.get("ra_deg") is not None and t.get("dec_deg") is not None]
+    if not targets:
+        return _section("skymap", "Sky map", _none("No targets with coordinates in this plan."))
+    width, height = CHART_W, 470
+    cx, cy = width / 2, 40 + 335.0 / 2
+    scale = 335.0 / (2 * math.sqrt(2))  # px per projection unit: map half-width 335 px
+    out = _svg_open("skymap", width, height, "Targets on the sky (Hammer–Aitoff, ICRS), coloured by visible fraction")
+
+    def xy(ra, dec):
+        x, y = hammer_aitoff(ra, dec)
+        return cx - 0 + scale * np.asarray(x), cy - scale * np.asarray(y)
+
+    out.append('<g class="axis graticule">')
+    border_ra = np.concatenate([np.full(91, 1e-7), np.full(91, 360.0 - 1e-7)])
+    border_dec = np.concatenate([np.linspace(-90, 90, 91), np.linspace(90, -90, 91)])
+    bx, by = xy(border_ra, border_dec)
+    out.append(f'<polygon points="{polyline_points(bx, by)}" fill="#fbfcfd" stroke="#444"/>')
+    for dec in (-60, -30, 0, 30, 60):
+        ra = np.linspace(1e-7, 360.0 - 1e-7, 121)
+        gx, gy = xy(ra, np.full_like(ra, dec))
+        out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"/>')
+        lx, ly = xy(360.0 - 1e-7, dec)
+        out.append(f'<text class="tick" x="{num(float(lx) - 6)}" y="{num(float(ly))}" dy="4" '
+                   f'text-anchor="end">{dec:+d}°</text>')
+    for ra_h in range(2, 24, 2):
+        dec = np.linspace(-90, 90, 61)
+        gx, gy = xy(np.full_like(dec, ra_h * 15.0), dec)
+        out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"/>')
+        lx, ly = xy(ra_h * 15.0, 0.0)
+        out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
+    out.append("</g>")
+    out.append('<g class="marks" data-series="targets">')
+    for t in sorted(targets, key=lambda t: (-(t.get("visible_fraction") or 0.0), str(t.get("name")))):
+        frac = t.get("visible_fraction")
+        x, y = xy(float(t["ra_deg"]), float(t["dec_deg"]))
+        colour = viridis(frac) if frac is not None else "#ffffff"
+        tip = (f"{t.get('name')}: RA {float(t['ra_deg']):.3f}°, Dec {float(t['dec_deg']):+.3f}°, "
+               f"visible {_pct(frac)}, priority {_fmt(t.get('priority'))}")
+        out.append(f'<circle class="mark" cx="{num(float(x), 2)}" cy="{num(float(y), 2)}" r="5" fill="{colour}" '
+                   f'stroke="#222" stroke-width="0.6"><title>{esc(tip)}</title></circle>')
+    out.append("</g>")
+    # colour bar
+    bx0, by0, bw = width / 2 - 150, height - 42, 300
+    out.append('<g class="legend colourbar">')
+    for k in range(30):
+        out.append(f'<rect x="{num(bx0 + k * bw / 30)}" y="{num(by0)}" width="{num(bw / 30 + 0.3)}" height="10" '
+                   f'fill="{viridis((k + 0.5) / 30)}"/>')
+    for v in (0, 25, 50, 75, 100):
+        out.append(f'<text class="tick" x="{num(bx0 + bw * v / 100)}" y="{num(by0 + 24)}" '
+                   f'text-anchor="middle">{v}%</text>')
+    out.append(f'<text class="lbl" x="{num(bx0 + bw / 2)}" y="{num(by0 + 38)}" text-anchor="middle">'
+               f'Visible fraction of the mission</text>')
+    out.append(f'<text class="lbl" x="{num(cx)}" y="{num(cy + scale * math.sqrt(2) + 18)}" '
+               f'text-anchor="middle">Right ascension (hours, increasing to the left) / Declination (°)</text>')
+    out.append("</g></svg>")
+    lead = "Equal-area Hammer–Aitoff projection centred on RA 12h, RA increasing to the left (sky as seen from inside)."
+    return _section("skymap", "Sky map", "\n".join(out), lead)
+
+
+def _schedule(plan: dict, axis: _TimeAxis) -> str:
+    acts = _get(plan, "schedule", "activities", default=[]) or []
+    if not acts:
+        return _section("schedule", "Schedule", _none("No scheduled activities in this plan."))
+    kinds = [k for k in ACTIVITY_ORDER if any(a.get("activity") == k for a in acts)]
+    kinds += sorted({str(a.get("activity")) for a in acts} - set(kinds))
+    tips = len(acts) <= MAX_TOOLTIPS
+    rows = []
+    for k in kinds:
+        sel = [a for a in acts if a.get("activity") == k]
+        total = sum(float(a.get("duration_s", 0.0)) for a in sel)
+        colour = ACTIVITY_COLOURS.get(k, "#7f7f7f")
+        items = []
+        for a in sel:
+            tip = (f"{k} {a.get('target') or ''} {a.get('start_utc')} → {a.get('stop_utc')} "
+                   f"({float(a.get('duration_s', 0.0)):.0f} s"
+                   + (f", {float(a['data_mbit']):.1f} Mbit" if a.get("data_mbit") else "")
+                   + (f", station {a['station']}" if a.get("station") else "") + ")")
+            items.append((float(a["start_tdb"]), float(a["stop_tdb"]), k, colour, tip if tips else ""))
+        rows.append({"label": k, "items": items, "right": _hours(total),
+                     "tip": f"{k}: {len(sel)} activities, {_hours(total)}"})
+    legend = [(k, k, ACTIVITY_COLOURS.get(k, "#7f7f7f")) for k in kinds]
+    body = _rows_chart("gantt", "Schedule (Gantt)", rows, axis, label_w=110, row_h=34, legend=legend,
+                       right_w=70, tooltips=tips)
+    lead = f"{len(acts)} activities. Hover a bar for target, times and data volume; click a legend entry to hide it."
+    return _section("schedule", "Schedule", body, lead)
+
+
+def _recorder(plan: dict, axis: _TimeAxis) -> str:
+    rec = _get(plan, "schedule", "recorder", default={}) or {}
+    t = np.asarray(rec.get("t_tdb") or [], float)
+    lvl = np.asarray(rec.get("level_mbit") or [], float)
+    if t.size == 0 or lvl.size != t.size:
+        return _section("recorder", "Recorder", _none("No recorder series in this plan."))
+    cap = rec.get("capacity_mbit")
+    hline = (float(cap), f"capacity {float(cap):,.0f} Mbit") if cap is not None else None
+    body = _line_chart("recorder", "On-board recorder fill level", t, lvl, "Stored data (Mbit)", axis,
+                       y_min=0.0, hline=hline, step=True)
+    lead = f"Peak {lvl.max():,.1f} Mbit, final {lvl[-1]:,.1f} Mbit" + (f", capacity {float(cap):,.0f} Mbit." if cap is not None else ".")
+    return _section("recorder", "Recorder level", body, lead)
+
+
+def _downlink(plan: dict) -> str:
+    d = _get(plan, "schedule", "downlink_by_station", default={}) or {}
+    if not d:
+        return _section("downlink", "Downlink per station", _none("No downlinks in this plan."))
+    items = [(str(k), float(v)) for k, v in d.items()]
+    width = CHART_W
+    left, right, top, row_h = 170, 120, 40, 30
+    height = top + row_h * len(items) + 50
+    vmax = max([v for _, v in items] + [1e-9])
+    ticks = nice_ticks(0.0, vmax, 6)
+    sx = Linear(0.0, max(ticks[-1], vmax), left, width - right)
+    out = _svg_open("downlink", width, height, "Downlinked data volume per ground station")
+    yb = top + row_h * len(items)
+    out.append('<g class="axis">')
+    out.append(f'<line x1="{num(left)}" y1="{num(yb)}" x2="{num(width - right)}" y2="{num(yb)}"/>')
+    for v in ticks:
+        x = num(float(sx(v)))
+        out.append(f'<line class="gridline" x1="{x}" y1="{num(top)}" x2="{x}" y2="{num(yb)}"/>')
+        out.append(f'<text class="tick" x="{x}" y="{num(yb + 16)}" text-anchor="middle">{esc(tick_label(v, ticks))}</text>')
+    out.append(f'<text class="lbl" x="{num((left + width - right) / 2)}" y="{num(yb + 36)}" '
+               f'text-anchor="middle">Downlinked volume (Mbit)</text></g>')
+    out.append('<g class="marks" data-series="downlink" fill="#1f77b4">')
+    for i, (name, v) in enumerate(items):
+        y = top + i * row_h
+        out.append(f'<text class="tick" x="{num(left - 6)}" y="{num(y + row_h / 2)}" dy="4" text-anchor="end">{esc(name)}</text>')
+        out.append(f'<rect class="mark" x="{num(left)}" y="{num(y + 5)}" width="{num(max(float(sx(v)) - left, 0.0), 2)}" '
+                   f'height="{num(row_h - 10)}"><title>{esc(name)}: {v:,.1f} Mbit</title></rect>')
+        out.append(f'<text class="tick" x="{num(float(sx(v)) + 6)}" y="{num(y + row_h / 2)}" dy="4">{v:,.1f} Mbit</text>')
+    out.append("</g></svg>")
+    total = sum(v for _, v in items)
+    return _section("downlink", "Downlink per station", "\n".join(out), f"Total downlinked: {total:,.1f} Mbit.")
+
+
+def _requests(plan: dict) -> str:
+    metrics = _get(plan, "schedule", "metrics", default={}) or {}
+    unscheduled = _get(plan, "schedule", "unscheduled", default=[]) or []
+    parts = []
+    rows = [("Observing efficiency (observing time / mission time)", _pct(metrics.get("observing_efficiency"))),
+            ("Science value", _fmt(metrics.get("science_value"))),
+            ("Upper bound on science value", _fmt(metrics.get("bound"))),
+            ("Fraction of bound", _pct(metrics.get("fraction_of_bound"))),
+            ("Requests fully / partly / not served",
+             f"{_fmt(metrics.get('requests_full'))} / {_fmt(metrics.get('requests_partial'))} / "
+             f"{_fmt(metrics.get('requests_none'))}")]
+    parts.append('<table class="kv">' + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+                 + "</table>")
+    counts = [(k, metrics.get(f"requests_{k}")) for k in ("full", "partial", "none")]
+    if all(isinstance(c, (int, float)) for _, c in counts) and sum(c for _, c in counts) > 0:
+        total = float(sum(c for _, c in counts))
+        width, height, left, bar_w = CHART_W, 96, 20, CHART_W - 40
+        colours = {"full": "#2ca02c", "partial": "#e6b400", "none": "#d62728"}
+        out = _svg_open("requests", width, height, "Requests served")
+        x = float(left)
+        out.append('<g class="marks">')
+        for k, c in counts:
+            w = bar_w * c / total
+            out.append(f'<rect class="mark" data-series="{k}" x="{num(x, 2)}" y="30" width="{num(w, 2)}" height="26" '
+                       f'fill="{colours[k]}"><title>{k}: {c}</title></rect>')
+            if w > 60:
+                out.append(f'<text class="tick" x="{num(x + w / 2)}" y="47" text-anchor="middle" fill="#fff">'
+                           f'{esc(k)}: {c}</text>')
+            x += w
+        out.append("</g>")
+        out += _legend([(k, f"{k} ({c})", colours[k]) for k, c in counts], left, 82, False)
+        out.append("</svg>")
+        parts.append("\n".join(out))
+    if unscheduled:
+        tbl = ['<table id="unscheduled-table"><tr><th>#</th><th>Target</th><th>Reason</th></tr>']
+        for i, u in enumerate(unscheduled, 1):
+            tbl.append(f'<tr><td class="num">{i}</td><td>{esc(u.get("target"))}</td><td>{esc(u.get("reason"))}</td></tr>')
+        tbl.append("</table>")
+        parts.append(f"<h3>Unscheduled requests ({len(unscheduled)})</h3>" + "\n".join(tbl))
+    else:
+        parts.append(_none("Every request was at least partly scheduled (no unscheduled requests)."))
+    return _section("requests", "Efficiency and unscheduled requests", "\n".join(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def _span(plan: dict, windows: list[dict]) -> tuple[float, float]:
+    """Mission span (TDB s) from mission start/stop, else the data extents."""
+    mission = plan.get("mission") or {}
+    if mission.get("start_utc") and mission.get("stop_utc"):
+        t0, t1 = (float(v) for v in np.atleast_1d(lstime.to_tdb([mission["start_utc"], mission["stop_utc"]],
+                                                                 "mission.start_utc/stop_utc")))
+        if t1 > t0:
+            return t0, t1
+    ts: list[float] = []
+    ts += [float(v) for v in (_get(plan, "trajectory", "t_tdb", default=[]) or [])[:1]]
+    ts += [float(v) for v in (_get(plan, "trajectory", "t_tdb", default=[]) or [])[-1:]]
+    for w in windows:
+        ts += [float(w["start_tdb"]), float(w["stop_tdb"])]
+    for a in _get(plan, "schedule", "activities", default=[]) or []:
+        ts += [float(a["start_tdb"]), float(a["stop_tdb"])]
+    if not ts:
+        return 0.0, 86400.0
+    return min(ts), max(ts)
+
+
+def render_report(plan: dict) -> str:
+    """The report as one self-contained HTML document (text). See the module docstring."""
+    if not isinstance(plan, dict):
+        from lunarscope.errors import InputError
+
+        raise InputError("plan", f"must be a dict, got {type(plan).__name__}")
+    windows = [w for w in (plan.get("windows") or []) if isinstance(w, dict)
+               and w.get("start_tdb") is not None and w.get("stop_tdb") is not None]
+    axis = _TimeAxis(*_span(plan, windows))
+    mission = plan.get("mission") or {}
+    name = str(mission.get("name") or "lunarscope plan")
+    sections = [
+        _summary(plan, windows), _orbit(plan), _altitude(plan, axis), _timeline(plan, windows, axis),
+        _visibility(plan, windows, axis), _skymap(plan), _schedule(plan, axis), _recorder(plan, axis),
+        _downlink(plan), _requests(plan),
+    ]
+    nav_items = [("summary", "Summary"), ("orbit", "Orbit"), ("altitude", "Altitude"), ("timeline", "Events"),
+                 ("visibility", "Visibility"), ("skymap", "Sky map"), ("schedule", "Schedule"),
+                 ("recorder", "Recorder"), ("downlink", "Downlink"), ("requests", "Requests")]
+    nav = "<nav>" + "".join(f'<a href="#{k}">{esc(v)}</a>' for k, v in nav_items) + "</nav>"
+    generated = plan.get("generated_utc")
+    subtitle = (f"{mission.get('start_utc', '?')} → {mission.get('stop_utc', '?')} (UTC)"
+                if mission.get("start_utc") else "")
+    head = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+            f"<title>{esc(name)} — lunarscope report</title>\n<style>{assets.CSS}</style>\n</head>\n<body>\n")
+    top = (f"<header><h1>{esc(name)}</h1><p class=\"lead\">{esc(subtitle)}</p>{nav}</header>\n")
+    foot = ("<footer>Generated by lunarscope"
+            + (f" at {esc(generated)}" if generated else "")
+            + ". Times are UTC; all charts are static SVG drawn from the plan data.</footer>\n")
+    return (head + top + "<main>\n" + "".join(sections) + "</main>\n" + foot
+            + f"<script>{assets.JS}</script>\n</body>\n</html>\n")
+
+
+def write_report(path, plan: dict) -> None:
+    """Render and write the report atomically (temp file + os.replace)."""
+    from lunarscope.io.tables import atomic_write
+
+    text = render_report(plan)
+    with atomic_write(str(path), newline="") as fh:
+        fh.write(text)

@@ -1,0 +1,180 @@
+"""Small server-side SVG toolkit for the report: scales, UTC time ticks, decimation, colours,
+sky projections. Everything returns text with fixed decimals so output is byte-deterministic."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+
+import numpy as np
+
+from lunarscope import time as lstime
+
+#: Largest number of vertices drawn for one series (brief: ≤ ~5000 per chart).
+MAX_SERIES_POINTS = 2000
+SECONDS_PER_DAY = 86400.0
+
+#: Viridis anchor colours (matplotlib's ``viridis`` at 0, 1/8, ..., 1; van der Walt & Smith 2015).
+VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30",
+           "#fde725"]
+
+
+def esc(text) -> str:
+    """Escape any value for HTML/SVG text and attribute values."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def num(x: float, decimals: int = 1) -> str:
+    """Fixed-decimal text of a number; '-0.0' is written '0.0' so output does not depend on sign of zero."""
+    s = f"{float(x):.{decimals}f}"
+    return s[1:] if s.startswith("-") and float(s) == 0.0 else s
+
+
+def viridis(frac: float) -> str:
+    """Colour for a value in [0, 1] by linear interpolation between the viridis anchors."""
+    f = min(max(float(frac), 0.0), 1.0) * (len(VIRIDIS) - 1)
+    k = min(int(f), len(VIRIDIS) - 2)
+    w = f - k
+    a = [int(VIRIDIS[k][i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(VIRIDIS[k + 1][i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * w):02x}" for x, y in zip(a, b))
+
+
+class Linear:
+    """Affine map from data [d0, d1] to pixels [p0, p1]."""
+
+    def __init__(self, d0: float, d1: float, p0: float, p1: float):
+        if not d1 > d0:
+            d1 = d0 + 1.0
+        self.d0, self.d1, self.p0, self.p1 = float(d0), float(d1), float(p0), float(p1)
+        self.k = (self.p1 - self.p0) / (self.d1 - self.d0)
+
+    def __call__(self, d):
+        return self.p0 + (np.asarray(d, float) - self.d0) * self.k
+
+
+def nice_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
+    """Round-number ticks (1, 2, 5 × 10^k) covering [lo, hi]."""
+    if not hi > lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(target, 1)
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = []
+    v = first
+    while v <= hi + 1e-9 * step:
+        ticks.append(0.0 if abs(v) < 1e-12 * step else v)
+        v += step
+    return ticks
+
+
+def tick_label(v: float, ticks: list[float]) -> str:
+    """Shortest fixed-decimal text that tells the ticks apart."""
+    if len(ticks) > 1:
+        step = abs(ticks[1] - ticks[0])
+        dec = max(0, -int(math.floor(math.log10(step))) + (1 if step / 10 ** math.floor(math.log10(step)) == 2.5 else 0))
+    else:
+        dec = 1
+    if abs(v) >= 10000 and dec == 0:
+        return f"{v:,.0f}"
+    return num(v, min(dec, 6))
+
+
+# UTC tick steps (s) tried in order; the first giving at most ``target`` ticks is used.
+_TIME_STEPS_S = [60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+                 86400, 2 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 15 * 86400, 30 * 86400,
+                 60 * 86400, 90 * 86400, 182 * 86400, 365 * 86400]
+
+
+def _parse_utc(text: str) -> _dt.datetime:
+    """ISO UTC 'YYYY-MM-DDThh:mm:ss[.fff]Z' → naive datetime (a leap second :60 is clipped to :59)."""
+    t = str(text).strip().rstrip("Z")
+    date, _, clock = t.partition("T")
+    y, mo, d = (int(x) for x in date.split("-"))
+    hh, mm, ss = (clock.split(":") + ["0", "0", "0"])[:3] if clock else ("0", "0", "0")
+    sec = min(float(ss), 59.999999)
+    return _dt.datetime(y, mo, d, int(hh), int(mm)) + _dt.timedelta(seconds=sec)
+
+
+def utc_time_ticks(t0_tdb: float, t1_tdb: float, target: int = 8) -> list[tuple[float, str]]:
+    """Ticks at round UTC times in [t0, t1] (TDB s): list of (t_tdb, label).
+
+    Tick instants are round UTC calendar times converted exactly to TDB with
+    :func:`lunarscope.time.to_tdb`, so a label names the UTC time at its tick.
+    """
+    if not t1_tdb > t0_tdb:
+        t1_tdb = t0_tdb + 60.0
+    span = t1_tdb - t0_tdb
+    step = next((s for s in _TIME_STEPS_S if span / s <= target), _TIME_STEPS_S[-1])
+    u0 = _parse_utc(str(lstime.to_iso_utc(t0_tdb)[0]))
+    base = _dt.datetime(u0.year, u0.month, u0.day)
+    if step >= 30 * 86400:
+        base = _dt.datetime(u0.year, u0.month, 1)
+    n_before = math.floor((u0 - base).total_seconds() / step)
+    first = base + _dt.timedelta(seconds=n_before * step)
+    count = int(span / step) + 3
+    stamps = [first + _dt.timedelta(seconds=k * step) for k in range(count)]
+    tdb = np.atleast_1d(lstime.to_tdb(stamps, "tick"))
+    out = []
+    for stamp, t in zip(stamps, tdb):
+        if t0_tdb - 1e-6 <= t <= t1_tdb + 1e-6:
+            if step >= 86400:
+                label = stamp.strftime("%Y-%m-%d")
+            elif stamp.hour == 0 and stamp.minute == 0:
+                label = stamp.strftime("%m-%d 00:00")
+            else:
+                label = stamp.strftime("%H:%M")
+            out.append((float(t), label))
+    return out
+
+
+def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int = MAX_SERIES_POINTS):
+    """Keep at most ``max_points`` samples: per bucket the first, min and max (extremes survive)."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    n = x.size
+    if n <= max_points:
+        return x, y
+    n_buckets = max(1, max_points // 3)
+    edges = np.linspace(0, n, n_buckets + 1).astype(int)
+    keep = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b <= a:
+            continue
+        seg = y[a:b]
+        keep.extend({a, a + int(np.argmin(seg)), a + int(np.argmax(seg))})
+    keep.append(n - 1)
+    idx = np.unique(np.asarray(keep))
+    return x[idx], y[idx]
+
+
+def decimate_stride(n: int, max_points: int = MAX_SERIES_POINTS) -> np.ndarray:
+    """Indices of every k-th sample (first and last kept) so that at most ``max_points`` remain."""
+    if n <= max_points:
+        return np.arange(n)
+    step = math.ceil((n - 1) / (max_points - 1))
+    idx = np.arange(0, n, step)
+    if idx[-1] != n - 1:
+        idx = np.append(idx, n - 1)
+    return idx
+
+
+def polyline_points(px: np.ndarray, py: np.ndarray, decimals: int = 1) -> str:
+    """'x,y x,y ...' text for an SVG polyline."""
+    return " ".join(f"{num(a, decimals)},{num(b, decimals)}" for a, b in zip(px.tolist(), py.tolist()))
+
+
+def hammer_aitoff(ra_deg, dec_deg):
+    """Hammer–Aitoff equal-area projection of (RA, Dec) in degrees → (x, y) in [-2√2, 2√2] × [-√2, √2].
+
+    RA increases to the LEFT (sky seen from inside), centred on RA = 180°:
+    lon = 180° − RA. x = 2√2 cos φ sin(λ/2)/√(1 + cos φ cos(λ/2)), y = √2 sin φ/√(...)
+    (Snyder 1987, "Map Projections — A Working Manual", USGS PP 1395, p. 245).
+    """
+    lam = np.radians(180.0 - np.asarray(ra_deg, float))
+    lam = (lam + np.pi) % (2 * np.pi) - np.pi
+    phi = np.radians(np.asarray(dec_deg, float))
+    d = np.sqrt(1.0 + np.cos(phi) * np.cos(lam / 2.0))
+    return 2.0 * np.sqrt(2.0) * np.cos(phi) * np.sin(lam / 2.0) / d, np.sqrt(2.0) * np.sin(phi) / d

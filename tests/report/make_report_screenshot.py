@@ -1,0 +1,53 @@
+"""Render the synthetic demo plan (99 catalogue targets) and save docs/report.png for the README.
+
+    python tests/report/make_report_screenshot.py [--html OUT.html]
+
+Needs /usr/bin/chromium (apt-get install -y chromium) and Pillow (palette PNG, ≤ 500 KB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from plan_fixture import REPO, build_plan, load_catalogue_targets
+
+from lunarscope.report import write_report
+
+OUT_PNG = os.path.join(REPO, "docs", "report.png")
+WIDTH_PX, HEIGHT_PX = 1200, 3400
+MAX_BYTES = 500_000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--html", help="also keep the rendered report here")
+    args = ap.parse_args()
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        html = args.html or os.path.join(tmp, "report.html")
+        write_report(html, build_plan(duration_days=3.0, step_s=60.0, targets=load_catalogue_targets()))
+        shot = os.path.join(tmp, "shot.png")
+        subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", f"--user-data-dir={os.path.join(tmp, 'profile')}", "--hide-scrollbars",
+                        f"--window-size={WIDTH_PX},{HEIGHT_PX}", f"--screenshot={shot}",
+                        "file://" + os.path.abspath(html)], check=True, capture_output=True, timeout=120)
+        img = Image.open(shot).convert("RGB")
+        img = img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.LANCZOS)
+        img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(OUT_PNG, optimize=True)
+    size = os.path.getsize(OUT_PNG)
+    print(f"wrote {OUT_PNG}: {size} bytes")
+    if size > MAX_BYTES:
+        raise SystemExit(f"{OUT_PNG} is {size} bytes > {MAX_BYTES}")
+
+
+if __name__ == "__main__":
+    main()
