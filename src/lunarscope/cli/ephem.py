@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from ..io.tables import format_rows, write_text
 from ..time import time_grid, to_iso_utc

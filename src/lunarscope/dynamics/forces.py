@@ -28,7 +28,7 @@ import numpy as np
 
 from ..chebyshev import ChebSegment, cheb_eval, euler313_into
 from ..constants import AU_KM, EARTH_RADIUS_KM, MOON_RADIUS_KM, SRP_1AU_N_M2
-from ..ephemeris import GM_KM3_S2, Ephemeris, body_code, load_ephemeris
+from ..ephemeris import GM_KM3_S2, Ephemeris, load_ephemeris
 from ..errors import InputError
 from ..frames.moon import iau_moon_euler_into, moon_pck, pa_to_me_matrix
 from ..geometry.shadow import sun_visible_fraction

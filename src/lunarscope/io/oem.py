@@ -15,9 +15,7 @@ resolution and epochs to 1 µs.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ import erfa
 import numpy as np
 
 from lunarscope.errors import InputError
+from lunarscope.io.tables import atomic_write
 
 OEM_VERSION = "3.0"
 SUPPORTED_VERSIONS = ("1.0", "2.0", "3.0")
@@ -234,24 +233,8 @@ def write_oem(path, times_tdb, states_km_kms, object_name, object_id, center_nam
         lines.append(" ".join([ep, pf.format(row[0]), pf.format(row[1]), pf.format(row[2]),
                                vf.format(row[3]), vf.format(row[4]), vf.format(row[5])]))
     text = "\n".join(lines) + "\n"
-    _atomic_write(Path(path), text)
-
-
-def _atomic_write(path: Path, text: str):
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(str(path), encoding="ascii", newline="\n") as fh:
+        fh.write(text)
 
 
 # ------------------------------------------------------------------------------- read

@@ -9,15 +9,30 @@ import tempfile
 from contextlib import contextmanager
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def public_mode(path: str, directory: bool = False) -> None:
+    """Give a file made by mkstemp/mkdtemp (0600/0700) the usual permissions under the umask."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 @contextmanager
-def atomic_write(path: str, mode: str = "w", newline: str | None = None):
-    """Open a temp file next to ``path``; on success rename it over ``path``, else delete it."""
+def atomic_write(path: str, mode: str = "w", newline: str | None = None, encoding: str = "utf-8"):
+    """Open a temp file next to ``path``; on success flush it to disk and rename it over
+    ``path`` (so a reader never sees a half-written file), else delete it."""
     folder = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=folder)
     try:
-        with os.fdopen(fd, mode, newline=newline) as fh:
+        with os.fdopen(fd, mode, newline=newline, encoding=None if "b" in mode else encoding) as fh:
             yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        public_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,0 +1,74 @@
+"""``lunarscope windows MISSION.yaml -o windows.csv [--trajectory FILE.oem]``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("windows", help="eclipses, contacts, lunar-site passes and target visibility windows",
+                       description="Find every event window of a mission (umbra, penumbra, contact, "
+                                   "site_pass, site_sunlit, site_earth_visible, target_visible, "
+                                   "target_occulted) and write them as CSV; a per-target summary goes "
+                                   "to <output stem>_targets.csv.")
+    p.add_argument("mission", help="mission YAML file")
+    p.add_argument("-o", "--output", required=True, help="CSV file to write")
+    p.add_argument("--trajectory", default=None,
+                   help="CCSDS OEM to use instead of propagating (must cover the mission span)")
+    p.set_defaults(run=run)
+
+
+def _load_trajectory(path: str):
+    from ..errors import InputError
+    from ..trajectory import Trajectory
+
+    if not os.path.exists(path):
+        raise InputError("--trajectory", f"{path} does not exist")
+    try:
+        return Trajectory.from_oem(path)
+    except InputError as exc:
+        raise InputError("--trajectory", f"{path}: {exc}") from None
+    except (ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
+        raise InputError("--trajectory", f"{path} is not a readable CCSDS OEM ({exc})") from None
+
+
+def run(args) -> int:
+    from ..io.tables import write_text
+    from ..mission import load_mission
+    from ..mission.run import Progress, propagate_mission
+    from ..windows.compute import compute_windows
+
+    mission = load_mission(args.mission)
+    print(mission.describe(), file=sys.stderr)
+    if args.trajectory:
+        traj = _load_trajectory(args.trajectory)
+        from ..errors import InputError
+        from ..time import to_iso_utc
+
+        if traj.t_start > mission.t_start + 1e-6 or traj.t_stop < mission.t_stop - 1e-6:
+            a, b = to_iso_utc([traj.t_start, traj.t_stop], 3)
+            c, d = to_iso_utc([mission.t_start, mission.t_stop], 3)
+            raise InputError("--trajectory", f"{args.trajectory} covers {a} .. {b}, "
+                                             f"not the mission span {c} .. {d}")
+    else:
+        prog = Progress("propagate")
+        traj = propagate_mission(mission, prog).trajectory
+        prog.done()
+    prog = Progress("windows")
+    ws = compute_windows(mission, traj, progress=prog)
+    prog.done(f"{sum(len(w) for w in ws.values())} windows")
+    write_text(args.output, ws.to_csv_text())
+    stem, _ = os.path.splitext(args.output)
+    summary_path = stem + "_targets.csv"
+    if ws.targets:
+        write_text(summary_path, ws.summary_csv_text())
+    print(f"wrote {args.output}" + (f" and {summary_path}" if ws.targets else ""), file=sys.stderr)
+    rows = ws.target_summary()
+    if rows:
+        w = max(6, max(len(r["target"]) for r in rows))
+        print(f"{'target':<{w}}  visible %  windows  longest h")
+        for r in rows:
+            print(f"{r['target']:<{w}}  {100 * r['visible_fraction']:9.2f}  {r['windows']:7d}  "
+                  f"{r['longest_s'] / 3600:9.2f}")
+    return 0

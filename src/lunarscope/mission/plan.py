@@ -1,0 +1,243 @@
+"""``lunarscope plan``: propagate → windows → schedule → products, written atomically.
+
+Products in the output folder: ``trajectory.oem``, ``windows.csv``, ``schedule.csv``,
+``summary.json``, ``mission.czml``, ``report.html``. They are first written into a staging
+folder next to the output folder and moved into place only when every stage succeeded, so an
+interrupted run never leaves a half-written file that looks complete. The only timestamps are
+the OEM ``CREATION_DATE`` and ``generated_utc`` (summary and report); everything else is a
+function of the mission file and the data shipped with the package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..io.tables import public_mode
+from ..time import to_iso_utc
+from .run import Progress, propagate_mission, propagation_summary
+
+PRODUCTS = ("trajectory.oem", "windows.csv", "schedule.csv", "summary.json", "mission.czml", "report.html")
+#: Most trajectory samples passed to the report (the OEM keeps the full resolution).
+REPORT_SAMPLES = 4000
+
+
+@dataclass
+class PlanResult:
+    mission: object
+    trajectory: object
+    windows: object
+    problem: object
+    schedule: object
+    plan: dict
+
+
+def _round(x, nd=6):
+    return [round(float(v), nd) for v in x]
+
+
+def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict, generated_utc: str) -> dict:
+    """The JSON-serialisable plan consumed by the report (and written as summary.json)."""
+    from ..ephemeris import load_ephemeris
+    from ..orbits.elements import cartesian_to_keplerian
+    from ..scheduling.recorder import level_profile
+
+    span = mission.t_stop - mission.t_start
+    step = max(60.0, span / REPORT_SAMPLES)
+    t, s = trajectory.sample(step)
+    eph = load_ephemeris(mission.force_model.ephemeris_path)
+    earth = eph.position("earth", "moon", t) - s[:, :3]
+    earth /= np.linalg.norm(earth, axis=1)[:, None]
+    el = np.asarray(cartesian_to_keplerian(mission.state0_icrf, mission.gm_moon)).reshape(6)
+    raw_orbit = mission.raw.get("orbit", {}) or {}
+    orbit = {"frame": mission.orbit_frame, "a_km": el[0], "e": el[1], "i_deg": np.degrees(el[2]),
+             "raan_deg": np.degrees(el[3]), "argp_deg": np.degrees(el[4]), "ta_deg": np.degrees(el[5]),
+             "elements_in_icrf_axes": True}
+    if "elements" in raw_orbit:
+        orbit = {"frame": mission.orbit_frame, **{k: float(v) for k, v in raw_orbit["elements"].items()}}
+    obs = mission.observing
+    prio = {}
+    for r in problem.requests:
+        prio[r.target] = max(prio.get(r.target, 0.0), r.priority)
+    summary = {row["target"]: row for row in windows.target_summary()}
+    targets = [{"name": tg.name, "ra_deg": tg.ra_deg, "dec_deg": tg.dec_deg,
+                "visible_fraction": summary.get(tg.name, {}).get("visible_fraction", 0.0),
+                "longest_window_s": summary.get(tg.name, {}).get("longest_s", 0.0),
+                "n_windows": summary.get(tg.name, {}).get("windows", 0),
+                "priority": prio.get(tg.name)} for tg in obs.targets]
+    rows = windows.rows()
+    wt0 = np.array([r[2] for r in rows]) if rows else np.zeros(0)
+    wt1 = np.array([r[3] for r in rows]) if rows else np.zeros(0)
+    u0, u1 = (to_iso_utc(wt0), to_iso_utc(wt1)) if rows else ([], [])
+    win = [{"kind": r[0], "subject": r[1], "start_tdb": float(r[2]), "stop_tdb": float(r[3]),
+            "start_utc": str(a), "stop_utc": str(b), "duration_s": float(r[3] - r[2])}
+           for r, a, b in zip(rows, u0, u1)]
+    acts = schedule.activities
+    a0 = np.array([a.start for a in acts]) if acts else np.zeros(0)
+    a1 = np.array([a.stop for a in acts]) if acts else np.zeros(0)
+    s0, s1 = (to_iso_utc(a0), to_iso_utc(a1)) if acts else ([], [])
+    activities = [{"activity": a.kind, "target": a.target, "start_tdb": float(a.start), "stop_tdb": float(a.stop),
+                   "start_utc": str(x), "stop_utc": str(y), "duration_s": float(a.stop - a.start),
+                   "data_mbit": float(a.data_mbit), "station": a.station} for a, x, y in zip(acts, s0, s1)]
+    m = schedule.metrics(problem)
+    bound = m.get("model_bound") or m.get("relaxation_bound")
+    metrics = {
+        "solver": m.get("scheduler"), "status": m.get("status"),
+        "science_value": m["science_value"], "total_priority": m.get("total_priority"),
+        "bound": bound, "fraction_of_bound": (m["science_value"] / bound) if bound else None,
+        "observing_efficiency": m["observing_efficiency"], "requests_full": m["requests_full"],
+        "requests_partial": m["requests_partial"], "requests_none": m["requests_none"],
+        "recorder_peak_mbit": m["recorder_peak_mbit"], "recorder_final_mbit": m["recorder_final_mbit"],
+        "data_generated_mbit": m.get("data_generated_mbit"), "data_downlinked_mbit": m.get("data_downlinked_mbit"),
+        "latency_mean_s": m["latency_mean_s"], "latency_max_s": m["latency_max_s"],
+    }
+    unsched = [{"target": name, "reason": why} for name, why in sorted(schedule.unschedulable(problem).items())]
+    rt, rl = level_profile(acts, problem.spacecraft.recorder_initial_mbit, problem.start)
+    by_station: dict = {}
+    for a in acts:
+        if a.kind == "downlink":
+            by_station[a.station] = by_station.get(a.station, 0.0) + float(a.data_mbit)
+    return {
+        "generated_utc": generated_utc,
+        "mission": {"name": mission.name, "description": str(mission.raw.get("description", "")),
+                    "start_utc": to_iso_utc(mission.t_start)[0], "stop_utc": to_iso_utc(mission.t_stop)[0],
+                    "duration_days": span / 86400.0, "orbit": orbit, "force_model": mission.describe(),
+                    "spacecraft": dict(mission.raw.get("spacecraft", {}) or {}),
+                    "propagation": propagation},
+        "trajectory": {"t_tdb": _round(t, 3), "t_utc": [str(x) for x in to_iso_utc(t)],
+                       "r_km": [_round(r, 3) for r in s[:, :3]], "earth_dir": [_round(e, 6) for e in earth],
+                       "altitude_km": _round(np.linalg.norm(s[:, :3], axis=1) - 1737.4, 3)},
+        "windows": win,
+        "targets": targets,
+        "stations": [{"name": x.name, "lat_deg": x.site.lat_deg, "lon_deg": x.site.lon_deg,
+                      "height_km": x.site.height_km} for x in obs.stations],
+        "sites": [{"name": x.name, "lat_deg": x.site.lat_deg, "lon_deg": x.site.lon_deg} for x in obs.sites],
+        "schedule": {"activities": activities, "metrics": metrics, "unscheduled": unsched,
+                     "recorder": {"t_tdb": _round(rt, 3), "level_mbit": _round(rl, 3),
+                                  "capacity_mbit": problem.spacecraft.recorder_capacity_mbit},
+                     "downlink_by_station": dict(sorted(by_station.items()))},
+    }
+
+
+def _summary_json(plan: dict, windows) -> dict:
+    """summary.json: everything in the plan except the long per-sample and per-window lists."""
+    counts: dict = {}
+    for w in plan["windows"]:
+        counts.setdefault(w["kind"], 0)
+        counts[w["kind"]] += 1
+    out = {k: v for k, v in plan.items() if k not in ("trajectory", "windows")}
+    out["schedule"] = {k: v for k, v in plan["schedule"].items() if k not in ("activities", "recorder")}
+    out["window_counts"] = dict(sorted(counts.items()))
+    out["products"] = list(PRODUCTS)
+    return out
+
+
+def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: float | None = None,
+             generated_utc: str | None = None, stream=None) -> PlanResult:
+    """Run every stage and write the products into ``outdir`` (atomically)."""
+    import datetime as _dt
+
+    from ..io.czml import czml_document, czml_dumps
+    from ..report import render_report
+    from ..scheduling.validate import validate
+    from ..windows.compute import compute_windows
+    from .schedule import build_problem, solve
+
+    stream = stream or sys.stderr
+    generated_utc = generated_utc or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ops = mission.operations
+    print(mission.describe(), file=stream)
+
+    prog = Progress("1/4 propagate", stream)
+    prop = propagate_mission(mission, prog)
+    traj = prop.trajectory
+    psum = propagation_summary(mission, prop)
+    prog.done(f"altitude {psum['altitude_min_km']:.1f} .. {psum['altitude_max_km']:.1f} km"
+              + (f", IMPACT {psum['impact_utc']}" if psum["impact_utc"] else ""))
+
+    prog = Progress("2/4 windows", stream)
+    windows = compute_windows(mission, traj, progress=prog)
+    prog.done(f"{len(windows.rows())} windows")
+
+    prog = Progress("3/4 schedule", stream)
+    problem = build_problem(mission, windows, traj)
+    sched = solve(problem, solver or ops.solver, time_limit_s or ops.time_limit_s, ops.seed, ops.workers)
+    broken = validate(sched, problem)
+    if broken:
+        raise RuntimeError("schedule failed validation: " + "; ".join(broken[:5]))
+    prog.done(f"{sched.scheduler or solver}: science value {sched.science_value(problem):.3f}")
+
+    prog = Progress("4/4 products", stream)
+    plan = plan_data(mission, traj, windows, problem, sched, psum, generated_utc)
+    eph_t, eph_s = traj.sample(max(60.0, mission.duration_s / 20000))
+    from ..ephemeris import load_ephemeris
+
+    moon = load_ephemeris(mission.force_model.ephemeris_path).position("moon", "earth", eph_t)
+    packets = czml_document(mission.name, eph_t, eph_s[:, :3] + moon, moon, lambda x: to_iso_utc(x, 3),
+                            windows=plan["windows"])
+    parent = os.path.dirname(os.path.abspath(outdir)) or "."
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(outdir)) + ".partial-", dir=parent)
+    try:
+        traj.write_oem(os.path.join(staging, "trajectory.oem"), mission.propagator.output_step_s,
+                       creation_date=generated_utc.rstrip("Z"),
+                       comments=[f"lunarscope plan: {mission.describe()}"])
+        _write(staging, "windows.csv", windows.to_csv_text())
+        _write(staging, "schedule.csv", sched.to_csv(lambda x: to_iso_utc(x, 3)))
+        _write(staging, "summary.json", json.dumps(_summary_json(plan, windows), indent=2, sort_keys=True,
+                                                     default=_json_default) + "\n")
+        _write(staging, "mission.czml", czml_dumps(packets))
+        _write(staging, "report.html", render_report(plan))
+        if not os.path.exists(outdir):
+            public_mode(staging, directory=True)
+            os.rename(staging, outdir)
+        else:
+            for name in PRODUCTS:
+                os.replace(os.path.join(staging, name), os.path.join(outdir, name))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    prog.done(f"wrote {len(PRODUCTS)} products to {outdir}")
+    return PlanResult(mission, traj, windows, problem, sched, plan)
+
+
+def _write(folder: str, name: str, text: str) -> None:
+    with open(os.path.join(folder, name), "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def summary_table(result: PlanResult) -> str:
+    """The final table printed by ``lunarscope plan``."""
+    p = result.plan
+    m = p["schedule"]["metrics"]
+    prop = p["mission"]["propagation"]
+    counts: dict = {}
+    for w in p["windows"]:
+        counts[w["kind"]] = counts.get(w["kind"], 0) + 1
+    lines = [
+        ("mission", f"{p['mission']['name']}  {p['mission']['start_utc']} .. {p['mission']['stop_utc']}"),
+        ("altitude", f"{prop['altitude_min_km']:.1f} .. {prop['altitude_max_km']:.1f} km"
+                     + (f"  IMPACT {prop['impact_utc']}" if prop.get("impact_utc") else "")),
+        ("windows", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"),
+        ("science value", f"{m['science_value']:.3f}"
+                          + (f" of bound {m['bound']:.3f} ({100 * m['fraction_of_bound']:.1f}%)" if m.get("bound") else "")),
+        ("observing efficiency", f"{100 * m['observing_efficiency']:.1f}% of the span"),
+        ("requests", f"{m['requests_full']} full, {m['requests_partial']} partial, {m['requests_none']} not done"),
+        ("recorder", f"peak {m['recorder_peak_mbit']:.0f} Mbit, final {m['recorder_final_mbit']:.0f} Mbit"),
+        ("downlink", ", ".join(f"{k} {v:.0f} Mbit" for k, v in p["schedule"]["downlink_by_station"].items()) or "none"),
+    ]
+    w = max(len(k) for k, _ in lines)
+    return "\n".join(f"  {k:<{w}}  {v}" for k, v in lines)
