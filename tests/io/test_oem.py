@@ -132,7 +132,9 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(oem.os, "replace", boom)
+    import lunarscope.io.tables as tables
+
+    monkeypatch.setattr(tables.os, "replace", boom)
     with pytest.raises(OSError):
         write_oem(path, t, x, "S", "I", creation_date=CREATION)
     assert path.read_text() == "old contents\n"
