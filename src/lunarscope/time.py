@@ -15,7 +15,8 @@ Scale chain (IERS Conventions 2010, ch. 10; SOFA/ERFA "Time scale and calendar t
   astropy uses; its error is a few ns.
 
 Accepted inputs everywhere (:func:`to_tdb`): ISO-8601 UTC strings (``2030-01-01T00:00:00Z``,
-``2030-01-01 00:00``, ``2030-001T00:00:00``, leap second ``23:59:60``), ``datetime``
+``2030-01-01 00:00``, ``2030-001T00:00:00``, leap second ``23:59:60``), Julian epochs
+(``J2000.0``, ``J1991.25``: TT), ``datetime``
 (naive means UTC), ``numpy.datetime64`` (UTC), astropy ``Time`` (any scale), plain numbers
 (already TDB seconds past J2000), and arrays/lists of any of these.
 """
@@ -204,7 +205,15 @@ def _calendar_from_iso(text: str, field: str) -> tuple[int, int, int, int, int, 
     return y, mo, d, h, mi, s
 
 
+_JULIAN_EPOCH = re.compile(r"^\s*J(\d{4}(?:\.\d*)?)\s*$", re.IGNORECASE)
+
+
 def _parse_strings(texts, field: str) -> np.ndarray:
+    julian = [_JULIAN_EPOCH.match(str(x)) for x in texts]
+    if julian and all(julian):
+        # Julian epochs (IAU 1976): JD(TT) = 2451545.0 + (J − 2000) × 365.25
+        years = np.array([float(m[1]) for m in julian]) - 2000.0
+        return scale_jd_to_tdb(np.full(years.shape, J2000_JD), years * 365.25, "TT")
     cal = np.array([_calendar_from_iso(str(x), field) for x in texts], dtype=float).reshape(-1, 6)
     y, mo, d, h, mi, s = (cal[:, k] for k in range(6))
     if np.any((mo < 1) | (mo > 12) | (d < 1) | (d > 31) | (h > 23) | (mi > 59) | (s >= 61)):

@@ -94,3 +94,8 @@ def test_durations():
     assert lt.parse_duration_s(45) == 45
     with pytest.raises(InputError, match="duration"):
         lt.parse_duration_s("3 fortnights")
+
+
+def test_julian_epochs_are_tt():
+    assert lt.to_tdb("J2000.0") == pytest.approx(lt.to_tdb(Time("J2000.0", format="jyear_str", scale="tt")), abs=1e-6)
+    assert lt.to_tdb("J1991.25") == pytest.approx(lt.to_tdb(Time(1991.25, format="jyear", scale="tt")), abs=1e-6)
