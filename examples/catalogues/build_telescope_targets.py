@@ -114,16 +114,18 @@ GALAXIES = [
     ("Eskimo Nebula", "NGC2392", "planetary nebula"),
 ]
 
-# Demo scheduling values per class: priority (1-10), exposure_s, min_visit_s, visits, data_rate_mbps.
+# Demo scheduling values per class: priority (1-10), total exposure over the 30-day demo (s),
+# minimum useful visit (s), maximum number of visits, data rate while observing (Mbit/s).
+# Chosen so that the demo asks for about twice the observable time (an oversubscribed telescope).
 SCHED = {
-    "spectrophotometric standard": (9, 300.0, 120.0, 3, 1.6),
-    "hot star": (6, 600.0, 300.0, 2, 1.6),
-    "variable star": (7, 600.0, 300.0, 6, 1.6),
-    "AGN Seyfert 1": (8, 3000.0, 900.0, 4, 0.4),
-    "AGN Seyfert 2": (7, 3600.0, 900.0, 2, 0.4),
-    "AGN radio galaxy": (8, 3000.0, 900.0, 3, 0.4),
-    "AGN LINER": (5, 3600.0, 900.0, 1, 0.4),
-    "planetary nebula": (6, 1800.0, 600.0, 1, 0.8),
+    "spectrophotometric standard": (9, 6000.0, 300.0, 6, 1.6),
+    "hot star": (6, 20000.0, 1200.0, 4, 1.6),
+    "variable star": (7, 30000.0, 1800.0, 10, 1.6),
+    "AGN Seyfert 1": (8, 90000.0, 3600.0, 8, 0.4),
+    "AGN Seyfert 2": (7, 70000.0, 3600.0, 6, 0.4),
+    "AGN radio galaxy": (8, 80000.0, 3600.0, 6, 0.4),
+    "AGN LINER": (5, 60000.0, 3600.0, 4, 0.4),
+    "planetary nebula": (6, 40000.0, 3600.0, 2, 0.8),
 }
 
 HIP_COLUMNS = {"hip": 0, "ra_rad": 4, "dec_rad": 5, "plx_mas": 6, "pmra_mas_yr": 7,

@@ -311,8 +311,20 @@ def to_iso_scale(t_tdb, scale: str, decimals: int = 6) -> np.ndarray:
     ])
 
 
+def add_si_seconds(t_tdb, seconds) -> np.ndarray | float:
+    """The TDB epoch ``seconds`` SI seconds (TT/TAI, i.e. clock time) after ``t_tdb``.
+
+    Adding to TDB directly would drift from clock time by up to ~1.7 ms (TDB − TT is periodic
+    with a yearly term of 1.66 ms), so "30 d" after midnight UTC would not be midnight UTC.
+    """
+    tt1, tt2 = tdb_to_tt_jd(t_tdb)
+    out = scale_jd_to_tdb(tt1, tt2 + np.asarray(seconds, float) / SECONDS_PER_DAY, "TT")
+    return float(out) if np.ndim(out) == 0 else out
+
+
 def time_grid(start, stop, step_s: float) -> np.ndarray:
-    """Uniform grid in TDB from ``start`` to ``stop`` (both included) every ``step_s`` seconds.
+    """Grid from ``start`` to ``stop`` (both included) every ``step_s`` SI seconds of clock
+    time (TT, so hourly steps from a whole UTC hour stay on whole UTC hours), as TDB seconds.
 
     The last point is ``stop`` itself when the span is not a whole number of steps.
     """
@@ -326,12 +338,13 @@ def time_grid(start, stop, step_s: float) -> np.ndarray:
     n = int(np.floor((t1 - t0 + GRID_SNAP_S) / step))
     if n > 50_000_000:
         raise InputError("step", f"{step_s} s gives {n} epochs; use a larger step")
-    grid = t0 + step * np.arange(n + 1)
-    # A UTC span is not a whole number of TDB steps to the microsecond (TDB−UTC drifts by
-    # ~1e-8 s/s); a last point within GRID_SNAP_S of ``stop`` becomes ``stop`` exactly.
+    grid = np.atleast_1d(add_si_seconds(t0, step * np.arange(n + 1)))
+    # a last point within GRID_SNAP_S of ``stop`` becomes ``stop`` exactly
     if abs(t1 - grid[-1]) <= GRID_SNAP_S:
         grid[-1] = t1
-    else:
+    elif grid[-1] > t1:
+        grid = grid[:-1]
+    if grid[-1] != t1:
         grid = np.append(grid, t1)
     return grid
 

@@ -99,3 +99,10 @@ def test_durations():
 def test_julian_epochs_are_tt():
     assert lt.to_tdb("J2000.0") == pytest.approx(lt.to_tdb(Time("J2000.0", format="jyear_str", scale="tt")), abs=1e-6)
     assert lt.to_tdb("J1991.25") == pytest.approx(lt.to_tdb(Time(1991.25, format="jyear", scale="tt")), abs=1e-6)
+
+
+def test_grid_steps_are_clock_seconds():
+    g = lt.time_grid("2030-01-01T00:00:00Z", "2030-12-31T00:00:00Z", 3600.0)
+    labels = lt.to_iso_utc(g)
+    assert all(s.endswith(":00:00.000Z") for s in labels)
+    assert lt.add_si_seconds(lt.to_tdb("2030-01-01"), 30 * 86400.0) == pytest.approx(lt.to_tdb("2030-01-31"), abs=1e-6)

@@ -11,7 +11,12 @@ import yaml
 from lunarscope.cli.main import main
 from lunarscope.errors import InputError
 from lunarscope.mission import load_mission, mission_from_dict
+from lunarscope.time import to_iso_utc
 from lunarscope.trajectory import Trajectory
+
+
+def lt_iso(t):
+    return str(to_iso_utc(t)[0])
 
 EXAMPLE = "examples/elfo-demo.yaml"
 
@@ -23,7 +28,8 @@ def _raw():
 
 def test_example_parses_with_elements_in_moon_me_inertial():
     m = load_mission(EXAMPLE)
-    assert m.duration_s == 30 * 86400
+    assert m.duration_s == pytest.approx(30 * 86400, abs=2e-3)  # 30 d of clock time, in TDB
+    assert lt_iso(m.t_stop) == "2030-01-31T00:00:00.000Z"
     assert m.force_model.field.degree_max == 50 and m.force_model.gravity_frame == "MOON_PA"
     r = np.linalg.norm(m.state0_icrf[:3])
     assert r == pytest.approx(6541.4 * 0.4, rel=1e-12)  # starts at periapsis (ta = 0)

@@ -19,7 +19,7 @@ from ..dynamics.forces import THIRD_BODIES, ForceModel, Spacecraft
 from ..dynamics.propagator import Maneuver
 from ..errors import InputError
 from ..frames.rotations import apply_transposed
-from ..time import parse_duration_s, to_iso_utc, to_tdb
+from ..time import add_si_seconds, parse_duration_s, to_iso_utc, to_tdb
 from .reader import Section
 
 #: Orbit frames for initial states and element sets.
@@ -85,7 +85,7 @@ def _span(root: Section) -> tuple[float, float]:
     if root.has("duration") and root.has("stop"):
         raise InputError("duration", "give either duration or stop, not both")
     if root.has("duration"):
-        t1 = t0 + parse_duration_s(root.raw["duration"], "duration")
+        t1 = add_si_seconds(t0, parse_duration_s(root.raw["duration"], "duration"))
     elif root.has("stop"):
         t1 = to_tdb(root.raw["stop"], "stop")
         if not t1 > t0:
