@@ -236,7 +236,7 @@ def summary_table(result: PlanResult) -> str:
                           + (f" of bound {m['bound']:.3f} ({100 * m['fraction_of_bound']:.1f}%)" if m.get("bound") else "")),
         ("observing efficiency", f"{100 * m['observing_efficiency']:.1f}% of the span"),
         ("requests", f"{m['requests_full']} full, {m['requests_partial']} partial, {m['requests_none']} not done"),
-        ("recorder", f"peak {m['recorder_peak_mbit']:.0f} Mbit, final {m['recorder_final_mbit']:.0f} Mbit"),
+        ("recorder", f"peak {m['recorder_peak_mbit']:.0f} Mbit, final {abs(m['recorder_final_mbit']):.0f} Mbit"),
         ("downlink", ", ".join(f"{k} {v:.0f} Mbit" for k, v in p["schedule"]["downlink_by_station"].items()) or "none"),
     ]
     w = max(len(k) for k, _ in lines)
