@@ -94,6 +94,35 @@ REQUEST_KEYS = {"target", "name", "exposure_s", "min_visit_s", "visits", "cadenc
                 "priority", "data_rate_mbps", "valid_from", "valid_to"}
 
 
+def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
+    """The mission's requests with their targets checked against the target list: the inline
+    ``requests`` section, or else one request per catalogue row that has ``exposure_s``."""
+    targets = observing.targets if observing is not None else ()
+    names = {t.name for t in targets}
+    if not ops.requests_from_catalogue:
+        for r in ops.requests:
+            if r.target not in names:
+                known = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
+                raise InputError(f"{r.field}.target", f"unknown target {r.target!r}; targets: {known or 'none'}")
+        out = list(ops.requests)
+    else:
+        out = []
+        for t in targets:
+            cols = {c: v for c, v in t.extra.items() if c in REQUEST_COLUMNS and v is not None}
+            if "exposure_s" not in cols:
+                continue
+            if isinstance(cols.get("visits"), float) and cols["visits"].is_integer():
+                cols["visits"] = int(cols["visits"])
+            out.append(request_from_mapping(Section(cols, f"targets[{t.name}]"), {"target": t.name}))
+    for r in out:
+        one_visit = r.data_rate_mbps * r.min_visit_s
+        if one_visit > ops.recorder_capacity_mbit:
+            raise InputError("recorder.capacity_mbit",
+                             f"{ops.recorder_capacity_mbit:g} Mbit is smaller than one minimum visit of "
+                             f"{r.field} ({r.min_visit_s:g} s × {r.data_rate_mbps:g} Mbit/s = {one_visit:g} Mbit)")
+    return out
+
+
 def attach(mission, root: Section, base: str):
     """Parse the scheduling sections into ``mission.operations``."""
     tel = root.section("telescope", {"slew", "antenna"})
@@ -135,4 +164,5 @@ def attach(mission, root: Section, base: str):
         requests_from_catalogue=not root.has("requests"),
         engineering=tuple(eng),
     )
+    resolve_requests(ops, mission.observing)  # check targets and recorder size up front
     return dataclasses.replace(mission, operations=ops)

@@ -20,8 +20,7 @@ from ..scheduling.problem import EngineeringBlock, Problem, Spacecraft, Station,
 from ..scheduling.requests import Request
 from ..scheduling.slew import SlewModel
 from ..time import to_tdb
-from .operations import REQUEST_COLUMNS, RequestSpec, request_from_mapping
-from .reader import Section
+from .operations import resolve_requests
 
 #: Field names of the scheduling core mapped to the mission keys users wrote.
 _FIELD_MAP = {
@@ -31,26 +30,6 @@ _FIELD_MAP = {
     "spacecraft.slew.max_accel_deg_s2": "telescope.slew.max_accel_deg_s2",
     "spacecraft.slew.settle_s": "telescope.slew.settle_s",
 }
-
-
-def _requests(mission) -> list[RequestSpec]:
-    ops, obs = mission.operations, mission.observing
-    names = {t.name for t in obs.targets}
-    if not ops.requests_from_catalogue:
-        for r in ops.requests:
-            if r.target not in names:
-                known = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
-                raise InputError(f"{r.field}.target", f"unknown target {r.target!r}; targets: {known or 'none'}")
-        return list(ops.requests)
-    out = []
-    for k, t in enumerate(obs.targets):
-        cols = {c: v for c, v in t.extra.items() if c in REQUEST_COLUMNS and v is not None}
-        if "exposure_s" not in cols:
-            continue
-        if "visits" in cols and isinstance(cols["visits"], float) and cols["visits"].is_integer():
-            cols["visits"] = int(cols["visits"])
-        out.append(request_from_mapping(Section(cols, f"targets[{t.name}]"), {"target": t.name}))
-    return out
 
 
 def _earth_direction(trajectory, ephemeris):
@@ -94,7 +73,7 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
                         (r.valid_from if r.valid_from is not None else mission.t_start,
                          r.valid_to if r.valid_to is not None else mission.t_stop),
                         r.data_rate_mbps, r.name)
-                for r in _requests(mission)]
+                for r in resolve_requests(mission.operations, mission.observing)]
     engineering = [EngineeringBlock(e.name, e.period_s, e.duration_s, e.flex_s, e.first_start)
                    for e in ops.engineering]
     try:
