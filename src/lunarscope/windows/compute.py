@@ -1,0 +1,167 @@
+"""The mission-level windows job: every kind of window of a mission, and a per-target summary.
+
+``compute_windows(mission, trajectory) -> WindowSet`` evaluates, over the mission span:
+
+=====================  ============  ===================================================
+kind                   subject       window where
+=====================  ============  ===================================================
+umbra                  moon, earth   the whole solar disk is hidden by the body
+penumbra               moon, earth   part of it is hidden (umbra excluded: disjoint)
+contact                station       elevation above the mask, Moon clear, range limit
+site_pass              site          the spacecraft above the site's horizon mask
+site_sunlit            site          the Sun's centre above min_sun_elevation_deg
+site_earth_visible     site          the Earth's centre above the horizon mask
+target_visible         target        all constraints hold and not occulted
+target_occulted        target        behind the Moon or the Earth (+ atmosphere)
+=====================  ============  ===================================================
+
+Windows are as found by :func:`~lunarscope.windows.finder.find_windows` (no window or gap
+longer than the minimum duration is missed; boundaries within ``tolerance_s``); windows
+shorter than the minimum may or may not appear and are kept when found.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import InputError
+from ..io.tables import format_rows
+from ..time import to_iso_utc
+from .conditions import (SiteGeometry, StationGeometry, TargetConstraints, contact_condition,
+                         shadow_condition, site_earth_visible, site_pass, site_sunlit)
+from .finder import find_windows
+from .intervals import Windows
+from .scene import Scene
+
+CSV_HEADER = ["kind", "subject", "start_utc", "stop_utc", "duration_s"]
+SUMMARY_HEADER = ["target", "visible_fraction", "windows", "longest_s", "longest_start_utc",
+                  "occulted_fraction"]
+
+
+def _utc6(t):
+    return to_iso_utc(t, 6)
+
+
+class WindowSet(dict):
+    """Windows keyed by ``(kind, subject)`` over ``[t_start, t_stop]`` (TDB s)."""
+
+    def __init__(self, t_start: float, t_stop: float, targets=(), meta=None):
+        super().__init__()
+        self.t_start = float(t_start)
+        self.t_stop = float(t_stop)
+        self.targets = tuple(targets)
+        self.meta = dict(meta or {})
+
+    def kinds(self) -> list[str]:
+        return sorted({k for k, _ in self})
+
+    def rows(self):
+        """(kind, subject, start, stop) sorted by kind, subject, start."""
+        out = []
+        for (kind, subject) in sorted(self):
+            for a, b in self[(kind, subject)]:
+                out.append((kind, subject, a, b))
+        return out
+
+    def to_csv_text(self, format_utc=_utc6) -> str:
+        """CSV with columns ``kind,subject,start_utc,stop_utc,duration_s`` (duration in s,
+        microsecond resolution), sorted by kind, subject, start."""
+        rows = self.rows()
+        if not rows:
+            return ",".join(CSV_HEADER) + "\n"
+        kind, subj, a, b = zip(*rows)
+        a = np.asarray(a)
+        b = np.asarray(b)
+        return format_rows(CSV_HEADER, [kind, subj, list(format_utc(a)), list(format_utc(b)), list(b - a)],
+                           ["s", "s", "s", "s", ".6f"])
+
+    def target_summary(self) -> list[dict]:
+        """Per target: visible fraction of the span, number of windows, longest window."""
+        span = self.t_stop - self.t_start
+        out = []
+        for name in self.targets:
+            w = self.get(("target_visible", name), Windows.empty())
+            occ = self.get(("target_occulted", name), Windows.empty())
+            lg = w.longest()
+            out.append({
+                "target": name,
+                "visible_fraction": w.total_duration / span,
+                "windows": len(w),
+                "longest_s": 0.0 if lg is None else lg[1] - lg[0],
+                "longest_start_utc": "" if lg is None else str(_utc6([lg[0]])[0]),
+                "occulted_fraction": occ.total_duration / span,
+            })
+        return out
+
+    def summary_csv_text(self) -> str:
+        rows = self.target_summary()
+        cols = [[r[k] for r in rows] for k in SUMMARY_HEADER]
+        return format_rows(SUMMARY_HEADER, cols, ["s", ".6f", "d", ".3f", "s", ".6f"])
+
+
+def _subjects(all_items, names):
+    return [x for x in all_items if names is None or x.name in names]
+
+
+def compute_windows(mission, trajectory, *, ephemeris=None, progress=None) -> WindowSet:
+    """All windows of ``mission`` (its ``observing`` sections) along ``trajectory``.
+
+    The trajectory must cover the mission span. ``progress(fraction)`` is called between kinds.
+    """
+    obs = mission.observing
+    if obs is None:
+        raise InputError("mission", "has no observing sections (stations, sites, targets, constraints)")
+    t0, t1 = float(mission.t_start), float(mission.t_stop)
+    if trajectory.t_start > t0 + 1e-6 or trajectory.t_stop < t1 - 1e-6:
+        a, b = _utc6([trajectory.t_start, trajectory.t_stop])
+        c, d = _utc6([t0, t1])
+        raise InputError("trajectory", f"covers {a} .. {b}, not the mission span {c} .. {d}")
+    c, st = obs.constraints, obs.settings
+    moon_pck = getattr(getattr(mission, "force_model", None), "moon_pck", None)
+    scene = Scene(trajectory, ephemeris, moon_pck=moon_pck, light_time=st.light_time)
+    tol, dmin = c.tolerance_s, c.min_window_s
+    kinds = set(st.kinds)
+    ws = WindowSet(t0, t1, [t.name for t in obs.targets] if kinds & {"target_visible", "target_occulted"} else (),
+                   meta={"light_time": st.light_time, "min_window_s": dmin, "tolerance_s": tol})
+    jobs = []
+    for body in ("moon", "earth"):
+        for kind in ("umbra", "penumbra"):
+            if kind in kinds:
+                jobs.append(((kind, body), lambda k=kind, b=body: shadow_condition(scene, b, k, t0, t1),
+                             min(dmin, st.shadow_min_window_s)))
+    if "contact" in kinds:
+        for s in _subjects(obs.stations, st.stations):
+            geom = StationGeometry(s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km)
+            jobs.append((("contact", s.name), lambda g=geom: contact_condition(scene, g, t0, t1), dmin))
+    for s in _subjects(obs.sites, st.sites):
+        geom = SiteGeometry(s.site, s.horizon_mask_deg, s.min_sun_elevation_deg)
+        for kind, fn in (("site_pass", site_pass), ("site_sunlit", site_sunlit),
+                         ("site_earth_visible", site_earth_visible)):
+            if kind in kinds:
+                jobs.append(((kind, s.name), lambda f=fn, g=geom: f(scene, g, t0, t1), dmin))
+    u = obs.target_units(0.5 * (t0 + t1))
+    if obs.targets:
+        deg = math.radians
+        tc = TargetConstraints(
+            scene, u,
+            None if c.sun_exclusion_deg is None else deg(c.sun_exclusion_deg),
+            None if c.earth_limb_deg is None else deg(c.earth_limb_deg),
+            None if c.moon_limb_deg is None else deg(c.moon_limb_deg),
+            c.earth_atmosphere_km)
+        names = [t.name for t in obs.targets]
+        for kind, vis in (("target_visible", True), ("target_occulted", False)):
+            if kind in kinds:
+                jobs.append(((kind, names), lambda v=vis: tc.condition(t0, t1, v), dmin))
+    for j, (key, make, dur) in enumerate(jobs):
+        found = find_windows(make(), t0, t1, dur, tol)
+        if isinstance(key[1], list):
+            for name, w in zip(key[1], found):
+                ws[(key[0], name)] = w
+        else:
+            ws[key] = found
+        if progress is not None:
+            progress((j + 1) / len(jobs))
+    ws.meta["epochs_evaluated"] = scene.evaluations
+    return ws

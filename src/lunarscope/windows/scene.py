@@ -1,0 +1,176 @@
+"""Shared geometry per time grid: spacecraft, Sun and Earth about the Moon, computed once.
+
+A :class:`Scene` wraps a :class:`~lunarscope.trajectory.Trajectory` and the ephemeris. Every
+condition evaluated on the same time array asks ``scene.at(t)`` and gets the same
+:class:`Snapshot` (a small cache keyed on the array's content), so combining M targets and
+several constraints costs one trajectory, ephemeris and frame evaluation per time grid.
+
+Positions are Moon-centred ICRF (km). Geometric by default; with ``light_time=True`` the Sun
+and the Earth are placed where they were when the light now arriving at the spacecraft left
+them (converged light time, no stellar aberration), like SPICE ``spkpos(..., 'LT', ...)``
+(NAIF SPK required reading, "Correcting for light time"); spacecraft aberration is ignored.
+
+:meth:`Scene.bounds` gives the kinematic extrema the conditions' rate bounds are built from
+(see ``docs/windows.md``): the largest spacecraft speed, the smallest and largest radius over
+the span, and the Sun's and Earth's smallest distance and largest speed relative to the Moon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ephemeris import GM_KM3_S2, load_ephemeris
+from ..errors import InputError
+from ..states import C_KM_S
+
+#: Sampling step for the kinematic extrema (s); the Taylor margins below cover what lies between.
+BOUND_SAMPLE_STEP_S = 30.0
+#: Sampling step for the slowly varying Sun and Earth extrema (s).
+BODY_SAMPLE_STEP_S = 3600.0
+#: Relative safety on every sampled extremum.
+BOUND_SAFETY = 1.05
+#: Extra margin taken off the sampled smallest radius (km); a relative one would swallow the
+#: altitude of low orbits, on which the site-pass rate bound depends.
+RADIUS_MARGIN_KM = 0.1
+#: Factor on the central term GM/r^2 that bounds the total acceleration (harmonics and third
+#: bodies are below 1 % of it at 100 km altitude; GRGM1200A, DE440).
+ACCEL_FACTOR = 1.2
+#: Light-time iterations (each gains ~ v/c; three reach 1e-12 relative).
+LIGHT_TIME_ITERATIONS = 3
+#: Snapshots kept per scene (one per recently used time array).
+CACHE_SIZE = 6
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Kinematic extrema over a span (km, km/s), each with the stated margins applied."""
+
+    v_max: float            # spacecraft speed relative to the Moon, upper bound
+    r_min: float            # spacecraft distance from the Moon's centre, lower bound
+    r_max: float            # spacecraft distance from the Moon's centre, upper bound
+    sun_d_min: float        # Sun distance from the Moon, lower bound
+    sun_v_max: float        # Sun speed relative to the Moon, upper bound
+    earth_d_min: float      # Earth distance from the Moon, lower bound
+    earth_v_max: float      # Earth speed relative to the Moon, upper bound
+
+
+class Snapshot:
+    """Geometry at one time array ``t`` (N,): Moon-centred ICRF positions (N,3) km.
+
+    ``r`` and ``v`` spacecraft, ``sun`` and ``earth`` positions; ``rotation(frame)`` caches
+    (R, dR) of body frames (ITRF, MOON_ME) for the stations and sites.
+    """
+
+    __slots__ = ("t", "r", "v", "sun", "earth", "_rot", "_extra", "_moon_pck")
+
+    def __init__(self, t, r, v, sun, earth, moon_pck):
+        self.t, self.r, self.v, self.sun, self.earth = t, r, v, sun, earth
+        self._rot: dict = {}
+        self._extra: dict = {}
+        self._moon_pck = moon_pck
+
+    def rotation(self, frame: str):
+        """(R, dR/dt) ICRF → ``frame`` at ``t``, computed once per snapshot."""
+        if frame not in self._rot:
+            from .. import frames
+
+            self._rot[frame] = frames.rotation_and_rate(frame, self.t, self._moon_pck)
+        return self._rot[frame]
+
+    def memo(self, key, make):
+        """Cache any derived array (e.g. a station's ENU line of sight) on this snapshot."""
+        if key not in self._extra:
+            self._extra[key] = make()
+        return self._extra[key]
+
+
+class Scene:
+    """Spacecraft, Sun and Earth about the Moon along a trajectory, cached per time array."""
+
+    def __init__(self, trajectory, ephemeris=None, moon_pck: str | None = None, light_time: bool = False):
+        self.trajectory = trajectory
+        self.eph = ephemeris if ephemeris is not None else load_ephemeris(None)
+        self.moon_pck = moon_pck
+        self.light_time = bool(light_time)
+        self._cache: list[tuple[np.ndarray, Snapshot]] = []
+        self._bounds: dict = {}
+        self.evaluations = 0  # number of epochs evaluated (for benchmarks)
+
+    # ------------------------------------------------------------------ snapshots
+    def _bodies(self, t, r):
+        if not self.light_time:
+            return self.eph.position("sun", "moon", t), self.eph.position("earth", "moon", t)
+        moon = self.eph.position("moon", "ssb", t)
+        out = []
+        for body in ("sun", "earth"):
+            p = self.eph.position(body, "moon", t)
+            for _ in range(LIGHT_TIME_ITERATIONS):
+                lt = np.linalg.norm(p - r, axis=1) / C_KM_S
+                p = self.eph.position(body, "ssb", t - lt) - moon
+            out.append(p)
+        return out[0], out[1]
+
+    def at(self, t) -> Snapshot:
+        """The snapshot at TDB seconds ``t`` (N,), from the cache when ``t`` was seen recently."""
+        t = np.ascontiguousarray(np.atleast_1d(np.asarray(t, dtype=np.float64)))
+        for key, snap in self._cache:
+            if key is t or (key.shape == t.shape and np.array_equal(key, t)):
+                return snap
+        s = self.trajectory.state(t)
+        r, v = s[:, :3], s[:, 3:]
+        sun, earth = self._bodies(t, r)
+        snap = Snapshot(t, r, v, sun, earth, self.moon_pck)
+        self.evaluations += t.size
+        self._cache.insert(0, (t.copy(), snap))
+        del self._cache[CACHE_SIZE:]
+        return snap
+
+    # ------------------------------------------------------------------ bounds
+    def bounds(self, t0: float, t1: float) -> Bounds:
+        """Kinematic extrema over [t0, t1] with margins (see module docstring and docs).
+
+        Spacecraft: sampled every ``BOUND_SAMPLE_STEP_S`` = h (plus every trajectory node);
+        with |dv/dt| <= A = ACCEL_FACTOR·GM/r_min² and |d²r/dt²| <= K = v²/r + A, the true
+        extrema between samples differ from the sampled ones by at most A·h/2 (speed) and
+        K·h²/8 (radius) (Taylor expansion about the extremum); then the speed and largest
+        radius get BOUND_SAFETY, the smallest radius RADIUS_MARGIN_KM. Sun and Earth: sampled every
+        hour; their speed and distance vary by < 1e-3 over an hour, covered by BOUND_SAFETY.
+        """
+        key = (float(t0), float(t1))
+        if key in self._bounds:
+            return self._bounds[key]
+        tr = self.trajectory
+        if t0 < tr.t_start - 1e-6 or t1 > tr.t_stop + 1e-6:
+            raise InputError("trajectory", "does not cover the span of the search")
+        h = BOUND_SAMPLE_STEP_S
+        n = max(2, int(np.ceil((t1 - t0) / h)) + 1)
+        ts = np.linspace(t0, t1, n)
+        h = (t1 - t0) / (n - 1)
+        nodes = np.asarray(getattr(tr, "nodes", np.empty(0)), float)
+        ts = np.union1d(ts, nodes[(nodes >= t0) & (nodes <= t1)])
+        s = tr.state(ts)
+        rr = np.linalg.norm(s[:, :3], axis=1)
+        vv = np.linalg.norm(s[:, 3:], axis=1)
+        gm = GM_KM3_S2[301]
+        a_max = ACCEL_FACTOR * gm / rr.min() ** 2
+        k_max = vv.max() ** 2 / rr.min() + a_max
+        v_max = BOUND_SAFETY * (vv.max() + a_max * h / 2)
+        r_min = rr.min() - k_max * h * h / 8 - RADIUS_MARGIN_KM
+        r_max = BOUND_SAFETY * (rr.max() + k_max * h * h / 8)
+        nb = max(2, int(np.ceil((t1 - t0) / BODY_SAMPLE_STEP_S)) + 1)
+        tb = np.linspace(t0, t1, nb)
+        sun = self.eph.state("sun", "moon", tb)
+        earth = self.eph.state("earth", "moon", tb)
+        b = Bounds(
+            v_max=float(v_max),
+            r_min=float(r_min),
+            r_max=float(r_max),
+            sun_d_min=float(np.linalg.norm(sun[:, :3], axis=1).min() / BOUND_SAFETY),
+            sun_v_max=float(np.linalg.norm(sun[:, 3:], axis=1).max() * BOUND_SAFETY),
+            earth_d_min=float(np.linalg.norm(earth[:, :3], axis=1).min() / BOUND_SAFETY),
+            earth_v_max=float(np.linalg.norm(earth[:, 3:], axis=1).max() * BOUND_SAFETY),
+        )
+        self._bounds[key] = b
+        return b
