@@ -13,7 +13,7 @@ from lunarscope.mission import load_mission
 from lunarscope.mission.plan import PRODUCTS, run_plan
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MISSION = ROOT / "tests" / "data" / "missions" / "small-telescope.yaml"
+MISSION = ROOT / "examples" / "quick-look.yaml"
 BROKEN = sorted((ROOT / "tests" / "data" / "broken_missions").glob("*.yaml"))
 STAMP = "2026-01-01T00:00:00Z"
 #: OEM states are printed to 1e-9 km; an independent reader must give them back.
