@@ -73,8 +73,8 @@ def run(args) -> int:
 
 def print_metrics(sched, problem, stream) -> None:
     m = sched.metrics(problem)
-    keys = [("science_value", "science value"), ("model_bound", "proven bound (model)"),
-            ("fraction_of_model_bound", "fraction of bound"), ("relaxation_bound", "relaxation bound"),
+    keys = [("science_value", "science value"), ("relaxation_bound", "upper bound (LP relaxation)"),
+            ("fraction_of_relaxation_bound", "fraction of bound"),
             ("observing_efficiency", "observing efficiency"), ("requests_full", "requests fully done"),
             ("requests_partial", "requests partly done"), ("requests_none", "requests not done"),
             ("recorder_peak_mbit", "recorder peak, Mbit"), ("recorder_final_mbit", "recorder final, Mbit"),
@@ -82,6 +82,8 @@ def print_metrics(sched, problem, stream) -> None:
     for k, label in keys:
         if k in m and m[k] is not None:
             v = m[k]
+            if isinstance(v, float) and abs(v) < 1e-6:
+                v = 0.0  # rounding residue of the recorder bookkeeping
             print(f"  {label:28s} {v:.4g}" if isinstance(v, float) else f"  {label:28s} {v}", file=stream)
     unsched = sched.unschedulable(problem)
     if unsched:

@@ -86,7 +86,7 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
                    "start_utc": str(x), "stop_utc": str(y), "duration_s": float(a.stop - a.start),
                    "data_mbit": float(a.data_mbit), "station": a.station} for a, x, y in zip(acts, s0, s1)]
     m = schedule.metrics(problem)
-    bound = m.get("model_bound") or m.get("relaxation_bound")
+    bound = m.get("relaxation_bound")  # LP relaxation: an upper bound for the true problem
     metrics = {
         "solver": m.get("scheduler"), "status": m.get("status"),
         "science_value": m["science_value"], "total_priority": m.get("total_priority"),

@@ -89,11 +89,16 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
 
 def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
           workers: int = 2):
-    """Greedy plan, then (for ``cpsat``) CP-SAT warm-started from it."""
+    """Greedy plan, then (for ``cpsat``) CP-SAT warm-started from it. The schedule carries the
+    LP relaxation bound (valid for the true problem) so its fraction of the bound is known."""
+    from ..scheduling.bounds import relaxation_bound
+
     plan = greedy(problem)
-    if solver == "greedy":
-        return plan
-    return cpsat(problem, time_limit_s=time_limit_s, workers=workers, seed=seed, hint=plan)
+    if solver != "greedy":
+        plan = cpsat(problem, time_limit_s=time_limit_s, workers=workers, seed=seed, hint=plan)
+    if plan.relaxation_bound is None:
+        plan.relaxation_bound = relaxation_bound(problem)
+    return plan
 
 
 def read_windows_csv(path: str, t_start: float, t_stop: float):
