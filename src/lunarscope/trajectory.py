@@ -106,6 +106,15 @@ class Trajectory:
 
         return np.column_stack(cartesian_to_keplerian(self.state(t), gm_km3_s2))
 
+    def mean_elements(self, gm_km3_s2: float, step_s: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+        """(times, (N, 5) mean a, e, i, Ω, ω): one-period running averages of the osculating
+        elements sampled every ``step_s`` (see ``orbits.elements.mean_elements``; NaN within
+        half a period of either end)."""
+        from .orbits.elements import mean_elements
+
+        t, s = self.sample(step_s)
+        return t, mean_elements(t, s, gm_km3_s2)
+
     # ------------------------------------------------------------------ files
     def write_oem(self, path: str, step_s: float = 60.0, object_id: str = "LUNARSCOPE-SC",
                   creation_date: str | None = None, comments=()) -> None:
