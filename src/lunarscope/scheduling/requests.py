@@ -9,14 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from lunarscope.errors import InputError
+from lunarscope.windows.intervals import Windows
 
 
 def as_intervals(obj, field: str) -> np.ndarray:
     """Return a sorted, merged ``(K, 2)`` float64 array of ``[start, stop)`` intervals.
 
     Accepts a ``(K, 2)`` array-like or any object with ``.starts`` and ``.stops`` arrays
-    (duck-typed so that ``lunarscope.windows.Windows`` works without importing it).
-    Empty intervals are dropped, overlapping or touching ones merged.
+    (``lunarscope.windows.Windows``). Empty intervals are dropped, overlapping or touching
+    ones merged (the normalization of ``Windows``).
     """
     if hasattr(obj, "starts") and hasattr(obj, "stops"):
         a = np.column_stack([np.asarray(obj.starts, float).ravel(), np.asarray(obj.stops, float).ravel()])
@@ -30,54 +31,26 @@ def as_intervals(obj, field: str) -> np.ndarray:
         raise InputError(field, "interval bounds must be finite")
     if np.any(a[:, 1] < a[:, 0]):
         raise InputError(field, "interval stop before start (negative duration)")
-    a = a[a[:, 1] > a[:, 0]]
-    if len(a) == 0:
-        return np.zeros((0, 2))
-    a = a[np.argsort(a[:, 0], kind="stable")]
-    # merge overlapping / touching intervals
-    ends = np.maximum.accumulate(a[:, 1])
-    new = np.ones(len(a), bool)
-    new[1:] = a[1:, 0] > ends[:-1]
-    grp = np.cumsum(new) - 1
-    out = np.zeros((grp[-1] + 1, 2))
-    out[:, 0] = a[new, 0]
-    out[:, 1] = np.maximum.reduceat(a[:, 1], np.flatnonzero(new))
-    return out
+    return _array(Windows(a[:, 0], a[:, 1]))
+
+
+def _array(w: Windows) -> np.ndarray:
+    return np.column_stack([w.starts, w.stops]).reshape(-1, 2)
+
+
+def _windows(a) -> Windows:
+    a = np.asarray(a, float).reshape(-1, 2)
+    return Windows(a[:, 0], a[:, 1])
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection of two merged interval arrays (sweep, O(len a + len b))."""
-    out = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo = max(a[i, 0], b[j, 0])
-        hi = min(a[i, 1], b[j, 1])
-        if hi > lo:
-            out.append((lo, hi))
-        if a[i, 1] < b[j, 1]:
-            i += 1
-        else:
-            j += 1
-    return np.array(out, float).reshape(-1, 2)
+    """Intersection of two interval arrays (``Windows`` algebra)."""
+    return _array(_windows(a) & _windows(b))
 
 
 def subtract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` minus the union of ``b`` (both merged interval arrays)."""
-    out = []
-    j = 0
-    for lo, hi in a:
-        cur = lo
-        while j < len(b) and b[j, 1] <= cur:
-            j += 1
-        k = j
-        while k < len(b) and b[k, 0] < hi:
-            if b[k, 0] > cur:
-                out.append((cur, b[k, 0]))
-            cur = max(cur, b[k, 1])
-            k += 1
-        if cur < hi:
-            out.append((cur, hi))
-    return np.array(out, float).reshape(-1, 2)
+    """``a`` minus the union of ``b`` (``Windows`` algebra)."""
+    return _array(_windows(a) - _windows(b))
 
 
 @dataclass(frozen=True)
