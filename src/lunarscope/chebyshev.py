@@ -127,3 +127,30 @@ def euler313_many(ang):
     for i in range(n):
         euler313_into(ang[i], r, dr, i, True)
     return r, dr
+
+
+@numba.njit(cache=True)
+def euler313_rotate_states(ang, states, post):
+    """States (N,6) into the frame R = post · rot(ψ,3) rot(θ,1) rot(φ,3): x' = R x,
+    v' = Ṙ x + R v, without materializing the (N,3,3) matrices (``ang`` as in
+    :func:`euler313_many`, ``post`` a fixed 3×3, identity for none)."""
+    n = states.shape[0]
+    out = np.empty((n, 6))
+    r = np.empty((1, 3, 3))
+    dr = np.empty((1, 3, 3))
+    for i in range(n):
+        euler313_into(ang[i], r, dr, 0, True)
+        for a in range(3):
+            p = 0.0
+            v = 0.0
+            for b in range(3):
+                m = 0.0
+                dm = 0.0
+                for k in range(3):
+                    m += post[a, k] * r[0, k, b]
+                    dm += post[a, k] * dr[0, k, b]
+                p += m * states[i, b]
+                v += dm * states[i, b] + m * states[i, 3 + b]
+            out[i, a] = p
+            out[i, 3 + a] = v
+    return out

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from .earth import itrf
-from .moon import iau_moon, moon_me, moon_pa
+from .moon import iau_moon, moon_me, moon_pa, moon_pck, pa_to_me_matrix
 from .rotations import state_from_frame, state_matrix, state_to_frame
 
 FRAMES = ("ICRF", "MOON_PA", "MOON_ME", "IAU_MOON", "ITRF")
@@ -61,11 +61,15 @@ def state_transform(frame: str, t, moon_pck: str | None = None) -> np.ndarray:
     return state_matrix(*rotation_and_rate(frame, t, moon_pck))
 
 
-def to_frame(states, frame: str, t, moon_pck: str | None = None) -> np.ndarray:
+def to_frame(states, frame: str, t, moon_pck_path: str | None = None) -> np.ndarray:
     """ICRF-axes states (N,6) → ``frame`` components (same origin)."""
-    if check_frame(frame) == "ICRF":
+    name = check_frame(frame)
+    if name == "ICRF":
         return np.asarray(states, float).copy()
-    r, dr = rotation_and_rate(frame, t, moon_pck)
+    if name in ("MOON_PA", "MOON_ME"):  # fused path: no (N,3,3) arrays
+        post = pa_to_me_matrix() if name == "MOON_ME" else None
+        return moon_pck(moon_pck_path).states_to_frame(t, np.atleast_2d(states), post)
+    r, dr = rotation_and_rate(frame, t, moon_pck_path)
     return state_to_frame(r, dr, np.atleast_2d(states))
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from ..chebyshev import ChebSegment, cheb_eval_many, euler313_many
+from ..chebyshev import ChebSegment, cheb_eval_many, euler313_many, euler313_rotate_states
 from ..errors import CoverageError, InputError
 from ..time import SECONDS_PER_DAY, to_iso_utc
 from .rotations import rot
@@ -66,6 +66,15 @@ class MoonPCK:
 
     def rotation(self, t) -> tuple[np.ndarray, np.ndarray]:
         """R (ICRF → MOON_PA) and dR/dt at TDB seconds ``t`` (N,), each (N,3,3)."""
+        return euler313_many(self.angles(t))
+
+    def states_to_frame(self, t, states, post=None) -> np.ndarray:
+        """ICRF-axes states (N,6) → MOON_PA (or ``post`` · MOON_PA) components, fused."""
+        m = np.eye(3) if post is None else np.ascontiguousarray(post, float)
+        return euler313_rotate_states(self.angles(t), np.ascontiguousarray(states, float), m)
+
+    def angles(self, t) -> np.ndarray:
+        """(N,6) Euler angles (φ, θ, ψ) and rates at TDB seconds ``t``."""
         t = np.atleast_1d(np.asarray(t, float))
         ang = np.empty((t.size, 6))
         done = np.zeros(t.size, bool)
@@ -80,7 +89,7 @@ class MoonPCK:
             start, stop, when = to_iso_utc([lo + 1, hi - 1, t[~done][0]], 0)
             raise CoverageError("time", f"{when} is outside the lunar orientation coverage of "
                                         f"{self.path}: {start} .. {stop}")
-        return euler313_many(ang)
+        return ang
 
 
 @lru_cache(maxsize=4)
