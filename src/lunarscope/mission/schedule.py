@@ -89,11 +89,17 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
 
 def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
           workers: int = 2):
-    """Greedy plan, then (for ``cpsat``) CP-SAT warm-started from it. The schedule carries the
-    LP relaxation bound (valid for the true problem) so its fraction of the bound is known."""
+    """The better of the greedy dispatcher and value-first insertion (both validated), then
+    (for ``cpsat``) CP-SAT warm-started from it. The schedule carries the LP relaxation bound
+    (valid for the true problem) so its fraction of the bound is known."""
     from ..scheduling.bounds import relaxation_bound
+    from ..scheduling.insertion import insertion
+    from ..scheduling.validate import validate
 
     plan = greedy(problem)
+    alt = insertion(problem)
+    if alt is not None and not validate(alt, problem) and alt.science_value(problem) > plan.science_value(problem):
+        plan = alt
     if solver != "greedy":
         plan = cpsat(problem, time_limit_s=time_limit_s, workers=workers, seed=seed, hint=plan)
     if plan.relaxation_bound is None:

@@ -1,0 +1,110 @@
+"""Value-first insertion: the global counterpart of the time-ordered greedy dispatcher.
+
+Requests are taken in order of value per second of exposure (priority / exposure, ties by
+priority). Each is placed, window by window in time order, into the free gaps of the
+timeline built so far: a visit in a gap between pointings A and B of the timeline starts
+after the exact eigen-axis slew A → target and ends before the slew target → B, inside the
+request's usable window, no shorter than its minimum visit, no longer than its remaining
+need, honouring its visit count and cadence. Engineering blocks are fixed at their nominal
+times and hold the attitude. Downlinks are then drained as soon as possible by ``assemble``
+and the plan goes through ``validate``.
+
+Where the dispatcher commits to whatever can start now, this places the most valuable
+exposure first anywhere in the span (the strategy of astroplan's PriorityScheduler, here
+with exact slews). Gimballed antennas only; with a body-fixed antenna it returns None.
+"""
+from __future__ import annotations
+
+import bisect
+import time
+
+import numpy as np
+
+from lunarscope.scheduling.assemble import assemble
+from lunarscope.scheduling.slew import angle_between
+
+#: Room left around each slew so rounding of times near 1e9 s (0.1 µs) never makes it not fit.
+SLEW_MARGIN_S = 1e-3
+
+
+def insertion(problem):
+    """Plan ``problem`` by value-first insertion; returns a ``Schedule`` or None (body-fixed)."""
+    if problem.spacecraft.antenna != "gimballed":
+        return None
+    t_wall = time.perf_counter()
+    reqs = problem.requests
+    model = problem.spacecraft.slew
+    dirs = problem.target_dirs
+    tidx = [problem.target_index[r.target] for r in reqs]
+    slew = model.time_s(angle_between(dirs[:, None, :], dirs[None, :, :]))  # (T, T) s
+    nom = problem.engineering_nominal
+    # the timeline: sorted starts, stops and pointings (target index, or -1 for engineering)
+    starts = [float(s) for s in nom[:, 0]] if len(nom) else []
+    stops = [float(s + d) for s, d in zip(nom[:, 0], nom[:, 1])] if len(nom) else []
+    point = [-1] * len(starts)
+    visits = []
+    order = sorted(range(len(reqs)), key=lambda i: (-reqs[i].priority / reqs[i].exposure_s, -reqs[i].priority, i))
+    for i in order:
+        r = reqs[i]
+        T = tidx[i]
+        need = r.exposure_s
+        left = r.n_visits if r.n_visits is not None else 10**9
+        mine: list[float] = []
+        for w0, w1 in problem.usable_windows[i]:
+            if need < r.min_visit_s or left <= 0:
+                break
+            k = bisect.bisect_right(stops, w0)  # first timeline entry ending after w0
+            lo_t = problem.start
+            prev_p = -2  # -2: nothing before (no slew needed)
+            if k > 0:
+                lo_t = stops[k - 1]
+                prev_p = _pointing_before(point, k)
+            while True:
+                hi_t = starts[k] if k < len(starts) else problem.stop
+                next_p = _pointing_after(point, k)
+                s = max(w0, lo_t + (slew[prev_p, T] + SLEW_MARGIN_S if prev_p >= 0 else 0.0))
+                e = min(w1, hi_t - (slew[T, next_p] + SLEW_MARGIN_S if next_p >= 0 else 0.0))
+                if r.cadence_s:
+                    while any(abs(s - m) < r.cadence_s for m in mine):
+                        s = max(m for m in mine if abs(s - m) < r.cadence_s) + r.cadence_s
+                length = min(e - s, need)
+                if length >= r.min_visit_s - 1e-9 and left > 0:
+                    stop = s + length
+                    visits.append((i, s, stop))
+                    mine.append(s)
+                    need -= length
+                    left -= 1
+                    starts.insert(k, s)
+                    stops.insert(k, stop)
+                    point.insert(k, T)
+                    k += 1
+                    lo_t, prev_p = stop, T
+                    if need < r.min_visit_s or left <= 0:
+                        break
+                    continue
+                if k >= len(starts) or starts[k] >= w1:
+                    break
+                lo_t = stops[k]
+                if point[k] >= 0:
+                    prev_p = point[k]
+                k += 1
+    visits.sort(key=lambda v: v[1])
+    sched = assemble(problem, visits, nom[:, 0] if len(nom) else [], (), scheduler="insertion")
+    sched.solve_s = time.perf_counter() - t_wall
+    return sched
+
+
+def _pointing_before(point: list, k: int) -> int:
+    """Pointing held just before timeline entry ``k`` (engineering keeps the attitude)."""
+    for j in range(k - 1, -1, -1):
+        if point[j] >= 0:
+            return point[j]
+    return -2
+
+
+def _pointing_after(point: list, k: int) -> int:
+    """Pointing of the next observation at or after timeline entry ``k`` (-2: none)."""
+    for j in range(k, len(point)):
+        if point[j] >= 0:
+            return point[j]
+    return -2
