@@ -172,11 +172,17 @@ def read_shadr(path, frame: str | None = None) -> GravityField:
     C, S = _fill(path, rows, nmax, mmax)
     if norm == 0:
         _unnormalized_to_normalized(C, S)
+    return _field(path, gm, radius, nmax, mmax, C, S, frame, meta, "PDS SHADR file")
+
+
+def _field(path, gm, radius, nmax, mmax, C, S, frame, meta, kind) -> GravityField:
+    """A GravityField from parsed numbers; name, source and frame from ``# key: value`` header
+    comments when the file has them."""
     return GravityField(
         gm_km3_s2=gm, radius_km=radius, degree_max=nmax, order_max=mmax, C=C, S=S,
         frame=frame or meta.get("frame", "MOON_PA"),
         name=meta.get("name", Path(path).stem),
-        source=meta.get("source", f"PDS SHADR file {Path(path).name}"),
+        source=meta.get("source", f"{kind} {Path(path).name}"),
         meta=meta,
     )
 
@@ -206,13 +212,7 @@ def read_sha(path, frame: str | None = None) -> GravityField:
     rows = _parse_rows(path, lines, first + 1, " ")
     _check_complete(path, rows, nmax, mmax)
     C, S = _fill(path, rows, nmax, mmax)
-    return GravityField(
-        gm_km3_s2=gm, radius_km=radius, degree_max=nmax, order_max=mmax, C=C, S=S,
-        frame=frame or meta.get("frame", "MOON_PA"),
-        name=meta.get("name", Path(path).stem),
-        source=meta.get("source", f"SHA file {Path(path).name}"),
-        meta=meta,
-    )
+    return _field(path, gm, radius, nmax, mmax, C, S, frame, meta, "SHA file")
 
 
 def read_icgem(path, frame: str | None = None) -> GravityField:
