@@ -93,8 +93,9 @@ def run_astroplan(problem, resolution_s: float = 120.0, chunk_s: float = 3600.0)
     for i, r in enumerate(reqs):
         if len(usable[i]) == 0:
             continue
-        ch = max(r.min_visit_s, chunk_s)
-        n = max(1, int(np.ceil(r.exposure_s / ch)))
+        # one block per allowed visit when the request limits its visits, else 1 h chunks
+        ch = max(r.min_visit_s, r.exposure_s / r.n_visits if r.n_visits else chunk_s)
+        n = max(1, int(np.ceil(r.exposure_s / ch - 1e-9)))
         longest = float(np.max(usable[i][:, 1] - usable[i][:, 0]))
         d = min(ch, longest)
         for _ in range(n):
@@ -134,6 +135,68 @@ def score_visits(problem, visits) -> float:
     return float(sum(q.priority * min(1.0, g / q.exposure_s) for q, g in zip(problem.requests, got)))
 
 
+#: Room left after each slew when repairing astroplan's plan (s), as in scheduling.insertion.
+_SLEW_MARGIN_S = 1e-3
+
+
+def hold_to_rules(problem, visits):
+    """astroplan's blocks made to obey OUR rules, as a validated lunarscope Schedule.
+
+    Touching blocks of one request merge into one visit. In time order each visit starts no
+    earlier than the exact eigen-axis slew (with settle) from the previous pointing allows,
+    the slew may not cross an engineering block (fixed at its nominal time), the visit is cut at
+    the next engineering block and to its usable window, visits beyond the request's visit count
+    or closer than its cadence are dropped, and what is left shorter than the minimum visit is
+    dropped. Downlinks are then drained by ``assemble`` and the plan is validated.
+    """
+    from lunarscope.scheduling.assemble import assemble
+    from lunarscope.scheduling.slew import angle_between
+    from lunarscope.scheduling.validate import validate
+
+    merged = {}
+    for r, s, e in sorted(visits, key=lambda v: (v[0], v[1])):
+        lst = merged.setdefault(r, [])
+        if lst and s - lst[-1][1] <= 1.0:
+            lst[-1][1] = max(lst[-1][1], e)
+        else:
+            lst.append([s, e])
+    seq = sorted(((r, s, e) for r, lst in merged.items() for s, e in lst), key=lambda v: v[1])
+    nom = problem.engineering_nominal
+    eng = np.column_stack([nom[:, 0], nom[:, 0] + nom[:, 1]]) if len(nom) else np.zeros((0, 2))
+    model = problem.spacecraft.slew
+    dirs = problem.target_dirs
+    kept, cur_end, cur_t = [], problem.start, None
+    starts_of: dict = {}
+    for r, s, e in seq:
+        req = problem.requests[r]
+        t = problem.target_index[req.target]
+        dt = 0.0 if cur_t is None or cur_t == t else float(model.time_s(angle_between(dirs[cur_t], dirs[t]))) + _SLEW_MARGIN_S
+        s2 = max(s, cur_end + dt)
+        for a, b in eng:  # the slew may not cross an engineering block
+            if a < s2 and b > s2 - dt:
+                s2 = max(s2, b + dt)
+        for a, b in eng:  # cut at the next engineering block
+            if a < e and b > s2:
+                e = min(e, a) if a >= s2 else e
+        w = problem.usable_windows[r]
+        inside = w[(w[:, 0] <= s2) & (w[:, 1] > s2)]
+        if len(inside) == 0:
+            continue
+        e = min(e, float(inside[0, 1]))
+        mine = starts_of.setdefault(r, [])
+        if req.n_visits is not None and len(mine) >= req.n_visits:
+            continue
+        if req.cadence_s and any(abs(s2 - m) < req.cadence_s for m in mine):
+            continue
+        if e - s2 < req.min_visit_s:
+            continue
+        kept.append((r, s2, e))
+        mine.append(s2)
+        cur_end, cur_t = e, t
+    sched = assemble(problem, kept, nom[:, 0] if len(nom) else [], (), scheduler="astroplan+rules")
+    return sched, validate(sched, problem)
+
+
 if __name__ == "__main__":
     import argparse
     import os
@@ -149,4 +212,6 @@ if __name__ == "__main__":
     a = ap.parse_args()
     p = build_instance(a.n, days=a.days)
     v, t, vis = run_astroplan(p, a.resolution)
-    print(f"astroplan n={a.n} days={a.days}: value {v:.3f} in {t:.1f} s, {len(vis)} blocks scheduled")
+    held, broken = hold_to_rules(p, vis)
+    print(f"astroplan n={a.n} days={a.days}: value {v:.3f} in {t:.1f} s, {len(vis)} blocks scheduled; "
+          f"held to our rules: {held.science_value(p):.3f} ({'valid' if not broken else broken[:2]})")
