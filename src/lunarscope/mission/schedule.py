@@ -96,12 +96,16 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
     from ..scheduling.insertion import insertion
     from ..scheduling.validate import validate
 
+    import time
+
+    t0 = time.perf_counter()
     plan = greedy(problem)
     alt = insertion(problem)
     if alt is not None and not validate(alt, problem) and alt.science_value(problem) > plan.science_value(problem):
         plan = alt
     if solver != "greedy":
-        plan = cpsat(problem, time_limit_s=time_limit_s, workers=workers, seed=seed, hint=plan)
+        left = max(1.0, time_limit_s - (time.perf_counter() - t0))  # the limit covers the warm start
+        plan = cpsat(problem, time_limit_s=left, workers=workers, seed=seed, hint=plan)
     if plan.relaxation_bound is None:
         plan.relaxation_bound = relaxation_bound(problem)
     return plan
