@@ -97,18 +97,10 @@ class Observing:
     settings: WindowSettings
 
     def station(self, name: str, field: str = "station") -> StationSpec:
-        for s in self.stations:
-            if s.name == name:
-                return s
-        known = ", ".join(s.name for s in self.stations) or "none defined"
-        raise InputError(field, f"unknown station {name!r}; stations: {known}")
+        return _named(self.stations, name, field, "station")
 
     def site(self, name: str, field: str = "site") -> SiteSpec:
-        for s in self.sites:
-            if s.name == name:
-                return s
-        known = ", ".join(s.name for s in self.sites) or "none defined"
-        raise InputError(field, f"unknown site {name!r}; sites: {known}")
+        return _named(self.sites, name, field, "site")
 
     def target_units(self, t_tdb: float) -> np.ndarray:
         """(M,3) ICRS unit vectors of the targets at ``t_tdb``."""
@@ -118,6 +110,15 @@ class Observing:
 
 
 # ====================================================================== helpers
+
+def _named(items, name: str, field: str, what: str):
+    """The item called ``name``, or an InputError listing the known names."""
+    for item in items:
+        if item.name == name:
+            return item
+    known = ", ".join(i.name for i in items) or "none defined"
+    raise InputError(field, f"unknown {what} {name!r}; {what}s: {known}")
+
 def _name(sec: Section, seen: dict, list_key: str, k: int) -> str:
     name = sec.string("name", required=True).strip()
     if not name:
