@@ -28,7 +28,7 @@ def _load_trajectory(path: str):
     try:
         return Trajectory.from_oem(path)
     except InputError as exc:
-        raise InputError("--trajectory", exc.problem) from None  # already names the file
+        raise InputError("--trajectory", f"{path}: {exc.problem}") from None
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
         raise InputError("--trajectory", f"{path} is not a readable CCSDS OEM ({exc})") from None
 
