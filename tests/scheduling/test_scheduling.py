@@ -133,4 +133,4 @@ def test_benchmark_quick_smoke():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.strip().splitlines()
-    assert len(lines) == 2 and lines[1].startswith("20,gimballed,")
+    assert len(lines) == 2 and lines[1].startswith("20,6,gimballed,")

@@ -87,13 +87,28 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
         raise InputError(field, exc.problem) from None
 
 
+#: Up to this many requests ``solve`` runs the time decomposition (bound and warm start).
+DECOMPOSITION_MAX_REQUESTS = 100
+#: Shares of ``time_limit_s`` for the decomposition's column generation and its selection MIP.
+DECOMPOSITION_SHARE = 0.45
+SELECT_SHARE = 0.15
+#: Sweeps of CP-SAT's large-neighbourhood search over the span (each shifted; the time limit
+#: still applies).
+LNS_PASSES = 3
+
+
 def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
           workers: int = 2):
-    """The better of the greedy dispatcher and value-first insertion (both validated), then
-    (for ``cpsat``) CP-SAT warm-started from it. The schedule carries the LP relaxation bound
-    (valid for the true problem) so its fraction of the bound is known."""
+    """The better of the greedy dispatcher and value-first insertion (both validated); for
+    ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests also the time decomposition
+    (``scheduling.decomposition``: a tighter bound, and its repaired plan when that is better),
+    then CP-SAT warm-started from the best. ``time_limit_s`` covers all of it. The schedule
+    carries ``relaxation_bound``: the smallest valid upper bound computed (LP relaxation, or
+    the decomposition's), so its fraction of the bound is known."""
     from ..scheduling.bounds import relaxation_bound
+    from ..scheduling.decomposition import decompose
     from ..scheduling.insertion import insertion
+    from ..scheduling.repair import repair
     from ..scheduling.validate import validate
 
     import time
@@ -103,11 +118,26 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
     alt = insertion(problem)
     if alt is not None and not validate(alt, problem) and alt.science_value(problem) > plan.science_value(problem):
         plan = alt
+    bound = None
+    dec_info = None
+    if solver != "greedy" and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS:
+        dec = decompose(problem, hint=plan, time_limit_s=DECOMPOSITION_SHARE * time_limit_s)
+        bound = dec.bound
+        cand, bad = repair(problem, dec.select(SELECT_SHARE * time_limit_s), stretch_s=np.inf,
+                           delay_for_cadence=True, scheduler="decomposition")
+        dec_info = {k: v for k, v in dec.info.items() if not k.startswith("_") and k != "history"}
+        dec_info["repaired_value"] = cand.science_value(problem) if not bad else None
+        if not bad and cand.science_value(problem) > plan.science_value(problem):
+            plan = cand
     if solver != "greedy":
         left = max(1.0, time_limit_s - (time.perf_counter() - t0))  # the limit covers the warm start
-        plan = cpsat(problem, time_limit_s=left, workers=workers, seed=seed, hint=plan)
+        plan = cpsat(problem, time_limit_s=left, workers=workers, seed=seed, hint=plan, passes=LNS_PASSES)
+        if dec_info is not None:
+            plan.info["decomposition"] = dec_info
     if plan.relaxation_bound is None:
         plan.relaxation_bound = relaxation_bound(problem)
+    if bound is not None:
+        plan.relaxation_bound = min(plan.relaxation_bound, bound)
     return plan
 
 

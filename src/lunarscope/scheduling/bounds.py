@@ -61,7 +61,9 @@ def relaxation_bound(problem, max_slices: int | None = None, return_solution: bo
 
     ``max_slices`` None: 6000 up to 100 requests, else 1500 (time: ~1 s at 50, ~20 s at 500).
 
-    With ``return_solution`` also returns ``(slice_edges, req_index, slice_index, x)``.
+    With ``return_solution`` also returns ``(slice_edges, req_index, slice_index, x, duals)``;
+    ``duals`` (>= 0): R exposure-cap rows, then one per slice (value per second of the slice),
+    then the engineering row.
     """
     reqs = problem.requests
     if max_slices is None:
@@ -114,5 +116,5 @@ def relaxation_bound(problem, max_slices: int | None = None, return_solution: bo
     val = float(lam @ rhs + ub @ np.maximum(red, 0.0))
     val = max(val, float(-res.fun)) * (1 + LP_REL_MARGIN)
     if return_solution:
-        return val, (b, vr, vs, res.x)
+        return val, (b, vr, vs, res.x, lam)
     return val

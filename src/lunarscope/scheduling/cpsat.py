@@ -91,7 +91,8 @@ def _decisions(problem, sched) -> _Plan:
     visits = [(int(a.request), float(a.start), float(a.stop)) for a in sched.activities if a.kind == "observe"]
     nom = problem.engineering_nominal
     by_block = {a.block: a.start for a in sched.activities if a.kind == "engineering"}
-    eng = [float(by_block.get(j, nom[j, 0])) for j in range(len(nom))]
+    planned = problem.engineering_planned
+    eng = [float(by_block.get(j, planned[j])) for j in range(len(nom))]
     passes = []
     if problem.spacecraft.antenna == "body_fixed":
         tl = problem.downlink_timeline

@@ -59,7 +59,9 @@ def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cu
     tdirs = problem.target_dirs
     model = sc.slew
     nom = problem.engineering_nominal
-    eng_iv = np.column_stack([nom[:, 0], nom[:, 0] + nom[:, 1]]) if len(nom) else np.zeros((0, 2))
+    eng0 = problem.engineering_planned
+    eng_iv = np.column_stack([eng0, eng0 + nom[:, 1]]) if len(nom) else np.zeros((0, 2))
+    eng_iv = eng_iv[np.argsort(eng_iv[:, 0], kind="stable")]
 
     t = problem.start
     level = sc.recorder_initial_mbit
@@ -157,7 +159,7 @@ def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cu
         last[r] = start
         cur_dir = tdirs[tgt[r]]
         t = stop
-    sched = assemble(problem, visits, nom[:, 0] if len(nom) else [], passes, scheduler="greedy")
+    sched = assemble(problem, visits, eng0, passes, scheduler="greedy")
     sched.status = "heuristic"
     sched.solve_s = time.perf_counter() - t_wall
     return sched

@@ -39,8 +39,10 @@ def insertion(problem):
     slew = model.time_s(angle_between(dirs[:, None, :], dirs[None, :, :]))  # (T, T) s
     nom = problem.engineering_nominal
     # the timeline: sorted starts, stops and pointings (target index, or -1 for engineering)
-    starts = [float(s) for s in nom[:, 0]] if len(nom) else []
-    stops = [float(s + d) for s, d in zip(nom[:, 0], nom[:, 1])] if len(nom) else []
+    eng0 = problem.engineering_planned
+    order_e = np.argsort(eng0, kind="stable")
+    starts = [float(eng0[j]) for j in order_e]
+    stops = [float(eng0[j] + nom[j, 1]) for j in order_e]
     point = [-1] * len(starts)
     visits = []
     order = sorted(range(len(reqs)), key=lambda i: (-reqs[i].priority / reqs[i].exposure_s, -reqs[i].priority, i))
@@ -89,7 +91,7 @@ def insertion(problem):
                     prev_p = point[k]
                 k += 1
     visits.sort(key=lambda v: v[1])
-    sched = assemble(problem, visits, nom[:, 0] if len(nom) else [], (), scheduler="insertion")
+    sched = assemble(problem, visits, eng0, (), scheduler="insertion")
     sched.solve_s = time.perf_counter() - t_wall
     return sched
 

@@ -221,6 +221,32 @@ class Problem:
         return a[np.argsort(a[:, 0], kind="stable")]
 
     @cached_property
+    def engineering_planned(self) -> np.ndarray:
+        """Start (s) of each engineering occurrence (``engineering_nominal`` order) inside its flex
+        range, where it overlaps the requests' usable windows least (ties: nearest the nominal
+        time), never overlapping an occurrence placed before it. Candidates: the nominal time,
+        the ends of the flex range, and starts/ends flush with a gap between usable windows."""
+        nom = self.engineering_nominal
+        out = nom[:, 0].copy()
+        allw = [w for w in self.usable_windows if len(w)]
+        if not len(nom) or not allw:
+            return out
+        U = as_intervals(np.vstack(allw), "usable windows")
+        placed: list = []
+        for j, (t, d, f, _bi) in enumerate(nom):
+            c = np.concatenate([[t, t - f, t + f], U[:, 1], U[:, 0] - d])
+            c = np.unique(c[(c >= t - f) & (c <= t + f)])
+            for a, b in placed:
+                c = c[(c >= b) | (c + d <= a)]
+            if not len(c):
+                continue
+            ov = np.array([np.sum(np.clip(np.minimum(U[:, 1], x + d) - np.maximum(U[:, 0], x), 0.0, None)) for x in c])
+            k = np.lexsort((np.abs(c - t), np.round(ov, 6)))[0]
+            out[j] = c[k]
+            placed.append((c[k], c[k] + d))
+        return out
+
+    @cached_property
     def downlink_timeline(self) -> np.ndarray:
         """(S, 5) non-overlapping downlink segments: start, stop, rate, station index, contact index.
 

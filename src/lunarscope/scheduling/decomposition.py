@@ -1,0 +1,475 @@
+"""A tight upper bound for small problems: Lagrangian decomposition over time, exact per piece.
+
+The usable windows of all requests form disjoint blocks of time ("components": around
+apolune once per orbit for a lunar telescope). A visit lies inside one usable window, so
+inside one component; what couples the components is per request only: the exposure cap,
+the visit count and the cadence. Relax those with multipliers and the problem splits into
+one single-telescope problem per component, solved EXACTLY (on a time grid, with a
+rounding allowance that keeps the result an upper bound) by dynamic programming, with exact
+pairwise slew times. For any multipliers
+
+    value <= sum_r [lam_r cap_r + nu_r n_r] + sum_{r,tau} rho_{r,tau} + sum_j V_j
+
+where ``V_j`` is the best of component j alone with reward ``(p_r/E_r - lam_r)`` per second
+of counted exposure of request r, a charge ``nu_r`` per visit and ``rho_{r,tau}`` per visit
+that starts in ``[tau, tau + cadence_r)`` (at most one start of r there: weak duality for
+``min(X, cap) <= lam cap + (1 - lam E/p) X``, ``visits <= n`` and the cadence rule).
+
+Component problem (``_component_dp``): grid step ``delta``; state (grid time k, current
+pointing); a visit of r occupies grid points ``[k1, k2]`` inside one usable window of r with
+``k2 - k1 >= ceil(min_visit / delta) - 2``; between visits of different pointings at least
+``ceil(slew / delta)`` steps. Any real schedule maps to a grid schedule (each visit
+``[a, b]`` shrunk to the grid points inside it: shorter by < 2 delta, gaps only grow), so
+the DP's optimum plus ``2 delta`` of reward per visit bounds the real one. The first visit
+of a component needs no slew (the slew may happen in the gap before it). Engineering and
+the recorder are ignored (they only lower the true optimum).
+
+Multipliers: start from the LP relaxation's cap duals (``bounds.relaxation_bound``), then
+projected subgradient steps (Polyak, target = a known plan's value); the smallest bound seen
+is returned. Cost ~ (grid points) x (targets) x (requests): meant for up to ~100 requests.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numba import njit
+
+from lunarscope.scheduling.bounds import LP_REL_MARGIN, exposure_caps, relaxation_bound
+from lunarscope.scheduling.requests import as_intervals, subtract
+from lunarscope.scheduling.slew import slew_matrix_s
+
+#: Default grid step of the component DP (s). The bound is valid for any step; a finer one
+#: is tighter (the rounding allowance is 2 steps of reward per visit) and slower.
+GRID_STEP_S = 30.0
+#: Grid step (s) of the final bound evaluation at the converged multipliers (tighter allowances).
+REFINE_STEP_S = 10.0
+#: Engineering occurrences modelled per component in the bound (more cost (E+1) x; the others
+#: are ignored, which only loosens the bound).
+MAX_ENG_PER_COMPONENT = 2
+#: Node limit of the selection MIP (deterministic; the time limit is only a safety net).
+SELECT_NODE_LIMIT = 150
+#: The (relaxed, valid) bound is evaluated every this many column-generation iterations.
+BOUND_EVERY = 4
+#: Column generation stops when the master LP and the bound agree to this relative gap.
+COLGEN_REL_GAP = 1e-3
+#: Slack (s) when times are placed on the grid.
+GRID_EPS_S = 1e-6
+
+
+@njit(cache=True)
+def _component_dp(N, delta, tgt, c, bonus, m, KB, kappa, steps, want, e_lo, e_hi, e_len):
+    """Best value of one component (module doc). Returns (value, visits (n, 3): r, k1, k2).
+
+    N: last grid index; tgt (R,) target of each request; c (R,) reward per second; bonus (R,)
+    rounding allowance of a visit that does not start where the previous one ended; m (R,)
+    minimum grid length; KB (R, N+1): last grid index of r's usable window containing k, -1
+    outside; kappa (R, N+1): charge of a visit starting at k; steps (P+1, P): slew in grid
+    steps from pointing p (P = free start) to target q. e_lo, e_hi, e_len (E,): engineering
+    occurrences that must happen in this component, in this order: start in [e_lo, e_hi],
+    last e_len steps, hold the pointing (no slew across them), no visit overlaps them.
+    States: V0[e, k, p]: e occurrences done, pointing p, last visit ended before k; V1: a
+    visit ended at k (the next visit starting at k continues it: no allowance).
+    """
+    R = len(tgt)
+    P = steps.shape[1]
+    E = len(e_lo)
+    NEG = -1e300
+    V0 = np.full((E + 1, N + 2, P + 1), NEG)
+    V1 = np.full((E + 1, N + 2, P + 1), NEG)
+    V0[E, N + 1, :] = 0.0
+    V1[E, N + 1, :] = 0.0
+    ch0 = np.full((E + 1, N + 1, P + 1), -1, np.int64)
+    ch1 = np.full((E + 1, N + 1, P + 1), -1, np.int64)
+    S = np.full((E + 1, N + 2, R), NEG)
+    S_arg = np.zeros((E + 1, N + 2, R), np.int64)
+    A = np.full((E + 1, N + 1, R), NEG)  # start a visit of r at k, without the allowance
+    A_end = np.zeros((E + 1, N + 1, R), np.int64)
+    Bb = np.full((P,), NEG)
+    Bn = np.full((P,), NEG)
+    Rb = np.full((E + 1, N + 1, P), -1, np.int64)
+    Rn = np.full((E + 1, N + 1, P), -1, np.int64)
+    Vb = np.full((E + 1, N + 1, P), NEG)
+    Vn = np.full((E + 1, N + 1, P), NEG)
+    for k in range(N, -1, -1):
+        for e in range(E, -1, -1):
+            for r in range(R):
+                kb = KB[r, k]
+                if kb < 0 or k + m[r] > kb:
+                    continue
+                s = S[e, k + m[r], r]
+                if s > NEG:
+                    A[e, k, r] = s - c[r] * delta * k - kappa[r, k]
+                    A_end[e, k, r] = S_arg[e, k + m[r], r]
+            # best start per target (requests of one target share its slews)
+            for q in range(P):
+                Bb[q] = NEG
+                Bn[q] = NEG
+            for r in range(R):
+                if A[e, k, r] <= NEG:
+                    continue
+                q = tgt[r]
+                if A[e, k, r] + bonus[r] > Bb[q]:
+                    Bb[q] = A[e, k, r] + bonus[r]
+                    Rb[e, k, q] = r
+                if A[e, k, r] > Bn[q]:
+                    Bn[q] = A[e, k, r]
+                    Rn[e, k, q] = r
+            for q in range(P):
+                Vb[e, k, q] = Bb[q]
+                Vn[e, k, q] = Bn[q]
+            # engineering occurrence e now (holds the pointing; the chain of visits is broken)
+            eng_ok = e < E and e_lo[e] <= k <= e_hi[e] and k + e_len[e] <= N + 1
+            for p in range(P + 1):
+                b0 = V0[e, k + 1, p]
+                if e < E and k + 1 > e_hi[e]:
+                    b0 = NEG  # occurrence e can no longer start
+                a0 = -1
+                if eng_ok:
+                    v = V0[e + 1, min(k + e_len[e], N + 1), p]
+                    if v > b0:
+                        b0 = v
+                        a0 = -2
+                b1 = b0
+                a1 = a0
+                for q in range(P):
+                    kk = k + steps[p, q]
+                    if kk > N or Rb[e, kk, q] < 0:
+                        continue
+                    if Vb[e, kk, q] > b0:
+                        b0 = Vb[e, kk, q]
+                        a0 = Rb[e, kk, q]
+                    if kk == k:  # continues the visit that ended at k: no allowance
+                        if Vn[e, kk, q] > b1:
+                            b1 = Vn[e, kk, q]
+                            a1 = Rn[e, kk, q]
+                    elif Vb[e, kk, q] > b1:
+                        b1 = Vb[e, kk, q]
+                        a1 = Rb[e, kk, q]
+                V0[e, k, p] = b0
+                ch0[e, k, p] = a0
+                V1[e, k, p] = b1
+                ch1[e, k, p] = a1
+            # suffix maxima of c_r delta k2 + V1[e, k2, tgt_r] inside r's window
+            for r in range(R):
+                if KB[r, k] < 0:
+                    continue
+                v = c[r] * delta * k + V1[e, k, tgt[r]]
+                if k + 1 <= N and KB[r, k + 1] == KB[r, k] and S[e, k + 1, r] > v:
+                    S[e, k, r] = S[e, k + 1, r]
+                    S_arg[e, k, r] = S_arg[e, k + 1, r]
+                else:
+                    S[e, k, r] = v
+                    S_arg[e, k, r] = k
+    out = np.zeros((0, 3), np.int64)
+    if want and V0[0, 0, P] > NEG:
+        buf = np.zeros((N + 1, 3), np.int64)
+        n = 0
+        k, p, f, e = 0, P, 0, 0
+        while k <= N:
+            r = ch1[e, k, p] if f else ch0[e, k, p]
+            if r == -1:
+                k += 1
+                f = 0
+                continue
+            if r == -2:
+                k = k + e_len[e]
+                e += 1
+                f = 0
+                continue
+            k1 = k + steps[p, tgt[r]]
+            k2 = A_end[e, k1, r]
+            buf[n, 0], buf[n, 1], buf[n, 2] = r, k1, k2
+            n += 1
+            k, p, f = k2, tgt[r], 1
+        out = buf[:n]
+    return V0[0, 0, P], out
+
+
+class _Pieces:
+    """Static data of the components: grids, windows on the grid, slew steps.
+
+    ``relaxed`` (for the bound): every real schedule maps onto the grid (module doc).
+    Otherwise ``conservative`` (for plans): windows minus the nominal engineering blocks
+    rounded inwards, slews and minimum visits rounded up, no allowance, so a grid schedule
+    is a real one (up to slews at component starts, checked when the plan is repaired).
+    """
+
+    def __init__(self, problem, delta, relaxed: bool):
+        reqs = problem.requests
+        self.delta = delta
+        self.relaxed = relaxed
+        wins = problem.usable_windows
+        allw = [w for w in wins if len(w)]
+        self.comps = as_intervals(np.vstack(allw), "components") if allw else np.zeros((0, 2))
+        self.tgt = np.array([problem.target_index[r.target] for r in reqs], np.int64)
+        mv = np.array([r.min_visit_s for r in reqs], float)
+        S = slew_matrix_s(problem.spacecraft.slew, problem.target_dirs)
+        P = len(problem.targets)
+        st = np.zeros((P + 1, P), np.int64)  # row P: free start, no slew
+        if relaxed:
+            self.m = np.maximum(1, np.ceil(mv / delta - GRID_EPS_S).astype(np.int64) - 1)
+            st[:P] = np.maximum(0, np.ceil(S / delta - GRID_EPS_S).astype(np.int64) - 1)
+        else:
+            self.m = np.ceil(mv / delta - GRID_EPS_S).astype(np.int64)
+            st[:P] = np.ceil(S / delta - GRID_EPS_S).astype(np.int64)
+            nom = problem.engineering_nominal
+            if len(nom):
+                e0 = problem.engineering_planned
+                eng = np.column_stack([e0, e0 + nom[:, 1]])
+                wins = [subtract(w, eng) if len(w) else w for w in wins]
+        self.steps = st
+        self.pieces = []
+        nom = problem.engineering_nominal
+        for a, b in self.comps:
+            N = int(math.floor((b - a) / delta + GRID_EPS_S))
+            eng = np.zeros((0, 3), np.int64)
+            if relaxed and len(nom):
+                # occurrences that lie inside this component wherever they start in their flex range
+                inside = nom[(nom[:, 0] - nom[:, 2] >= a) & (nom[:, 0] + nom[:, 2] + nom[:, 1] <= b)]
+                rows, last_hi = [], -np.inf
+                for t, d, f, _bi in inside[np.argsort(inside[:, 0])]:
+                    if len(rows) >= MAX_ENG_PER_COMPONENT or t - f < last_hi:
+                        continue  # keep a few, in a forced order (ignoring one only loosens the bound)
+                    rows.append((int(math.floor((t - f - a) / delta + GRID_EPS_S)),
+                                 int(math.floor((t + f - a) / delta + GRID_EPS_S)),
+                                 max(0, int(math.ceil(d / delta - GRID_EPS_S)) - 1)))
+                    last_hi = t + f + d
+                eng = np.array(rows, np.int64).reshape(-1, 3)
+            KB = np.full((len(reqs), N + 1), -1, np.int64)
+            for r, w in enumerate(wins):
+                sel = w[(w[:, 1] > a) & (w[:, 0] < b)]
+                for wa, wb in sel:
+                    if relaxed:
+                        ka = int(math.floor((wa - a) / delta + GRID_EPS_S))
+                    else:
+                        ka = int(math.ceil((wa - a) / delta - GRID_EPS_S))
+                    kb = min(N, int(math.floor((wb - a) / delta + GRID_EPS_S)))
+                    if kb >= ka:
+                        KB[r, ka:kb + 1] = kb
+            self.pieces.append((a, N, KB, eng))
+
+
+class Decomposition:
+    """Result of ``decompose``: the bound, the component schedules (columns) and a plan."""
+
+    def __init__(self, problem, bound, info, cols, col_visits, master):
+        self.problem = problem
+        self.bound = bound
+        self.info = info
+        self._cols = cols
+        self._visits = col_visits
+        self._master = master
+
+    def refine_bound(self, grid_step_s: float) -> float:
+        """The bound at the final multipliers on a finer grid (smaller rounding allowances);
+        ``self.bound`` becomes the smaller of the two."""
+        if self._master is None:
+            return self.bound
+        pieces = _Pieces(self.problem, grid_step_s, True)
+        b = self._rows.lagrangian(pieces, *self._mult)
+        self.info.setdefault("refined", []).append((grid_step_s, b))
+        self.bound = min(self.bound, b)
+        return self.bound
+
+    def select(self, time_limit_s: float = 10.0):
+        """Visits (request, start, stop) of the best integer choice of one generated schedule
+        per component (HiGHS MIP over the columns, same rows as the master LP)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        if self._master is None:
+            return []
+        A, rhs, bnds, R = self._master
+        n = A.shape[1]
+        lo = np.zeros(n)
+        hi = np.array([b[1] if b[1] is not None else 1.0 for b in bnds], float)
+        integ = np.concatenate([np.zeros(R), np.ones(n - R)])
+        c = np.concatenate([-np.ones(R), np.zeros(n - R)])
+        res = milp(c, constraints=LinearConstraint(A, -np.inf, rhs), bounds=Bounds(lo, hi), integrality=integ,
+                   options={"time_limit": max(0.5, float(time_limit_s)), "mip_rel_gap": 1e-4,
+                            "node_limit": SELECT_NODE_LIMIT})
+        self.info["select_status"] = res.message
+        if res.x is None:
+            return []
+        sel = np.flatnonzero(res.x[R:] > 0.5)
+        self.info["select_value"] = -float(res.fun)
+        return [(r, a, b) for q in sel for (r, a, b) in self._visits[q]]
+
+
+class _Rows:
+    """The coupling rows of the problem: exposure caps, visit counts, cadence intervals."""
+
+    def __init__(self, problem):
+        reqs = problem.requests
+        self.reqs = reqs
+        self.R = len(reqs)
+        E = np.array([r.exposure_s for r in reqs], float)
+        self.w = np.array([r.priority for r in reqs], float) / E
+        self.cap = np.minimum(exposure_caps(problem), E)
+        self.nvis = np.array([r.n_visits if r.n_visits is not None else -1 for r in reqs], float)
+        self.has_n = np.flatnonzero(self.nvis >= 0)
+        self.cad = [r for r, q in enumerate(reqs) if q.cadence_s and len(problem.usable_windows[r])]
+        # cadence intervals [tau, tau + c): one per usable-window start of r
+        self.taus = {r: problem.usable_windows[r][:, 0].copy() for r in self.cad}
+        self.tau_off = {}
+        off = 0
+        for r in self.cad:
+            self.tau_off[r] = off
+            off += len(self.taus[r])
+        self.n_tau = off
+
+    def charges(self, piece, delta, nu, rho, surely):
+        """(R, N+1) charge of a visit starting at grid point k: nu_r plus rho of the cadence
+        intervals that surely (relaxed grid: real start in [t_k, t_k + delta)) or exactly
+        (conservative grid: start t_k) contain the start."""
+        a, N = piece[0], piece[1]
+        kap = np.repeat(nu[:, None], N + 1, axis=1)
+        t = a + delta * np.arange(N + 1)
+        for r in self.cad:
+            taus = self.taus[r]
+            cum = np.concatenate([[0.0], np.cumsum(rho[self.tau_off[r]:self.tau_off[r] + len(taus)])])
+            c = self.reqs[r].cadence_s
+            if surely:  # t + delta - c <= tau <= t
+                lo = np.searchsorted(taus, t + delta - c, side="left")
+            else:  # t - c < tau <= t
+                lo = np.searchsorted(taus, t - c, side="right")
+            hi = np.searchsorted(taus, t, side="right")
+            kap[r] += cum[hi] - cum[np.minimum(lo, hi)]
+        return kap
+
+    def lagrangian(self, pieces, lam, nu, rho):
+        """The bound L at the multipliers, from the relaxed DP of every component."""
+        assert pieces.relaxed
+        d = pieces.delta
+        c = self.w - lam
+        total = float(lam @ self.cap + nu[self.has_n] @ self.nvis[self.has_n] + rho.sum())
+        for piece in pieces.pieces:
+            a, N, KB, eng = piece
+            val, _ = _component_dp(N, d, pieces.tgt, c, d * c, pieces.m, KB, self.charges(piece, d, nu, rho, True),
+                                   pieces.steps, False, eng[:, 0], eng[:, 1], eng[:, 2])
+            total += val
+        return total * (1 + LP_REL_MARGIN)
+
+
+def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: float = GRID_STEP_S,
+              refine_step_s: float | None = REFINE_STEP_S, max_iter: int = 50, log: bool = False) -> Decomposition:
+    """Upper bound on the science value (module doc) and the schedules found on the way.
+
+    Stops when the master LP and the bound agree (``COLGEN_REL_GAP``) or after ``max_iter``
+    iterations (deterministic); ``time_limit_s`` is a safety net (``info['wall_limit_hit']``).
+    The bound is finally re-evaluated on a ``refine_step_s`` grid. Multipliers come from
+    Dantzig-Wolfe column generation: a master LP over the component
+    schedules found so far (convexity per component; exposure, visit-count and cadence rows
+    per request) gives them as duals; each component's conservative DP then adds its best
+    schedule (a real one), and the relaxed DP at the same duals gives the bound. ``hint``: a
+    valid Schedule whose visits seed the master. The bound is never above the LP bound
+    (computed first; the smaller is kept).
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import csc_matrix
+
+    t_wall = time.perf_counter()
+    reqs = problem.requests
+    lp, sol = relaxation_bound(problem, return_solution=True)
+    info = {"lp_bound": lp, "iterations": 0, "grid_step_s": grid_step_s}
+    if not reqs or sol is None:
+        return Decomposition(problem, lp, info, [], [], None)
+    rows_ = _Rows(problem)
+    R, w, cap, nvis, has_n = rows_.R, rows_.w, rows_.cap, rows_.nvis, rows_.has_n
+    taus, tau_off, n_tau = rows_.taus, rows_.tau_off, rows_.n_tau
+    delta = grid_step_s
+    relaxed = _Pieces(problem, delta, True)
+    conservative = _Pieces(problem, delta, False)  # engineering at problem.engineering_planned
+    J = len(relaxed.pieces)
+    comp_a = np.array([pc[0] for pc in relaxed.pieces])
+    cols, col_visits = [], []
+
+    def column(j, visits):
+        """Add a real component schedule: visits (r, start, stop)."""
+        X = np.zeros(R)
+        nv = np.zeros(R)
+        ct = np.zeros(n_tau)
+        for r, a, b in visits:
+            X[r] += b - a
+            nv[r] += 1
+            if r in taus:
+                idx = np.flatnonzero((taus[r] <= a) & (a < taus[r] + reqs[r].cadence_s))
+                ct[tau_off[r] + idx] += 1
+        cols.append((j, X, nv, ct))
+        col_visits.append(list(visits))
+
+    if hint is not None:
+        byj = {}
+        for act in hint.activities:
+            if act.kind == "observe" and act.stop - act.start >= reqs[act.request].min_visit_s - 1e-9:
+                j = int(np.searchsorted(comp_a, act.start, side="right")) - 1
+                byj.setdefault(j, []).append((int(act.request), float(act.start), float(act.stop)))
+        for j, v in byj.items():
+            column(j, v)
+
+    def new_columns(lam, nu, rho):
+        c = w - lam
+        zero = np.zeros(R)
+        for j, piece in enumerate(conservative.pieces):
+            a, N, KB, eng = piece
+            _, vis = _component_dp(N, delta, conservative.tgt, c, zero, conservative.m, KB,
+                                   rows_.charges(piece, delta, nu, rho, False), conservative.steps, True,
+                                   eng[:, 0], eng[:, 1], eng[:, 2])
+            if len(vis):
+                column(j, [(int(r), a + k1 * delta, a + k2 * delta) for r, k1, k2 in vis])
+
+    lam = np.clip(sol[4][:R], 0.0, w)  # start: the LP's cap duals, no visit or cadence prices
+    nu = np.zeros(R)
+    rho = np.zeros(n_tau)
+    best = lp
+    it = 0
+    master_val = 0.0
+    master = None
+    history = []
+    while it < max_iter:
+        it += 1
+        new_columns(lam, nu, rho)
+        # master LP: max sum z_r; z_r <= w_r sum X theta, z_r <= w_r cap_r; visits <= n; cadence <= 1
+        nc = len(cols)
+        rows, cc, vv = [np.arange(R)], [np.arange(R)], [np.ones(R)]
+        for q, (j, X, nv, ct) in enumerate(cols):
+            col = R + q
+            k = np.flatnonzero(X)
+            k2 = np.flatnonzero(nv[has_n])
+            k3 = np.flatnonzero(ct)
+            rows += [k, np.array([R + j]), R + J + k2, R + J + len(has_n) + k3]
+            cc += [np.full(len(k), col), np.array([col]), np.full(len(k2), col), np.full(len(k3), col)]
+            vv += [-w[k] * X[k], np.array([1.0]), nv[has_n][k2], ct[k3]]
+        nrow = R + J + len(has_n) + n_tau
+        A = csc_matrix((np.concatenate(vv), (np.concatenate(rows), np.concatenate(cc))), shape=(nrow, R + nc))
+        rhs = np.concatenate([np.zeros(R), np.ones(J), nvis[has_n], np.ones(n_tau)])
+        bnds = [(0, w[r] * cap[r]) for r in range(R)] + [(0, None)] * nc
+        res = linprog(np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm")
+        if res.status != 0:
+            break
+        master = (A, rhs, bnds, R)
+        master_val = -float(res.fun)
+        dual = np.maximum(-np.asarray(res.ineqlin.marginals, float), 0.0)
+        lam = (1.0 - np.clip(dual[:R], 0.0, 1.0)) * w
+        nu = np.zeros(R)
+        nu[has_n] = dual[R + J:R + J + len(has_n)]
+        rho = dual[R + J + len(has_n):]
+        last = it >= max_iter or time.perf_counter() - t_wall >= time_limit_s
+        bound = None
+        if it % BOUND_EVERY == 0 or last:
+            bound = rows_.lagrangian(relaxed, lam, nu, rho)
+            best = min(best, bound)
+        history.append((master_val, bound))
+        if log:
+            print(f"decomposition {it}: master {master_val:.4f} L {bound} best {best:.4f} (LP {lp:.4f})")
+        if last or (bound is not None and best - master_val <= COLGEN_REL_GAP * best):
+            break
+    info.update(iterations=it, wall_s=time.perf_counter() - t_wall, history=history, master=master_val,
+                columns=len(cols), bound=best)
+    info["wall_limit_hit"] = time.perf_counter() - t_wall >= time_limit_s
+    dec = Decomposition(problem, best, info, cols, col_visits, master)
+    dec._rows, dec._mult = rows_, (lam, nu, rho)
+    if refine_step_s and refine_step_s < grid_step_s and master is not None:
+        dec.refine_bound(refine_step_s)
+    return dec
