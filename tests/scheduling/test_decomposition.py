@@ -7,8 +7,18 @@ import numpy as np
 import pytest
 
 from lunarscope.mission.schedule import solve
-from lunarscope.scheduling import EngineeringBlock, Problem, Request, SlewModel, Spacecraft, Station, Target
-from lunarscope.scheduling import cpsat, greedy, validate
+from lunarscope.scheduling import (
+    EngineeringBlock,
+    Problem,
+    Request,
+    SlewModel,
+    Spacecraft,
+    Station,
+    Target,
+    cpsat,
+    greedy,
+    validate,
+)
 from lunarscope.scheduling.bounds import relaxation_bound
 from lunarscope.scheduling.decomposition import _component_dp, _Pieces, decompose
 from lunarscope.scheduling.insertion import insertion
@@ -174,7 +184,7 @@ def test_repair_keeps_valid_plans_and_fixes_broken_ones():
     R = len(p.requests)
     broken = visits + [((r + 1) % R, s, e) for r, s, e in visits[:6]]
     why = {}
-    fixed, bad = repair(p, broken, why=why)
+    _fixed, bad = repair(p, broken, why=why)
     assert bad == []
     assert sum(why.values()) >= 1
 

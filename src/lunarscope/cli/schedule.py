@@ -73,7 +73,7 @@ def run(args) -> int:
 
 def print_metrics(sched, problem, stream) -> None:
     m = sched.metrics(problem)
-    keys = [("science_value", "science value"), ("relaxation_bound", "upper bound (LP relaxation)"),
+    keys = [("science_value", "science value"), ("relaxation_bound", "upper bound"), ("bound_source", "bound from"),
             ("fraction_of_relaxation_bound", "fraction of bound"),
             ("observing_efficiency", "observing efficiency"), ("requests_full", "requests fully done"),
             ("requests_partial", "requests partly done"), ("requests_none", "requests not done"),

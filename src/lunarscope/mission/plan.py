@@ -86,11 +86,11 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
                    "start_utc": str(x), "stop_utc": str(y), "duration_s": float(a.stop - a.start),
                    "data_mbit": float(a.data_mbit), "station": a.station} for a, x, y in zip(acts, s0, s1)]
     m = schedule.metrics(problem)
-    bound = m.get("relaxation_bound")  # LP relaxation: an upper bound for the true problem
+    bound = m.get("relaxation_bound")  # an upper bound for the true problem (LP or decomposition)
     metrics = {
         "solver": m.get("scheduler"), "status": m.get("status"),
         "science_value": m["science_value"], "total_priority": m.get("total_priority"),
-        "bound": bound, "fraction_of_bound": (m["science_value"] / bound) if bound else None,
+        "bound": bound, "bound_source": m.get("bound_source"), "fraction_of_bound": (m["science_value"] / bound) if bound else None,
         "observing_efficiency": m["observing_efficiency"], "requests_full": m["requests_full"],
         "requests_partial": m["requests_partial"], "requests_none": m["requests_none"],
         "recorder_peak_mbit": m["recorder_peak_mbit"], "recorder_final_mbit": m["recorder_final_mbit"],

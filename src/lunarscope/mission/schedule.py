@@ -92,21 +92,25 @@ DECOMPOSITION_MAX_REQUESTS = 100
 #: Shares of ``time_limit_s`` for the decomposition's column generation and its selection MIP.
 DECOMPOSITION_SHARE = 0.45
 SELECT_SHARE = 0.15
-#: Sweeps of CP-SAT's large-neighbourhood search over the span (each shifted; the time limit
-#: still applies).
+#: Seconds of the time limit kept for CP-SAT's last window to finish and the plan to be checked.
+FINISH_RESERVE_S = 0.5
+#: Sweeps of CP-SAT's large-neighbourhood search over the span after the decomposition (each
+#: shifted; the time limit still applies). Without it one sweep, which on the shipped missions
+#: ends inside the time limit, so their plans are reproducible.
 LNS_PASSES = 3
 
 
 def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
           workers: int = 2):
     """The better of the greedy dispatcher and value-first insertion (both validated); for
-    ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests also the time decomposition
+    ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests whose usable windows fall
+    into separate blocks (``decomposition.applies``) also the time decomposition
     (``scheduling.decomposition``: a tighter bound, and its repaired plan when that is better),
     then CP-SAT warm-started from the best. ``time_limit_s`` covers all of it. The schedule
     carries ``relaxation_bound``: the smallest valid upper bound computed (LP relaxation, or
     the decomposition's), so its fraction of the bound is known."""
     from ..scheduling.bounds import relaxation_bound
-    from ..scheduling.decomposition import decompose
+    from ..scheduling.decomposition import applies, decompose
     from ..scheduling.insertion import insertion
     from ..scheduling.repair import repair
     from ..scheduling.validate import validate
@@ -120,7 +124,7 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
         plan = alt
     bound = None
     dec_info = None
-    if solver != "greedy" and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS:
+    if solver != "greedy" and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS and applies(problem):
         dec = decompose(problem, hint=plan, time_limit_s=DECOMPOSITION_SHARE * time_limit_s)
         bound = dec.bound
         cand, bad = repair(problem, dec.select(SELECT_SHARE * time_limit_s), stretch_s=np.inf,
@@ -130,14 +134,17 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
         if not bad and cand.science_value(problem) > plan.science_value(problem):
             plan = cand
     if solver != "greedy":
-        left = max(1.0, time_limit_s - (time.perf_counter() - t0))  # the limit covers the warm start
-        plan = cpsat(problem, time_limit_s=left, workers=workers, seed=seed, hint=plan, passes=LNS_PASSES)
+        # the limit covers the warm start; keep a moment for the final rebuild and checks
+        left = max(1.0, time_limit_s - (time.perf_counter() - t0) - FINISH_RESERVE_S)
+        plan = cpsat(problem, time_limit_s=left, workers=workers, seed=seed, hint=plan,
+                     passes=LNS_PASSES if dec_info is not None else 1)
         if dec_info is not None:
             plan.info["decomposition"] = dec_info
     if plan.relaxation_bound is None:
         plan.relaxation_bound = relaxation_bound(problem)
-    if bound is not None:
-        plan.relaxation_bound = min(plan.relaxation_bound, bound)
+    if bound is not None and bound < plan.relaxation_bound:
+        plan.relaxation_bound = bound
+        plan.bound_source = "time decomposition"
     return plan
 
 

@@ -599,7 +599,8 @@ def _requests(plan: dict) -> str:
     parts = []
     rows = [("Observing efficiency (observing time / mission time)", _pct(metrics.get("observing_efficiency"))),
             ("Science value", _fmt(metrics.get("science_value"))),
-            ("Upper bound on science value", _fmt(metrics.get("bound"))),
+            ("Upper bound on science value" + (f" ({metrics['bound_source']})" if metrics.get("bound_source") else ""),
+             _fmt(metrics.get("bound"))),
             ("Fraction of bound", _pct(metrics.get("fraction_of_bound"))),
             ("Requests fully / partly / not served",
              f"{_fmt(metrics.get('requests_full'))} / {_fmt(metrics.get('requests_partial'))} / "

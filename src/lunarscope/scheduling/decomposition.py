@@ -48,6 +48,9 @@ REFINE_STEP_S = 10.0
 #: Engineering occurrences modelled per component in the bound (more cost (E+1) x; the others
 #: are ignored, which only loosens the bound).
 MAX_ENG_PER_COMPONENT = 2
+#: Most DP cells (grid points x pointings-or-requests x engineering states) of one component:
+#: the grid step grows for long components so memory stays ~0.3 GB (coarser = looser, still valid).
+DP_MAX_CELLS = 3.0e6
 #: Node limit of the selection MIP (deterministic; the time limit is only a safety net).
 SELECT_NODE_LIMIT = 150
 #: The (relaxed, valid) bound is evaluated every this many column-generation iterations.
@@ -251,6 +254,32 @@ class _Pieces:
             self.pieces.append((a, N, KB, eng))
 
 
+def min_grid_step(problem) -> float:
+    """Smallest grid step (s) keeping every component's DP within ``DP_MAX_CELLS``."""
+    wins = [w for w in problem.usable_windows if len(w)]
+    if not wins:
+        return 0.0
+    comps = as_intervals(np.vstack(wins), "components")
+    width = max(len(problem.targets) + 1, len(problem.requests)) * (MAX_ENG_PER_COMPONENT + 1)
+    return float(np.max(comps[:, 1] - comps[:, 0])) * width / DP_MAX_CELLS
+
+
+#: ``applies`` needs at least this many separate blocks of usable time ...
+MIN_COMPONENTS = 4
+#: ... and a grid no coarser than this (s); otherwise the decomposition brings nothing.
+MAX_USEFUL_STEP_S = 60.0
+
+
+def applies(problem) -> bool:
+    """Whether the decomposition is worth running: the usable windows fall into several
+    separate blocks (e.g. one per orbit) that the DP can grid finely enough."""
+    wins = [w for w in problem.usable_windows if len(w)]
+    if not wins:
+        return False
+    n = len(as_intervals(np.vstack(wins), "components"))
+    return n >= MIN_COMPONENTS and min_grid_step(problem) <= MAX_USEFUL_STEP_S
+
+
 class Decomposition:
     """Result of ``decompose``: the bound, the component schedules (columns) and a plan."""
 
@@ -267,7 +296,7 @@ class Decomposition:
         ``self.bound`` becomes the smaller of the two."""
         if self._master is None:
             return self.bound
-        pieces = _Pieces(self.problem, grid_step_s, True)
+        pieces = _Pieces(self.problem, max(grid_step_s, min_grid_step(self.problem)), True)
         b = self._rows.lagrangian(pieces, *self._mult)
         self.info.setdefault("refined", []).append((grid_step_s, b))
         self.bound = min(self.bound, b)
@@ -345,7 +374,7 @@ class _Rows:
         c = self.w - lam
         total = float(lam @ self.cap + nu[self.has_n] @ self.nvis[self.has_n] + rho.sum())
         for piece in pieces.pieces:
-            a, N, KB, eng = piece
+            _a, N, KB, eng = piece
             val, _ = _component_dp(N, d, pieces.tgt, c, d * c, pieces.m, KB, self.charges(piece, d, nu, rho, True),
                                    pieces.steps, False, eng[:, 0], eng[:, 1], eng[:, 2])
             total += val
@@ -378,7 +407,8 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
     rows_ = _Rows(problem)
     R, w, cap, nvis, has_n = rows_.R, rows_.w, rows_.cap, rows_.nvis, rows_.has_n
     taus, tau_off, n_tau = rows_.taus, rows_.tau_off, rows_.n_tau
-    delta = grid_step_s
+    delta = max(grid_step_s, min_grid_step(problem))
+    info["grid_step_s"] = delta
     relaxed = _Pieces(problem, delta, True)
     conservative = _Pieces(problem, delta, False)  # engineering at problem.engineering_planned
     J = len(relaxed.pieces)
@@ -470,6 +500,6 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
     info["wall_limit_hit"] = time.perf_counter() - t_wall >= time_limit_s
     dec = Decomposition(problem, best, info, cols, col_visits, master)
     dec._rows, dec._mult = rows_, (lam, nu, rho)
-    if refine_step_s and refine_step_s < grid_step_s and master is not None:
+    if refine_step_s and max(refine_step_s, min_grid_step(problem)) < delta and master is not None:
         dec.refine_bound(refine_step_s)
     return dec

@@ -223,8 +223,8 @@ class Problem:
     @cached_property
     def engineering_planned(self) -> np.ndarray:
         """Start (s) of each engineering occurrence (``engineering_nominal`` order) inside its flex
-        range, where it overlaps the requests' usable windows least (ties: nearest the nominal
-        time), never overlapping an occurrence placed before it. Candidates: the nominal time,
+        range and the planning span, where it overlaps the requests' usable windows least (ties:
+        nearest the nominal time), never overlapping an occurrence placed before it. Candidates: the nominal time,
         the ends of the flex range, and starts/ends flush with a gap between usable windows."""
         nom = self.engineering_nominal
         out = nom[:, 0].copy()
@@ -234,8 +234,11 @@ class Problem:
         U = as_intervals(np.vstack(allw), "usable windows")
         placed: list = []
         for j, (t, d, f, _bi) in enumerate(nom):
-            c = np.concatenate([[t, t - f, t + f], U[:, 1], U[:, 0] - d])
-            c = np.unique(c[(c >= t - f) & (c <= t + f)])
+            lo, hi = max(t - f, self.start), min(t + f, self.stop - d)  # inside the planning span
+            if hi < lo:
+                continue
+            c = np.concatenate([[t, lo, hi], U[:, 1], U[:, 0] - d])
+            c = np.unique(c[(c >= lo) & (c <= hi)])
             for a, b in placed:
                 c = c[(c >= b) | (c + d <= a)]
             if not len(c):

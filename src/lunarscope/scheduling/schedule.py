@@ -49,7 +49,8 @@ class Schedule:
     scheduler: str = ""
     status: str = ""
     model_bound: float | None = None  # proven bound of the scheduler's own (discretised) model
-    relaxation_bound: float | None = None  # bound valid for the true problem (LP relaxation)
+    relaxation_bound: float | None = None  # bound valid for the true problem (see bound_source)
+    bound_source: str = "LP relaxation"  # or "time decomposition" (scheduling.decomposition)
     solve_s: float = 0.0
     info: dict = field(default_factory=dict)
 
@@ -97,6 +98,7 @@ class Schedule:
             "total_priority": total,
             "model_bound": self.model_bound,
             "relaxation_bound": bound,
+            "bound_source": self.bound_source if bound is not None else None,
             "fraction_of_model_bound": value / self.model_bound if self.model_bound else None,
             "fraction_of_relaxation_bound": value / bound if bound else None,
             "observing_efficiency": obs_time / span,
