@@ -141,3 +141,21 @@ def test_astroplan_scoring_merges_and_counts_min_visit():
     s = T0 + 100
     v = score_visits(p, [(0, s, s + 600), (0, s + 600, s + 1200), (1, s + 2000, s + 2500)])
     assert v == pytest.approx(r0.priority * 1200 / r0.exposure_s)  # merged 1200 s counts; 500 s < min visit
+
+
+@pytest.mark.parametrize("antenna,cap", [("gimballed", 2500.0), ("body_fixed", 4000.0)])
+def test_recorder_rows_keep_window_plans_inside_the_recorder(antenna, cap):
+    """With a recorder that binds, the window model's recorder rows (conservative queue bound)
+    stop CP-SAT from proposing plans that overflow it: without them many windows are rejected
+    by validate after the rebuild; with them (almost) none, and nothing is lost."""
+    p = problem(antenna=antenna)
+    p.spacecraft = Spacecraft(SlewModel(0.5, 0.02, 60.0), cap, 500.0, antenna)
+    g = greedy(p)
+    assert g.metrics(p)["recorder_peak_mbit"] >= 0.99 * cap  # the recorder binds
+    off = cpsat(p, time_limit_s=60.0, hint=g, workers=1, seed=0, recorder=False, **FAST)
+    on = cpsat(p, time_limit_s=60.0, hint=g, workers=1, seed=0, recorder=True, **FAST)
+    assert validate(off, p) == [] and validate(on, p) == []
+    rej_off = off.info["window_statuses"].get("rejected invalid", 0)
+    rej_on = on.info["window_statuses"].get("rejected invalid", 0)
+    assert rej_off >= 4 and rej_on <= 1
+    assert on.science_value(p) >= g.science_value(p) - VALUE_EPS

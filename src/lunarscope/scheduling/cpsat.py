@@ -28,9 +28,14 @@ Window model (times are integer seconds on the grid ``problem.start + k``):
   wrong: the rebuilt plan is validated anyway);
 * n_visits: present candidates <= visits left; cadence: between candidates of one request
   and against its fixed visits outside the window;
+* recorder (once the incumbent's peak reaches ``RECORDER_ROWS_FROM`` of the capacity): a
+  conservative queue bound on the level over the free span (``_recorder_rows``:
+  levels at the ends of the downlink stretches, visits' data from their overlap with each
+  stretch), so a window solution never overflows inside the span; when those rows reject even
+  the incumbent (a recorder at capacity) the window is solved again without them. ``validate``
+  checks the rebuilt plan either way (the level after the span can still grow);
 * objective: ``sum_r round(S p_r / E_r / max) * min(cap_r, sum durations)`` with ``cap_r`` =
-  exposure minus what the fixed visits already count; the recorder is not modelled, it is
-  checked by ``validate`` on the rebuilt plan (a window that overflows it is rejected).
+  exposure minus what the fixed visits already count.
 
 The incumbent's visits in the window are given as a hint.
 
@@ -56,6 +61,7 @@ from ortools.sat.python import cp_model
 from lunarscope.scheduling.assemble import assemble
 from lunarscope.scheduling.bounds import relaxation_bound
 from lunarscope.scheduling.greedy import greedy
+from lunarscope.scheduling.recorder import level_profile
 from lunarscope.scheduling.slew import slew_matrix_s
 from lunarscope.scheduling.validate import TIME_EPS_S, validate
 
@@ -65,6 +71,11 @@ OBJECTIVE_SCALE = 10000
 SNAP_EPS_S = 5e-7
 #: Relative tolerance for "the plan reaches the LP bound" (proven optimum).
 PROVEN_REL_EPS = 1e-6
+#: Recorder units per Mbit in the window model (data rounded up, capacity down).
+RECORDER_Q = 10
+#: The recorder rows are added to a window model once the incumbent's recorder peak reaches
+#: this fraction of the capacity (below it they cannot help and slow the solve down).
+RECORDER_ROWS_FROM = 0.5
 #: Values within this of the incumbent count as "not worse" (science value units).
 VALUE_EPS = 1e-12
 
@@ -154,8 +165,97 @@ class _Ctx:
         return self.p.earth_dir(row[3], row[4])
 
 
+def _level_function(problem, sched):
+    """Recorder level (Mbit) of a plan as a function of time (piecewise linear)."""
+    ts, lv = level_profile(sched.activities, problem.spacecraft.recorder_initial_mbit, problem.start)
+
+    def level(t):
+        return float(np.interp(t, ts, lv))
+
+    level.peak = float(np.max(lv)) if len(lv) else 0.0
+    return level
+
+
+def _recorder_rows(ctx, model, free_nodes, inner, level0, span_lo, span_hi, rel):
+    """The recorder in the window model, conservatively (a window solution never overflows).
+
+    Units of 1/RECORDER_Q Mbit: data rates rounded up, capacity down, downlink down. The span is
+    cut at the ends of its "draining" stretches (downlink, gimballed: the contact timeline;
+    body-fixed: the fixed passes in the window, at least as fast as any instrument fills: the
+    level cannot rise there) into intervals j. With G_j the data generated in interval j (bounded
+    through each visit's overlap with [lo, tau]: Gup(tau_j) - Glow(tau_j-1)) and D_j its downlink
+    capacity, levels l_j >= 0 at the cuts obey the queue (as-soon-as-possible draining, which
+    ``assemble`` does) recursion
+
+        l_0 >= L0 (incumbent's level at the span start, rounded up),
+        l_j >= l_j-1 + G_j - D_j   (draining stretch: exact, the level there is max(0, .));
+        l_j >= l_j-1 + G_j         (otherwise: no credit for a slow downlink inside),
+        l_j <= capacity,
+
+    and the level inside a non-draining interval is at most l_j-1 + G_j <= l_j. Every real level
+    is therefore at most the model's.
+    """
+    p = ctx.p
+    Q = RECORDER_Q
+    cap = math.floor(p.spacecraft.recorder_capacity_mbit * Q)
+    L0 = min(cap, math.ceil(level0 * Q - 1e-9))
+    nodes = [nd for nd in free_nodes if p.requests[nd["r"]].data_rate_mbit_s > 0]
+    if not nodes:
+        return
+    c = {id(nd): math.ceil(p.requests[nd["r"]].data_rate_mbit_s * Q - 1e-9) for nd in nodes}
+    cmax = max(c.values())
+    if ctx.body_fixed:  # the fixed passes inside the span: items ('d', timeline row, start, stop)
+        segs = [(rel(it[2]), rel(it[3]), float(ctx.tl[it[1], 2])) for it in inner if it[0] == "d"]
+    else:
+        tl = ctx.tl
+        k = (tl[:, 1] > span_lo) & (tl[:, 0] < span_hi) if len(tl) else np.zeros(0, bool)
+        segs = [(rel(max(a, span_lo)), rel(min(b, span_hi)), r) for a, b, r in tl[k, :3]]
+    lo, hi = rel(span_lo), rel(span_hi)
+    if L0 + cmax * (hi - lo) <= cap:
+        return  # cannot fill up in this window whatever is observed
+    drain = [(a, b) for a, b, r in segs if r * Q >= cmax and b > a]
+    taus = np.unique(np.array([lo, hi] + [x for a, b in drain for x in (a, b)], float))
+    taus = taus[(taus >= lo) & (taus <= hi)]
+
+    def capacity(x, y):
+        return math.floor(Q * sum(r * max(0.0, min(b, y) - max(a, x)) for a, b, r in segs) + 1e-9)
+
+    def overlap(nd, t, upper):
+        """Bound on the visit's time inside [lo, t] (upper or lower), 0 when absent."""
+        t = math.ceil(t - 1e-9) if upper else math.floor(t + 1e-9)
+        if t <= nd["est"]:
+            return 0
+        o = model.new_int_var(0, max(0, nd["let"] - nd["est"]), "")
+        if upper:
+            if t >= nd["let"]:
+                model.add(o >= nd["d"]).only_enforce_if(nd["p"])
+            else:
+                z = model.new_bool_var("")
+                model.add(o >= nd["d"]).only_enforce_if([nd["p"], z])
+                model.add(o >= t - nd["s"]).only_enforce_if([nd["p"], z.Not()])
+        else:  # o <= max(0, min(e, t) - s): o <= d and (o <= t - s or o == 0)
+            w = model.new_bool_var("")
+            model.add(o <= nd["d"]).only_enforce_if(nd["p"])
+            model.add(o <= t - nd["s"]).only_enforce_if([nd["p"], w])
+            model.add(o == 0).only_enforce_if(w.Not())
+            model.add_implication(nd["p"].Not(), w.Not())
+        return o
+
+    level = model.new_int_var(L0, cap, "")
+    for j in range(1, len(taus)):
+        x0, x1 = taus[j - 1], taus[j]
+        act = [nd for nd in nodes if nd["est"] < x1 and nd["let"] > x0]
+        gen = sum(c[id(nd)] * (overlap(nd, x1, True) - overlap(nd, x0, False)) for nd in act) if act else 0
+        mid = 0.5 * (x0 + x1)
+        draining = any(a <= mid <= b for a, b in drain)
+        nxt = model.new_int_var(0, cap, "")
+        model.add(nxt >= level + gen - (capacity(x0, x1) if draining else 0))
+        level = nxt
+
+
 def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float, workers: int, seed: int,
-                  per_interval: int, max_candidates: int, wall_left: float | None, log: bool):
+                  per_interval: int, max_candidates: int, wall_left: float | None, log: bool,
+                  level_at=None):
     """Re-optimise the visits of ``plan`` inside [w0, w1). Returns (new visits, info) or None."""
     p = ctx.p
     T0 = p.start
@@ -440,6 +540,8 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
             if b > a:
                 ivs.append(model.new_fixed_size_interval_var(a, b - a, ""))
     model.add_no_overlap(ivs)
+    if level_at is not None:
+        _recorder_rows(ctx, model, free_nodes, inner, level_at(span_lo), span_lo, span_hi, rel)
     # objective
     obj = []
     got_hint = {}
@@ -495,7 +597,7 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
 
 def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 0, hint=None,
           window_s: float = 12 * 3600.0, passes: int = 1, window_dtime: float = 0.08, per_interval: int = 2,
-          max_candidates: int = 40, lp_bound: bool = True, log: bool = False):
+          max_candidates: int = 40, lp_bound: bool = True, recorder: bool = True, log: bool = False):
     """Improve a plan by CP-SAT large-neighbourhood search over time windows; returns a Schedule.
 
     time_limit_s: wall-clock budget (s) for the whole call (LP bound included), checked between
@@ -506,6 +608,8 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
     per (request, usable window); max_candidates: cap on candidates of a window (the requests
     with incumbent visits there always get theirs, then the most valuable per second).
     lp_bound: compute ``relaxation_bound`` (the LP bound, valid for the true problem).
+    recorder: model the recorder in each window (a conservative reservoir; ``validate`` checks
+    the rebuilt plan either way).
     """
     t_wall = time.perf_counter()
     workers = max(1, min(2, int(workers)))
@@ -537,8 +641,21 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
         if left <= 0:
             wall_hit = True
             break
-        res = _solve_window(ctx, plan, w0, w1, dtime=window_dtime, workers=workers, seed=seed,
-                            per_interval=per_interval, max_candidates=max_candidates, wall_left=left, log=log)
+        kw = dict(dtime=window_dtime, workers=workers, seed=seed, per_interval=per_interval,
+                  max_candidates=max_candidates, log=log)
+        level_at = _level_function(problem, sched) if recorder else None
+        if level_at is not None and level_at.peak < RECORDER_ROWS_FROM * problem.spacecraft.recorder_capacity_mbit:
+            level_at = None  # far from full: the rows would only slow the window down (validate guards)
+        res = _solve_window(ctx, plan, w0, w1, wall_left=left, level_at=level_at, **kw)
+        if recorder and res is not None and res[0] is None:
+            # the conservative recorder rows can reject even the incumbent (a recorder at capacity):
+            # solve without them; validate still guards the rebuilt plan
+            statuses["without recorder rows"] = statuses.get("without recorder rows", 0) + 1
+            left = time_limit_s - (time.perf_counter() - t_wall)
+            if left <= 0:
+                wall_hit = True
+                break
+            res = _solve_window(ctx, plan, w0, w1, wall_left=left, level_at=None, **kw)
         n_done += 1
         if res is None:
             continue
