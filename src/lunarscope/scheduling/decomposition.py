@@ -51,6 +51,10 @@ MAX_ENG_PER_COMPONENT = 2
 #: Most DP cells (grid points x pointings-or-requests x engineering states) of one component:
 #: the grid step grows for long components so memory stays ~0.3 GB (coarser = looser, still valid).
 DP_MAX_CELLS = 3.0e6
+#: Schedules offered to the selection MIP: about this many, shared equally by the components
+#: (besides those the master LP uses), best reduced cost first. A smaller MIP solves to
+#: optimality within its limits (deterministic) and leaves CP-SAT more time.
+SELECT_MAX_COLUMNS = 700
 #: Node limit of the selection MIP (deterministic; the time limit is only a safety net).
 SELECT_NODE_LIMIT = 150
 #: The (relaxed, valid) bound is evaluated every this many column-generation iterations.
@@ -309,7 +313,19 @@ class Decomposition:
 
         if self._master is None:
             return []
-        A, rhs, bnds, R = self._master
+        A, rhs, bnds, R, dual, theta, comp = self._master
+        # at most ~SELECT_MAX_COLUMNS: per component the schedules the master uses and the best
+        # by reduced cost
+        rc = -(A[:, R:].T @ dual)
+        comp = np.asarray(comp)
+        keep = theta > 1e-9
+        per = max(1, SELECT_MAX_COLUMNS // max(1, len(np.unique(comp))))
+        for j in np.unique(comp):
+            idx = np.flatnonzero(comp == j)
+            keep[idx[np.argsort(-rc[idx], kind="stable")[:per]]] = True
+        kept = np.flatnonzero(keep)
+        A = A[:, np.concatenate([np.arange(R), R + kept])]
+        bnds = list(bnds[:R]) + [bnds[R + q] for q in kept]
         n = A.shape[1]
         lo = np.zeros(n)
         hi = np.array([b[1] if b[1] is not None else 1.0 for b in bnds], float)
@@ -321,8 +337,9 @@ class Decomposition:
         self.info["select_status"] = res.message
         if res.x is None:
             return []
-        sel = np.flatnonzero(res.x[R:] > 0.5)
+        sel = kept[np.flatnonzero(res.x[R:] > 0.5)]
         self.info["select_value"] = -float(res.fun)
+        self.info["select_columns"] = len(kept)
         return [(r, a, b) for q in sel for (r, a, b) in self._visits[q]]
 
 
@@ -478,9 +495,9 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         res = linprog(np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm")
         if res.status != 0:
             break
-        master = (A, rhs, bnds, R)
         master_val = -float(res.fun)
         dual = np.maximum(-np.asarray(res.ineqlin.marginals, float), 0.0)
+        master = (A, rhs, bnds, R, dual, np.asarray(res.x[R:], float), [c[0] for c in cols])
         lam = (1.0 - np.clip(dual[:R], 0.0, 1.0)) * w
         nu = np.zeros(R)
         nu[has_n] = dual[R + J:R + J + len(has_n)]
