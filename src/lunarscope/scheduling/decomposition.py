@@ -16,17 +16,23 @@ that starts in ``[tau, tau + cadence_r)`` (at most one start of r there: weak du
 ``min(X, cap) <= lam cap + (1 - lam E/p) X``, ``visits <= n`` and the cadence rule).
 
 Component problem (``_component_dp``): grid step ``delta``; state (grid time k, current
-pointing); a visit of r occupies grid points ``[k1, k2]`` inside one usable window of r with
-``k2 - k1 >= ceil(min_visit / delta) - 2``; between visits of different pointings at least
-``ceil(slew / delta)`` steps. Any real schedule maps to a grid schedule (each visit
-``[a, b]`` shrunk to the grid points inside it: shorter by < 2 delta, gaps only grow), so
-the DP's optimum plus ``2 delta`` of reward per visit bounds the real one. The first visit
-of a component needs no slew (the slew may happen in the gap before it). Engineering and
-the recorder are ignored (they only lower the true optimum).
+pointing, engineering occurrences done, whether a visit ended exactly at k). Relaxed grid
+(the bound): each real visit ``[a, b]`` maps to the grid points below ``a`` and ``b``; it then
+lasts >= ``ceil(min_visit / delta) - 1`` steps, visits of different pointings are >=
+``ceil(slew / delta) - 1`` steps apart, a window starts at the grid point below its start, and
+the exposure lost is < delta per chain of touching visits, credited back as ``delta`` of reward
+for each visit that does not start where the previous one ended. So the DP optimum bounds
+every real schedule of the component. The first visit of a component needs no slew (the slew
+may happen in the gap before it); engineering occurrences whose whole flex range lies inside
+the component are included (at most ``MAX_ENG_PER_COMPONENT``, in a forced order; others are
+ignored); the recorder is ignored (all of which only loosens the bound). The conservative
+grid (windows minus engineering rounded inwards, slews and minimum visits rounded up, no
+allowance) yields real schedules for the warm start.
 
-Multipliers: start from the LP relaxation's cap duals (``bounds.relaxation_bound``), then
-projected subgradient steps (Polyak, target = a known plan's value); the smallest bound seen
-is returned. Cost ~ (grid points) x (targets) x (requests): meant for up to ~100 requests.
+Multipliers: Dantzig-Wolfe column generation from the LP relaxation's cap duals
+(``decompose``); ``Decomposition.select`` picks one generated schedule per component (MIP).
+Cost ~ (grid points) x (targets) x (targets + requests) per iteration: meant for up to ~100
+requests with the usable time in separate blocks (``applies``).
 """
 from __future__ import annotations
 
