@@ -129,7 +129,7 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
         bound = dec.bound
         cand, bad = repair(problem, dec.select(SELECT_SHARE * time_limit_s), stretch_s=np.inf,
                            delay_for_cadence=True, scheduler="decomposition")
-        dec_info = {k: v for k, v in dec.info.items() if not k.startswith("_") and k != "history"}
+        dec_info = {k: v for k, v in dec.info.items() if k != "history"}
         dec_info["repaired_value"] = cand.science_value(problem) if not bad else None
         if not bad and cand.science_value(problem) > plan.science_value(problem):
             plan = cand

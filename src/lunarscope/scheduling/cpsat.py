@@ -608,7 +608,8 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
     per (request, usable window); max_candidates: cap on candidates of a window (the requests
     with incumbent visits there always get theirs, then the most valuable per second).
     lp_bound: compute ``relaxation_bound`` (the LP bound, valid for the true problem).
-    recorder: model the recorder in each window (a conservative reservoir; ``validate`` checks
+    recorder: model the recorder level in each window (``_recorder_rows``, a conservative queue
+    bound, once the incumbent's recorder is ``RECORDER_ROWS_FROM`` full; ``validate`` checks
     the rebuilt plan either way).
     """
     t_wall = time.perf_counter()
@@ -635,6 +636,7 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
     wins = _windows(problem, window_s, passes) if problem.requests else []
     n_done = n_acc = 0
     wall_hit = False
+    level_fn, level_of = None, None  # recorder level of the incumbent (recomputed when it changes)
     statuses = {}
     for (_pass, w0, w1) in wins:
         left = time_limit_s - (time.perf_counter() - t_wall)
@@ -643,7 +645,9 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
             break
         kw = dict(dtime=window_dtime, workers=workers, seed=seed, per_interval=per_interval,
                   max_candidates=max_candidates, log=log)
-        level_at = _level_function(problem, sched) if recorder else None
+        if recorder and level_of is not sched:  # the incumbent's level profile, once per incumbent
+            level_fn, level_of = _level_function(problem, sched), sched
+        level_at = level_fn if recorder else None
         if level_at is not None and level_at.peak < RECORDER_ROWS_FROM * problem.spacecraft.recorder_capacity_mbit:
             level_at = None  # far from full: the rows would only slow the window down (validate guards)
         res = _solve_window(ctx, plan, w0, w1, wall_left=left, level_at=level_at, **kw)

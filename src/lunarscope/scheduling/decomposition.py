@@ -293,13 +293,14 @@ def applies(problem) -> bool:
 class Decomposition:
     """Result of ``decompose``: the bound, the component schedules (columns) and a plan."""
 
-    def __init__(self, problem, bound, info, cols, col_visits, master):
+    def __init__(self, problem, bound, info, col_visits=(), master=None, rows=None, mult=None):
         self.problem = problem
         self.bound = bound
         self.info = info
-        self._cols = cols
-        self._visits = col_visits
-        self._master = master
+        self._visits = col_visits  # per column: its visits (request, start, stop)
+        self._master = master  # last master LP: (A, rhs, bounds, R, duals, theta, component of each column)
+        self._rows = rows  # _Rows of the problem
+        self._mult = mult  # final multipliers (lam, nu, rho)
 
     def refine_bound(self, grid_step_s: float) -> float:
         """The bound at the final multipliers on a finer grid (smaller rounding allowances);
@@ -426,7 +427,7 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
     lp, sol = relaxation_bound(problem, return_solution=True)
     info = {"lp_bound": lp, "iterations": 0, "grid_step_s": grid_step_s}
     if not reqs or sol is None:
-        return Decomposition(problem, lp, info, [], [], None)
+        return Decomposition(problem, lp, info)
     rows_ = _Rows(problem)
     R, w, cap, nvis, has_n = rows_.R, rows_.w, rows_.cap, rows_.nvis, rows_.has_n
     taus, tau_off, n_tau = rows_.taus, rows_.tau_off, rows_.n_tau
@@ -436,7 +437,8 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
     conservative = _Pieces(problem, delta, False)  # engineering at problem.engineering_planned
     J = len(relaxed.pieces)
     comp_a = np.array([pc[0] for pc in relaxed.pieces])
-    cols, col_visits = [], []
+    # master LP columns, kept as sparse entries (row, value) so each iteration only appends
+    col_comp, col_visits, col_rows, col_vals = [], [], [], []
 
     def column(j, visits):
         """Add a real component schedule: visits (r, start, stop)."""
@@ -449,7 +451,10 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
             if r in taus:
                 idx = np.flatnonzero((taus[r] <= a) & (a < taus[r] + reqs[r].cadence_s))
                 ct[tau_off[r] + idx] += 1
-        cols.append((j, X, nv, ct))
+        k, k2, k3 = np.flatnonzero(X), np.flatnonzero(nv[has_n]), np.flatnonzero(ct)
+        col_rows.append(np.concatenate([k, [R + j], R + J + k2, R + J + len(has_n) + k3]))
+        col_vals.append(np.concatenate([-w[k] * X[k], [1.0], nv[has_n][k2], ct[k3]]))
+        col_comp.append(j)
         col_visits.append(list(visits))
 
     if hint is not None:
@@ -484,18 +489,13 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         it += 1
         new_columns(lam, nu, rho)
         # master LP: max sum z_r; z_r <= w_r sum X theta, z_r <= w_r cap_r; visits <= n; cadence <= 1
-        nc = len(cols)
-        rows, cc, vv = [np.arange(R)], [np.arange(R)], [np.ones(R)]
-        for q, (j, X, nv, ct) in enumerate(cols):
-            col = R + q
-            k = np.flatnonzero(X)
-            k2 = np.flatnonzero(nv[has_n])
-            k3 = np.flatnonzero(ct)
-            rows += [k, np.array([R + j]), R + J + k2, R + J + len(has_n) + k3]
-            cc += [np.full(len(k), col), np.array([col]), np.full(len(k2), col), np.full(len(k3), col)]
-            vv += [-w[k] * X[k], np.array([1.0]), nv[has_n][k2], ct[k3]]
+        nc = len(col_comp)
+        counts = [len(x) for x in col_rows]
+        rows = np.concatenate([np.arange(R)] + col_rows)
+        cc = np.concatenate([np.arange(R), np.repeat(R + np.arange(nc), counts)])
+        vv = np.concatenate([np.ones(R)] + col_vals)
         nrow = R + J + len(has_n) + n_tau
-        A = csc_matrix((np.concatenate(vv), (np.concatenate(rows), np.concatenate(cc))), shape=(nrow, R + nc))
+        A = csc_matrix((vv, (rows, cc)), shape=(nrow, R + nc))
         rhs = np.concatenate([np.zeros(R), np.ones(J), nvis[has_n], np.ones(n_tau)])
         bnds = [(0, w[r] * cap[r]) for r in range(R)] + [(0, None)] * nc
         res = linprog(np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm")
@@ -503,7 +503,7 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
             break
         master_val = -float(res.fun)
         dual = np.maximum(-np.asarray(res.ineqlin.marginals, float), 0.0)
-        master = (A, rhs, bnds, R, dual, np.asarray(res.x[R:], float), [c[0] for c in cols])
+        master = (A, rhs, bnds, R, dual, np.asarray(res.x[R:], float), list(col_comp))
         lam = (1.0 - np.clip(dual[:R], 0.0, 1.0)) * w
         nu = np.zeros(R)
         nu[has_n] = dual[R + J:R + J + len(has_n)]
@@ -519,10 +519,9 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         if last or (bound is not None and best - master_val <= COLGEN_REL_GAP * best):
             break
     info.update(iterations=it, wall_s=time.perf_counter() - t_wall, history=history, master=master_val,
-                columns=len(cols), bound=best)
+                columns=len(col_comp), bound=best)
     info["wall_limit_hit"] = time.perf_counter() - t_wall >= time_limit_s
-    dec = Decomposition(problem, best, info, cols, col_visits, master)
-    dec._rows, dec._mult = rows_, (lam, nu, rho)
+    dec = Decomposition(problem, best, info, col_visits, master, rows_, (lam, nu, rho))
     if refine_step_s and max(refine_step_s, min_grid_step(problem)) < delta and master is not None:
         dec.refine_bound(refine_step_s)
     return dec

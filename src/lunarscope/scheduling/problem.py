@@ -222,10 +222,11 @@ class Problem:
 
     @cached_property
     def engineering_planned(self) -> np.ndarray:
-        """Start (s) of each engineering occurrence (``engineering_nominal`` order) inside its flex
-        range and the planning span, where it overlaps the requests' usable windows least (ties:
-        nearest the nominal time), never overlapping an occurrence placed before it. Candidates: the nominal time,
-        the ends of the flex range, and starts/ends flush with a gap between usable windows."""
+        """Start (s) of each engineering occurrence (``engineering_nominal`` order) inside its
+        flex range and the planning span, where it overlaps the requests' usable windows least
+        (ties: nearest the nominal time), never overlapping an occurrence placed before it.
+        Candidates: the nominal time, the ends of the range, and starts/ends flush with a gap
+        between usable windows."""
         nom = self.engineering_nominal
         out = nom[:, 0].copy()
         allw = [w for w in self.usable_windows if len(w)]
