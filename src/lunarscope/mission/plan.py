@@ -233,7 +233,8 @@ def summary_table(result: PlanResult) -> str:
                      + (f"  IMPACT {prop['impact_utc']}" if prop.get("impact_utc") else "")),
         ("windows", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"),
         ("science value", f"{m['science_value']:.3f}"
-                          + (f" of bound {m['bound']:.3f} ({100 * m['fraction_of_bound']:.1f}%)" if m.get("bound") else "")),
+                          + (f" of bound {m['bound']:.3f} ({100 * m['fraction_of_bound']:.1f}%, "
+                             f"{m.get('bound_source') or 'LP relaxation'})" if m.get("bound") else "")),
         ("observing efficiency", f"{100 * m['observing_efficiency']:.1f}% of the span"),
         ("requests", f"{m['requests_full']} full, {m['requests_partial']} partial, {m['requests_none']} not done"),
         ("recorder", f"peak {m['recorder_peak_mbit']:.0f} Mbit, final {abs(m['recorder_final_mbit']):.0f} Mbit"),
