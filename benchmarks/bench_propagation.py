@@ -88,8 +88,11 @@ def lunarscope_runs(state0, t_grid, days) -> dict:
     from lunarscope.dynamics.propagator import propagate
     from lunarscope.gravity import load_field
 
+    from lunarscope.sources import Sources
+
+    src = Sources.default()
     fm = ForceModel(load_field(str(DATA / "grgm1200a_70.sha")).truncated(70, 70), "IAU_MOON",
-                    ("earth", "sun"), srp=False)
+                    ("earth", "sun"), srp=False, ephemeris=src.ephemeris, moon_pck=src.moon_pck)
     t0, t1 = float(t_grid[0]), float(t_grid[0] + days * 86400.0)
     propagate(state0, t0, t0 + 3600.0, fm)  # numba cache load / compile
 

@@ -66,7 +66,7 @@ def trajectory(days: float):
     for k in ("stations", "sites", "targets"):
         raw.pop(k, None)
     m = mission_from_dict(raw)
-    return m.t_start, m.t_stop, propagate_mission(m).trajectory
+    return m.t_start, m.t_stop, propagate_mission(m).trajectory, m.sources
 
 
 def g_numpy(u, sc, sun, earth):
@@ -88,13 +88,13 @@ def g_numpy(u, sc, sun, earth):
 
 
 # ---------------------------------------------------------------------------- routes
-def route_lunarscope(traj, t0, t1, u):
+def route_lunarscope(traj, t0, t1, u, sources):
     from lunarscope.windows import find_windows
     from lunarscope.windows.conditions import TargetConstraints
     from lunarscope.windows.scene import Scene
 
     clock = time.perf_counter()
-    scene = Scene(traj)
+    scene = Scene(traj, sources.ephemeris, sources.moon_pck)
     tc = TargetConstraints(scene, u, math.radians(SUN_DEG), math.radians(EARTH_DEG),
                            math.radians(MOON_DEG), ATM)
     wins = find_windows(tc.condition(t0, t1, True), t0, t1, MIN_S, TOL_S)
@@ -219,15 +219,13 @@ def main():
     s_m = args.spice_targets or (2 if args.quick else 5)
     s_days = args.spice_days or (2.0 if args.quick else 10.0)
     g_days = args.grid_days or (1.0 if args.quick else 5.0)
-    from lunarscope.ephemeris import load_ephemeris
-
-    eph = load_ephemeris(None)
-    t0, t1, traj = trajectory(days)
+    t0, t1, traj, sources = trajectory(days)
+    eph = sources.ephemeris
     u = fibonacci_sphere(m)
     print(f"problem: ELFO, {days:g} d, {m} targets, Sun {SUN_DEG:g} / Earth limb {EARTH_DEG:g} / "
           f"Moon limb {MOON_DEG:g} deg + occultation, min window {MIN_S:g} s, tolerance {TOL_S * 1e3:g} ms")
-    route_lunarscope(traj, t0, t0 + 86400.0, u[:4])  # warm numba caches and the ephemeris
-    t_ls, w_ls, nev = route_lunarscope(traj, t0, t1, u)
+    route_lunarscope(traj, t0, t0 + 86400.0, u[:4], sources)  # warm numba caches and the ephemeris
+    t_ls, w_ls, nev = route_lunarscope(traj, t0, t1, u, sources)
     n_win = sum(len(w) for w in w_ls)
     print(f"lunarscope : {t_ls:8.2f} s  ({n_win} windows, {nev} epochs evaluated)")
 
@@ -236,7 +234,7 @@ def main():
     sub = np.linspace(0, m - 1, s_m).astype(int)
     s0, s1 = t0 + 1.0, t0 + s_days * 86400.0
     t_sp, w_sp = route_spice(traj, s0, s1, u[sub])
-    _, w_ls_sub, _ = route_lunarscope(traj, s0, s1, u[sub])
+    _, w_ls_sub, _ = route_lunarscope(traj, s0, s1, u[sub], sources)
     bad_sp = sum(agree(a, b) for a, b in zip(w_sp, w_ls_sub))
     scale_sp = (m / s_m) * (days / s_days)
     est_sp = t_sp * scale_sp
@@ -245,7 +243,7 @@ def main():
 
     g1 = t0 + g_days * 86400.0
     t_gr, w_gr = route_grid(traj, t0, g1, u, eph)
-    _, w_ls_g, _ = route_lunarscope(traj, t0, g1, u)
+    _, w_ls_g, _ = route_lunarscope(traj, t0, g1, u, sources)
     bad_gr = sum(agree(a, b) for a, b in zip(w_gr, w_ls_g))
     est_gr = t_gr * days / g_days
     print(f"1 s grid   : {t_gr:8.2f} s for {m} targets x {g_days:g} d; EXTRAPOLATED x{days / g_days:.0f} "

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from orbit_history import initial_state_me_inertial, periapsis_history, tdb_seconds
+from orbit_history import SOURCES, initial_state_me_inertial, periapsis_history, tdb_seconds
 
 from lunarscope import frames
 from lunarscope.constants import MOON_RADIUS_KM
@@ -53,7 +53,7 @@ def run_one(raan_deg: float, days: float, t0: float, fm: ForceModel, frame: str 
     gm = fm.field.gm_km3_s2
     s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + ALTITUDE_KM, 0.0, inc_deg, raan_deg, 0.0, 0.0, gm,
                                    frame)
-    rot_me = frames.rotation("MOON_ME", [t0])[0]
+    rot_me = frames.rotation("MOON_ME", [t0], SOURCES.moon_pck)[0]
     inc_me = np.degrees(cartesian_to_keplerian(np.concatenate([rot_me @ s0[:3], rot_me @ s0[3:]]), gm)[2])
     wall = time.perf_counter()
     res = propagate(s0, t0, t0 + days * DAY_S, fm, rtol=rtol, atol_km=atol_km, impact_altitude_km=0.0)
@@ -91,7 +91,8 @@ def main(argv=None) -> list:
     atol = args.rtol * 1e3
     t0 = tdb_seconds(*EPOCH)
     deg = args.degree
-    fm = ForceModel(builtin_field("GRGM1200A").truncated(deg, deg), "MOON_PA", tuple(args.bodies))
+    fm = ForceModel(builtin_field("GRGM1200A").truncated(deg, deg), "MOON_PA", tuple(args.bodies),
+                    ephemeris=SOURCES.ephemeris, moon_pck=SOURCES.moon_pck)
     bodies = " + ".join(b.capitalize() for b in args.bodies) or "no third bodies"
     print(f"125 km polar orbit from 2010-01-01T00:00:00 TDB ({t0:.1f} s TDB), elements in "
           f"{args.elements_frame} axes, i {args.inc:g} deg, GRGM1200A {deg}x{deg} MOON_PA + {bodies}, rtol {args.rtol:g} "

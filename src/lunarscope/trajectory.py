@@ -4,6 +4,10 @@ States are Moon-centred, ICRF axes, km and km/s, TDB seconds. A trajectory comes
 from the integrator (its 7th-order DOP853 dense output, accurate to the integration
 tolerance) or from a table of states (an OEM file from lunarscope, GMAT, Orekit or STK),
 interpolated with sliding Lagrange polynomials of the file's stated degree.
+
+Times are TDB seconds past J2000, or an astropy ``Time`` (any scale), converted once on entry.
+Body-fixed lunar frames need the lunar orientation (``pck``: MoonPCK, path or ``Sources``);
+an OEM centred on another body needs the ephemeris — neither is ever defaulted here.
 """
 
 from __future__ import annotations
@@ -64,8 +68,17 @@ class Trajectory:
     source: str = ""
     meta: dict = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        a, b = to_iso_utc([self.t_start, self.t_stop], 0)
+        src = f", source={self.source!r}" if self.source else ""
+        return f"Trajectory({self.name!r}, {a} .. {b}, {np.size(self.nodes)} nodes{src})"
+
     # ------------------------------------------------------------------ evaluation
     def _check(self, t) -> np.ndarray:
+        if hasattr(t, "jd1") and hasattr(t, "scale"):  # astropy Time
+            from .time import to_tdb
+
+            t = to_tdb(t, "time")
         t = np.atleast_1d(np.asarray(t, float))
         tol = 1e-6
         if t.size and (t.min() < self.t_start - tol or t.max() > self.t_stop + tol):
@@ -75,19 +88,20 @@ class Trajectory:
         return np.clip(t, self.t_start, self.t_stop)
 
     def state(self, t) -> np.ndarray:
-        """Moon-centred ICRF states (N, 6) km, km/s at TDB seconds ``t``."""
+        """Moon-centred ICRF states (N, 6) km, km/s at TDB seconds (or astropy Time) ``t``."""
         return np.asarray(self.interpolant(self._check(t)), float)
 
     def position(self, t) -> np.ndarray:
         return self.state(t)[:, :3]
 
-    def state_in(self, frame: str, t, moon_pck: str | None = None) -> np.ndarray:
-        """Moon-centred states in ``frame`` axes (any of ``frames.FRAMES``)."""
+    def state_in(self, frame: str, t, pck=None) -> np.ndarray:
+        """Moon-centred states in ``frame`` axes (any of ``frames.FRAMES``); ``pck`` (MoonPCK,
+        path or Sources) is required for MOON_PA and MOON_ME."""
         t = self._check(t)
-        return frames.to_frame(self.interpolant(t), frame, t, moon_pck)
+        return frames.to_frame(self.interpolant(t), frame, t, pck)
 
     def altitude_km(self, t, radius_km: float = MOON_RADIUS_KM) -> np.ndarray:
-        """Height above the 1737.4 km lunar sphere (km)."""
+        """Height above the mean lunar sphere (MOON_RADIUS_KM) (km)."""
         return np.linalg.norm(self.position(t), axis=1) - radius_km
 
     def sample(self, step_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -142,9 +156,12 @@ class Trajectory:
 
     @classmethod
     def from_oem(cls, path: str, ephemeris=None) -> "Trajectory":
-        """Read an OEM (any centre Earth/Moon, frame ICRF/EME2000, any time system)."""
+        """Read an OEM (any centre Earth/Moon, frame ICRF/EME2000, any time system).
+
+        ``ephemeris`` (an Ephemeris, e.g. ``sources.ephemeris``) is required when a segment is
+        centred on another body than the Moon (TypeError otherwise)."""
+        from .ephemeris import Ephemeris
         from .io.oem import read_oem
-        from .ephemeris import load_ephemeris
 
         segments = read_oem(path)
         ts, ss, degree, name = [], [], DEFAULT_LAGRANGE_DEGREE, "spacecraft"
@@ -163,7 +180,10 @@ class Trajectory:
             elif ref not in ("ICRF", "GCRF"):
                 raise InputError("trajectory", f"{path}: REF_FRAME {ref} is not supported; use ICRF or EME2000")
             if center not in ("MOON", "301"):
-                eph = ephemeris or load_ephemeris(None)
+                if not isinstance(ephemeris, Ephemeris):
+                    raise TypeError(f"{path}: CENTER_NAME {center} needs the ephemeris to move the "
+                                    "states to the Moon: pass from_oem(path, ephemeris=sources.ephemeris)")
+                eph = ephemeris
                 try:
                     s = s + eph.state(center.lower().replace(" ", "_"), "moon", t)
                 except InputError:

@@ -15,6 +15,7 @@ from lunarscope.dynamics.forces import ForceModel
 from lunarscope.dynamics.propagator import propagate
 from lunarscope.frames import rotation_and_rate
 from lunarscope.gravity import load_field
+from lunarscope.sources import Sources
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "orekit"
 ONE_DAY_TOL_KM = 1e-3      # issue 3: ≤ 1 m over 1 day
@@ -24,7 +25,9 @@ IAU_MOON_TOL_RAD = 1e-8    # issue 2: IAU_MOON ≤ 1e-8 rad against an independe
 
 def _force_model():
     field = load_field(str(DATA / "grgm1200a_70.sha"))
-    return ForceModel(field.truncated(70, 70), "IAU_MOON", ("earth", "sun"), srp=False)
+    src = Sources.default()
+    return ForceModel(field.truncated(70, 70), "IAU_MOON", ("earth", "sun"), srp=False,
+                      ephemeris=src.ephemeris, moon_pck=src.moon_pck)
 
 
 def _compare(name, tol_km):

@@ -9,15 +9,18 @@ from lunarscope.dynamics.forces import ForceModel
 from lunarscope.dynamics.propagator import Maneuver, propagate
 from lunarscope.gravity import builtin_field
 from lunarscope.orbits.elements import cartesian_to_keplerian, keplerian_to_cartesian
+from lunarscope.sources import Sources
 
 T0 = 946728069.183926  # 2030-01-01T00:00:00Z in TDB seconds
 FIELD = builtin_field("GRGM1200A")
+SOURCES = Sources.default()
 GM = FIELD.gm_km3_s2
 ONE_MM_KM = 1e-6
 
 
 def _two_body():
-    return ForceModel(FIELD.truncated(0, 0), "MOON_PA", (), srp=False)
+    return ForceModel(FIELD.truncated(0, 0), "MOON_PA", (), srp=False, ephemeris=SOURCES.ephemeris,
+                      moon_pck=SOURCES.moon_pck)
 
 
 def _circular(r_km):
@@ -65,8 +68,8 @@ def test_trajectory_frames_and_mean_elements():
     s0 = _circular(1837.4)
     traj = propagate(s0, T0, T0 + 6 * 3600.0, _two_body(), rtol=1e-12).trajectory
     t = np.linspace(T0, T0 + 6 * 3600.0, 17)
-    me = traj.state_in("MOON_ME", t)
-    ref = frames.to_frame(traj.state(t), "MOON_ME", t)
+    me = traj.state_in("MOON_ME", t, SOURCES)
+    ref = frames.to_frame(traj.state(t), "MOON_ME", t, SOURCES.moon_pck)
     assert np.abs(me - ref).max() < 1e-12
     tm, mean = traj.mean_elements(GM, 60.0)
     ok = ~np.isnan(mean[:, 0])

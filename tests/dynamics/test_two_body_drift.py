@@ -36,6 +36,7 @@ from lunarscope.dynamics.forces import ForceModel
 from lunarscope.dynamics.propagator import propagate
 from lunarscope.gravity import builtin_field
 from lunarscope.orbits.elements import keplerian_to_cartesian
+from lunarscope.sources import Sources
 
 RELATIVE_DRIFT_LIMIT = 1e-12  # issue 3 figure: relative drift over 100 orbits
 N_ORBITS = 100
@@ -49,7 +50,9 @@ CASES = {
 
 
 def _point_mass_model() -> ForceModel:
-    return ForceModel(builtin_field("GRGM1200A").truncated(0, 0), "MOON_PA", (), srp=False)
+    src = Sources.default()
+    return ForceModel(builtin_field("GRGM1200A").truncated(0, 0), "MOON_PA", (), srp=False,
+                      ephemeris=src.ephemeris, moon_pck=src.moon_pck)
 
 
 def _drifts(states: np.ndarray, gm: float) -> tuple[float, float]:

@@ -18,7 +18,7 @@ import pytest
 
 from lunarscope.mission import load_mission
 from lunarscope.mission.run import propagate_mission
-from lunarscope.windows.compute import compute_windows
+from lunarscope.mission.stages import mission_windows
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "windows")
 #: Boundary agreement required (the issue's figure), s.
@@ -68,7 +68,7 @@ def test_windows_match_spice_reference(name):
     mission = load_mission(os.path.join(DATA, f"{name}.yaml"))
     ref = read_reference(os.path.join(DATA, f"{name}_reference.csv"))
     traj = propagate_mission(mission).trajectory
-    ws = compute_windows(mission, traj)
+    ws = mission_windows(mission, traj)
     obs = mission.observing
     assert set(ws) >= set(ref)
     report = []

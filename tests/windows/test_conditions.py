@@ -15,6 +15,7 @@ from lunarscope.geometry.angles import (apparent_radius, elevation_azimuth, inte
 from lunarscope.geometry.shadow import shadow
 from lunarscope.constants import MOON_RADIUS_KM, EARTH_RADIUS_KM
 from lunarscope.mission.core import mission_from_dict
+from lunarscope.sources import Sources
 from lunarscope.trajectory import Trajectory
 from lunarscope.windows import find_windows
 from lunarscope.windows.conditions import (SiteGeometry, StationGeometry, TargetConstraints, _Mask,
@@ -50,16 +51,18 @@ def kepler_trajectory(t0, days, a_km=1837.4, e=0.0, inc_deg=90.0, step_s=20.0):
 
 
 T0 = 8.256e8  # 2026-02-28 (TDB s past J2000)
+SOURCES = Sources.default()
 
 
 @pytest.fixture(scope="module")
 def scene_low():
-    return Scene(kepler_trajectory(T0, 1.0))
+    return Scene(kepler_trajectory(T0, 1.0), SOURCES.ephemeris, SOURCES.moon_pck)
 
 
 @pytest.fixture(scope="module")
 def scene_elfo():
-    return Scene(kepler_trajectory(T0, 1.0, a_km=6541.4, e=0.6, inc_deg=56.2))
+    return Scene(kepler_trajectory(T0, 1.0, a_km=6541.4, e=0.6, inc_deg=56.2), SOURCES.ephemeris,
+                 SOURCES.moon_pck)
 
 
 # ---------------------------------------------------------------- primitives
@@ -128,7 +131,7 @@ def test_scene_caches_per_time_array_and_light_time(scene_low):
     assert scene_low.at(t + 1.0) is not s1
     from lunarscope.states import relative_state
 
-    lt_scene = Scene(scene_low.trajectory, light_time=True)
+    lt_scene = Scene(scene_low.trajectory, SOURCES.ephemeris, SOURCES.moon_pck, light_time=True)
     snap = lt_scene.at(t)
     # independent: lunarscope.states light-time Sun seen from the Moon centre; the spacecraft
     # is 1837 km from it, so the light time differs by < 1837/c = 6 ms -> < 200 m of Sun motion

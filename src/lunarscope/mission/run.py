@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 
 import numpy as np
 
-from ..dynamics.propagator import PropagationResult, propagate
+from ..constants import MOON_SOI_RADIUS_KM
+from ..dynamics.propagator import PropagationResult, run_propagation
 from ..time import to_iso_utc
 from .core import Mission
+from .stages import propagation_job
 
 
 class Progress:
@@ -40,16 +43,36 @@ class Progress:
 
 
 def propagate_mission(mission: Mission, progress=None) -> PropagationResult:
-    """Propagate the mission's orbit over its span with its force model and settings."""
-    p = mission.propagator
-    return propagate(mission.state0_icrf, mission.t_start, mission.t_stop, mission.force_model,
-                     rtol=p.rtol, atol_km=p.atol_km, maneuvers=mission.maneuvers,
-                     impact_altitude_km=p.impact_altitude_km, fixed_step_s=p.fixed_step_s,
-                     progress=progress, name=mission.name)
+    """Propagate the mission's orbit over its span with its force model and settings; warns
+    when the orbit leaves the Moon's sphere of influence (see :func:`check_sphere_of_influence`)."""
+    result = run_propagation(propagation_job(mission), progress)
+    check_sphere_of_influence(result.trajectory)
+    return result
+
+
+def check_sphere_of_influence(trajectory) -> float | None:
+    """Warn (once per call) when ``trajectory`` goes beyond the Moon's sphere of influence
+    (``constants.MOON_SOI_RADIUS_KM`` ≈ 66,200 km), where the Earth dominates and a lunar-orbit
+    model no longer describes the motion; returns the first such time (TDB s) or None.
+    Checked at the integrator's nodes (the steps of a 7th-order method never skip far)."""
+    nodes = np.asarray(trajectory.nodes, float)
+    if nodes.size == 0:
+        return None
+    r = np.linalg.norm(trajectory.position(nodes), axis=1)
+    out = np.nonzero(r > MOON_SOI_RADIUS_KM)[0]
+    if out.size == 0:
+        return None
+    t_out = float(nodes[out[0]])
+    warnings.warn(f"orbit: the propagated orbit leaves the Moon's sphere of influence "
+                  f"({MOON_SOI_RADIUS_KM:,.0f} km) at {to_iso_utc(t_out, 0)[0]} and reaches "
+                  f"{r.max():,.0f} km from the Moon; the Earth dominates there — check orbit "
+                  f"(a_km in km, not m; e < 1)", stacklevel=2)
+    return t_out
 
 
 def propagation_summary(mission: Mission, result: PropagationResult, step_s: float = 60.0) -> dict:
-    """Altitude range, apsides and impact of a propagated mission (altitude above 1737.4 km)."""
+    """Altitude range, apsides and impact of a propagated mission (altitude above the mean
+    lunar radius, ``constants.MOON_RADIUS_KM``)."""
     traj = result.trajectory
     t, s = traj.sample(min(step_s, 60.0))
     r = np.linalg.norm(s[:, :3], axis=1)

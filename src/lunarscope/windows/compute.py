@@ -1,6 +1,9 @@
-"""The mission-level windows job: every kind of window of a mission, and a per-target summary.
+"""The windows job: every kind of window over a span, and a per-target summary.
 
-``compute_windows(mission, trajectory) -> WindowSet`` evaluates, over the mission span:
+``compute_windows(job, trajectory) -> WindowSet`` evaluates, over ``job``'s span, for a
+:class:`WindowJob` — plain, picklable data (span, kinds, station and site geometries, target
+unit vectors and names, constraints, settings, and the data ``Sources``) that
+``lunarscope.mission.stages.window_job`` builds from a mission:
 
 =====================  ============  ===================================================
 kind                   subject       window where
@@ -23,6 +26,7 @@ shorter than the minimum may or may not appear and are kept when found.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,6 +57,11 @@ class WindowSet(dict):
         self.t_stop = float(t_stop)
         self.targets = tuple(targets)
         self.meta = dict(meta or {})
+
+    def __repr__(self) -> str:
+        a, b = _utc6([self.t_start, self.t_stop])
+        n = sum(len(w) for w in self.values())
+        return f"WindowSet({a} .. {b}, {len(self)} subjects, {n} windows, kinds: {', '.join(self.kinds())})"
 
     def kinds(self) -> list[str]:
         return sorted({k for k, _ in self})
@@ -101,56 +110,118 @@ class WindowSet(dict):
         return format_rows(SUMMARY_HEADER, cols, ["s", ".6f", "d", ".3f", "s", ".6f"])
 
 
-def _subjects(all_items, names):
-    return [x for x in all_items if names is None or x.name in names]
+#: Slack on the trajectory-covers-the-span check (s).
+COVERAGE_TOLERANCE_S = 1e-6
 
 
-def compute_windows(mission, trajectory, *, ephemeris=None, progress=None) -> WindowSet:
-    """All windows of ``mission`` (its ``observing`` sections) along ``trajectory``.
+@dataclass(frozen=True)
+class StationJob:
+    """An Earth station as the windows need it: site, mask (fixed or ((az, el), ...) deg), range."""
 
-    The trajectory must cover the mission span. ``progress(fraction)`` is called between kinds.
+    name: str
+    site: object                      # lunarscope.sites.EarthStation
+    min_elevation_deg: float = 10.0
+    elevation_mask: tuple | None = None
+    max_range_km: float | None = None
+
+
+@dataclass(frozen=True)
+class SiteJob:
+    """A lunar surface site as the windows need it (degrees)."""
+
+    name: str
+    site: object                      # lunarscope.sites.LunarSite
+    horizon_mask_deg: float = 0.0
+    min_sun_elevation_deg: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class WindowJob:
+    """Everything :func:`compute_windows` reads: plain, picklable values (no mission).
+
+    Span in TDB seconds; ``stations``/``sites`` only those to compute; ``target_units`` (M,3)
+    ICRS unit vectors of ``target_names``; angles in degrees (None: constraint off);
+    ``sources``: a :class:`lunarscope.sources.Sources` (ephemeris and lunar PCK).
     """
-    obs = mission.observing
-    if obs is None:
-        raise InputError("mission", "has no observing sections (stations, sites, targets, constraints)")
-    t0, t1 = float(mission.t_start), float(mission.t_stop)
-    if trajectory.t_start > t0 + 1e-6 or trajectory.t_stop < t1 - 1e-6:
+
+    t_start: float
+    t_stop: float
+    sources: object
+    kinds: tuple
+    stations: tuple = ()
+    sites: tuple = ()
+    target_names: tuple = ()
+    target_units: np.ndarray = None
+    sun_exclusion_deg: float | None = None
+    earth_limb_deg: float | None = None
+    moon_limb_deg: float | None = None
+    earth_atmosphere_km: float = 100.0
+    min_window_s: float = 60.0
+    tolerance_s: float = 1e-3
+    light_time: bool = False
+    shadow_min_window_s: float = 1.0
+
+    def __post_init__(self):
+        for attr in ("ephemeris", "moon_pck"):
+            if getattr(self.sources, attr, None) is None:
+                raise TypeError("WindowJob.sources must be a lunarscope.sources.Sources "
+                                "(ephemeris and lunar PCK); nothing is defaulted here")
+        u = np.empty((0, 3)) if self.target_units is None else np.asarray(self.target_units, float)
+        if u.shape != (len(self.target_names), 3):
+            raise ValueError(f"target_units {u.shape} must be ({len(self.target_names)}, 3)")
+        object.__setattr__(self, "target_units", u)
+        object.__setattr__(self, "kinds", tuple(self.kinds))
+
+    def __repr__(self) -> str:
+        a, b = _utc6([self.t_start, self.t_stop])
+        return (f"WindowJob({a} .. {b}, kinds={len(self.kinds)}, {len(self.stations)} stations, "
+                f"{len(self.sites)} sites, {len(self.target_names)} targets)")
+
+
+def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
+    """All windows of ``job`` along ``trajectory`` (which must cover the job's span).
+
+    ``progress(fraction)`` is called between kinds.
+    """
+    if not isinstance(job, WindowJob):
+        raise TypeError(f"compute_windows needs a WindowJob (lunarscope.mission.stages.window_job), "
+                        f"not {type(job).__name__}")
+    t0, t1 = float(job.t_start), float(job.t_stop)
+    if trajectory.t_start > t0 + COVERAGE_TOLERANCE_S or trajectory.t_stop < t1 - COVERAGE_TOLERANCE_S:
         a, b = _utc6([trajectory.t_start, trajectory.t_stop])
         c, d = _utc6([t0, t1])
         raise InputError("trajectory", f"covers {a} .. {b}, not the mission span {c} .. {d}")
-    c, st = obs.constraints, obs.settings
-    moon_pck = getattr(getattr(mission, "force_model", None), "moon_pck", None)
-    scene = Scene(trajectory, ephemeris, moon_pck=moon_pck, light_time=st.light_time)
-    tol, dmin = c.tolerance_s, c.min_window_s
-    kinds = set(st.kinds)
-    ws = WindowSet(t0, t1, [t.name for t in obs.targets] if kinds & {"target_visible", "target_occulted"} else (),
-                   meta={"light_time": st.light_time, "min_window_s": dmin, "tolerance_s": tol})
+    scene = Scene(trajectory, job.sources.ephemeris, job.sources.moon_pck, light_time=job.light_time)
+    tol, dmin = job.tolerance_s, job.min_window_s
+    kinds = set(job.kinds)
+    ws = WindowSet(t0, t1, list(job.target_names) if kinds & {"target_visible", "target_occulted"} else (),
+                   meta={"light_time": job.light_time, "min_window_s": dmin, "tolerance_s": tol})
     jobs = []
     for body in ("moon", "earth"):
         for kind in ("umbra", "penumbra"):
             if kind in kinds:
                 jobs.append(((kind, body), lambda k=kind, b=body: shadow_condition(scene, b, k, t0, t1),
-                             min(dmin, st.shadow_min_window_s)))
+                             min(dmin, job.shadow_min_window_s)))
     if "contact" in kinds:
-        for s in _subjects(obs.stations, st.stations):
+        for s in job.stations:
             geom = StationGeometry(s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km)
             jobs.append((("contact", s.name), lambda g=geom: contact_condition(scene, g, t0, t1), dmin))
-    for s in _subjects(obs.sites, st.sites):
+    for s in job.sites:
         geom = SiteGeometry(s.site, s.horizon_mask_deg, s.min_sun_elevation_deg)
         for kind, fn in (("site_pass", site_pass), ("site_sunlit", site_sunlit),
                          ("site_earth_visible", site_earth_visible)):
             if kind in kinds:
                 jobs.append(((kind, s.name), lambda f=fn, g=geom: f(scene, g, t0, t1), dmin))
-    u = obs.target_units(0.5 * (t0 + t1))
-    if obs.targets:
+    u = job.target_units
+    if job.target_names:
         deg = math.radians
         tc = TargetConstraints(
             scene, u,
-            None if c.sun_exclusion_deg is None else deg(c.sun_exclusion_deg),
-            None if c.earth_limb_deg is None else deg(c.earth_limb_deg),
-            None if c.moon_limb_deg is None else deg(c.moon_limb_deg),
-            c.earth_atmosphere_km)
-        names = [t.name for t in obs.targets]
+            None if job.sun_exclusion_deg is None else deg(job.sun_exclusion_deg),
+            None if job.earth_limb_deg is None else deg(job.earth_limb_deg),
+            None if job.moon_limb_deg is None else deg(job.moon_limb_deg),
+            job.earth_atmosphere_km)
+        names = list(job.target_names)
         for kind, vis in (("target_visible", True), ("target_occulted", False)):
             if kind in kinds:
                 jobs.append(((kind, names), lambda v=vis: tc.condition(t0, t1, v), dmin))

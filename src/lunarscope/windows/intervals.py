@@ -120,6 +120,10 @@ class Windows:
     def __setattr__(self, name, value):
         raise AttributeError("Windows is immutable")
 
+    def __reduce__(self):
+        """Pickle as the two arrays (bit for bit; no re-normalization on load)."""
+        return (Windows._trusted, (self._starts, self._stops))
+
     # ----------------------------------------------------------------- constructors
     @classmethod
     def empty(cls) -> Windows:
@@ -181,8 +185,9 @@ class Windows:
         return iter(zip(self._starts.tolist(), self._stops.tolist()))
 
     def __repr__(self) -> str:
-        body = ", ".join(f"[{a!r}, {b!r}]" for a, b in list(self)[:4])
-        more = f", ... ({len(self)} intervals)" if len(self) > 4 else ""
+        """One short line: the first two intervals (TDB s) and the count."""
+        body = ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in list(self)[:2])
+        more = f", ... ({len(self)} intervals, {self.total_duration:.3f} s)" if len(self) > 2 else ""
         return f"Windows({body}{more})"
 
     def __eq__(self, other) -> bool:

@@ -1,6 +1,7 @@
 """Shared geometry per time grid: spacecraft, Sun and Earth about the Moon, computed once.
 
-A :class:`Scene` wraps a :class:`~lunarscope.trajectory.Trajectory` and the ephemeris. Every
+A :class:`Scene` wraps a :class:`~lunarscope.trajectory.Trajectory`, the ephemeris and the lunar
+orientation (both required: ``Scene(trajectory, sources.ephemeris, sources.moon_pck)``). Every
 condition evaluated on the same time array asks ``scene.at(t)`` and gets the same
 :class:`Snapshot` (a small cache keyed on the array's content), so combining M targets and
 several constraints costs one trajectory, ephemeris and frame evaluation per time grid.
@@ -9,6 +10,8 @@ Positions are Moon-centred ICRF (km). Geometric by default; with ``light_time=Tr
 and the Earth are placed where they were when the light now arriving at the spacecraft left
 them (converged light time, no stellar aberration), like SPICE ``spkpos(..., 'LT', ...)``
 (NAIF SPK required reading, "Correcting for light time"); spacecraft aberration is ignored.
+The positions come from :func:`lunarscope.states.body_seen_from`, shared with scheduling
+and the plan.
 
 :meth:`Scene.bounds` gives the kinematic extrema the conditions' rate bounds are built from
 (see ``docs/windows.md``): the largest spacecraft speed, the smallest and largest radius over
@@ -21,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ephemeris import GM_KM3_S2, load_ephemeris
+from ..ephemeris import GM_KM3_S2, Ephemeris
 from ..errors import InputError
-from ..states import C_KM_S
+from ..frames.moon import as_moon_pck
+from ..states import body_seen_from
 
 #: Sampling step for the kinematic extrema (s); the Taylor margins below cover what lies between.
 BOUND_SAMPLE_STEP_S = 30.0
@@ -37,8 +41,6 @@ RADIUS_MARGIN_KM = 0.1
 #: Factor on the central term GM/r^2 that bounds the total acceleration (harmonics and third
 #: bodies are below 1 % of it at 100 km altitude; GRGM1200A, DE440).
 ACCEL_FACTOR = 1.2
-#: Light-time iterations (each gains ~ v/c; three reach 1e-12 relative).
-LIGHT_TIME_ITERATIONS = 3
 #: Snapshots kept per scene (one per recently used time array).
 CACHE_SIZE = 6
 
@@ -89,10 +91,12 @@ class Snapshot:
 class Scene:
     """Spacecraft, Sun and Earth about the Moon along a trajectory, cached per time array."""
 
-    def __init__(self, trajectory, ephemeris=None, moon_pck: str | None = None, light_time: bool = False):
+    def __init__(self, trajectory, ephemeris: Ephemeris, moon_pck, light_time: bool = False):
+        if not isinstance(ephemeris, Ephemeris):
+            raise TypeError("Scene needs an Ephemeris (sources.ephemeris), not " + type(ephemeris).__name__)
         self.trajectory = trajectory
-        self.eph = ephemeris if ephemeris is not None else load_ephemeris(None)
-        self.moon_pck = moon_pck
+        self.eph = ephemeris
+        self.moon_pck = as_moon_pck(moon_pck)
         self.light_time = bool(light_time)
         self._cache: list[tuple[np.ndarray, Snapshot]] = []
         self._bounds: dict = {}
@@ -100,17 +104,8 @@ class Scene:
 
     # ------------------------------------------------------------------ snapshots
     def _bodies(self, t, r):
-        if not self.light_time:
-            return self.eph.position("sun", "moon", t), self.eph.position("earth", "moon", t)
-        moon = self.eph.position("moon", "ssb", t)
-        out = []
-        for body in ("sun", "earth"):
-            p = self.eph.position(body, "moon", t)
-            for _ in range(LIGHT_TIME_ITERATIONS):
-                lt = np.linalg.norm(p - r, axis=1) / C_KM_S
-                p = self.eph.position(body, "ssb", t - lt) - moon
-            out.append(p)
-        return out[0], out[1]
+        return (body_seen_from(self.eph, "sun", t, r, self.light_time),
+                body_seen_from(self.eph, "earth", t, r, self.light_time))
 
     def at(self, t) -> Snapshot:
         """The snapshot at TDB seconds ``t`` (N,), from the cache when ``t`` was seen recently."""
