@@ -367,7 +367,7 @@ def compare(n: int = 50, days: float = 30.0, resolution_s: float = 120.0, ours_s
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from scheduling_instances import build_instance
 
-    from lunarscope.mission.schedule import solve
+    from lunarscope.scheduling.portfolio import solve
     from lunarscope.scheduling.validate import validate
 
     p = build_instance(n, days=days)

@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/bench_scheduling.py [--quick] [--time-limit DT] [--astroplan-max N]
 Prints one CSV row per instance. Every lunarscope plan is validated. Columns:
-  greedy value / wall s; cpsat value / wall s of ``mission.schedule.solve(..., 'cpsat')``
+  greedy value / wall s; cpsat value / wall s of ``scheduling.portfolio.solve(..., 'cpsat')``
   (the whole pipeline the CLI runs: greedy and insertion warm starts, the time decomposition
   up to 100 requests, CP-SAT LNS; all inside --time-limit) / status; bound (the smallest
   valid upper bound computed: the decomposition's, else the LP relaxation's) and lp_bound
@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from scheduling_instances import build_instance  # noqa: E402
 
-from lunarscope.mission.schedule import solve  # noqa: E402
+from lunarscope.scheduling.portfolio import solve  # noqa: E402
 from lunarscope.scheduling import greedy, relaxation_bound, validate  # noqa: E402
 
 

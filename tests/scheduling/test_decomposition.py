@@ -6,7 +6,6 @@ import itertools
 import numpy as np
 import pytest
 
-from lunarscope.mission.schedule import solve
 from lunarscope.scheduling import (
     EngineeringBlock,
     Problem,
@@ -22,6 +21,7 @@ from lunarscope.scheduling import (
 from lunarscope.scheduling.bounds import relaxation_bound
 from lunarscope.scheduling.decomposition import _component_dp, _Pieces, decompose
 from lunarscope.scheduling.insertion import insertion
+from lunarscope.scheduling.portfolio import solve
 from lunarscope.scheduling.repair import repair
 
 T0 = 1.0e9

@@ -1,7 +1,7 @@
 """Value-first insertion: valid plans with exact slews, and the best-of choice in solve()."""
 
-import sys
 import pathlib
+import sys
 
 import pytest
 
@@ -30,3 +30,18 @@ def test_body_fixed_is_left_to_the_dispatcher():
     p = build_instance(10, days=3.0, antenna="body_fixed")
     assert insertion(p) is None
     assert validate(greedy(p), p) == []
+
+
+def test_insertion_respects_a_small_recorder():
+    """With a recorder that fills between contacts the insertion plan still validates (it
+    ignored the recorder, and at 1000 targets its plan was dropped as invalid)."""
+    from lunarscope.scheduling import Problem, Spacecraft
+
+    base = build_instance(60, days=6.0)
+    sc = base.spacecraft
+    p = Problem(base.start, base.stop, base.targets, base.stations[2:], base.requests,  # one slow station
+                Spacecraft(sc.slew, 15000.0, 0.0, "gimballed"), base.engineering)
+    s = insertion(p)
+    assert validate(s, p) == []
+    assert s.metrics(p)["recorder_peak_mbit"] <= 15000.0 + 1e-6
+    assert s.science_value(p) > 0

@@ -3,8 +3,21 @@ import numpy as np
 import pytest
 
 from lunarscope.errors import InputError
-from lunarscope.scheduling import (Activity, EngineeringBlock, Problem, Request, Schedule, SlewModel, Spacecraft,
-                                   Station, Target, cpsat, greedy, relaxation_bound, validate)
+from lunarscope.scheduling import (
+    Activity,
+    EngineeringBlock,
+    Problem,
+    Request,
+    Schedule,
+    SlewModel,
+    Spacecraft,
+    Station,
+    Target,
+    cpsat,
+    greedy,
+    relaxation_bound,
+    validate,
+)
 
 T0 = 1.0e9
 #: Time tolerance for schedule comparisons, s.

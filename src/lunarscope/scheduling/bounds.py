@@ -23,12 +23,46 @@ filtering, and the recorder (all only lower the true optimum).
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
+
+from lunarscope.scheduling import interruptible
 
 #: Relative margin added to the LP optimum for the solver's feasibility tolerances.
 LP_REL_MARGIN = 1e-7
+#: Extra wait (s) beyond HiGHS' own time limit before the LP is abandoned (left to finish in
+#: a background thread).
+LP_WAIT_EXTRA_S = 0.2
+#: Names of the bounds (``Schedule.bound_source``).
+SOURCE_LP = "LP relaxation"
+SOURCE_CAPS = "exposure caps (LP relaxation not finished in the time limit)"
+
+
+class BoundTimeout(Exception):
+    """The LP relaxation did not finish inside its time limit (no bound proven)."""
+
+
+def caps_bound(problem) -> float:
+    """The bound sum_r priority_r min(1, cap_r / exposure_r) (``exposure_caps``): valid, weaker
+    than the LP, computed in milliseconds (the fallback when the LP runs out of time)."""
+    if not problem.requests:
+        return 0.0
+    E = np.array([r.exposure_s for r in problem.requests], float)
+    P = np.array([r.priority for r in problem.requests], float)
+    return float(np.sum(P * np.minimum(1.0, exposure_caps(problem) / E))) * (1 + LP_REL_MARGIN)
+
+
+def bound_within(problem, time_limit_s: float | None):
+    """(bound, source): the LP relaxation if HiGHS finishes it within ``time_limit_s`` (s,
+    None: no limit), else ``caps_bound`` — never an unproven number."""
+    if time_limit_s is not None and time_limit_s <= 0:
+        return caps_bound(problem), SOURCE_CAPS
+    try:
+        return relaxation_bound(problem, time_limit_s=time_limit_s), SOURCE_LP
+    except BoundTimeout:
+        return caps_bound(problem), SOURCE_CAPS
 
 
 def exposure_caps(problem) -> np.ndarray:
@@ -56,8 +90,12 @@ def exposure_caps(problem) -> np.ndarray:
     return np.array(caps, float)
 
 
-def relaxation_bound(problem, max_slices: int | None = None, return_solution: bool = False):
+def relaxation_bound(problem, max_slices: int | None = None, return_solution: bool = False,
+                     time_limit_s: float | None = None):
     """LP upper bound on science value (same units as ``Schedule.science_value``).
+
+    ``time_limit_s``: HiGHS' time limit (s); when it is reached ``BoundTimeout`` is raised
+    (use ``bound_within`` for a valid fallback). Ctrl-C interrupts the solve at once.
 
     ``max_slices`` None: 6000 up to 100 requests, else 1500 (time: ~1 s at 50, ~20 s at 500).
 
@@ -65,6 +103,7 @@ def relaxation_bound(problem, max_slices: int | None = None, return_solution: bo
     ``duals`` (>= 0): R exposure-cap rows, then one per slice (value per second of the slice),
     then the engineering row.
     """
+    t_call = time.perf_counter()
     reqs = problem.requests
     if max_slices is None:
         max_slices = 6000 if len(reqs) <= 100 else 1500
@@ -106,7 +145,20 @@ def relaxation_bound(problem, max_slices: int | None = None, return_solution: bo
     cols = np.concatenate([np.arange(n)] * 3)
     A = csr_matrix((np.ones(3 * n), (rows, cols)), shape=(R + nS + 1, n))
     rhs = np.concatenate([caps, b[1:] - b[:-1], [problem.stop - problem.start - eng_inside]])
-    res = linprog(cost, A_ub=A, b_ub=rhs, bounds=np.column_stack([np.zeros(n), ub]), method="highs-ipm")
+    if time_limit_s is not None:  # what the set-up above used counts too
+        time_limit_s = float(time_limit_s) - (time.perf_counter() - t_call)
+        if time_limit_s <= 0:
+            raise BoundTimeout("relaxation LP not started: its time limit went on the set-up")
+    options = {} if time_limit_s is None else {"time_limit": max(1e-3, time_limit_s)}
+    # HiGHS' own limit is not always kept (it can go on after presolve), so the wait is capped too
+    try:
+        res = interruptible.linprog(cost, A_ub=A, b_ub=rhs, bounds=np.column_stack([np.zeros(n), ub]),
+                                    method="highs-ipm", options=options,
+                                    timeout_s=None if time_limit_s is None else time_limit_s + LP_WAIT_EXTRA_S)
+    except TimeoutError:
+        raise BoundTimeout(f"relaxation LP not finished in {time_limit_s:.3g} s") from None
+    if res.status == 1 and time_limit_s is not None:
+        raise BoundTimeout(f"relaxation LP not finished in {time_limit_s:.3g} s")
     if res.status != 0:
         raise RuntimeError(f"relaxation LP failed: {res.message}")
     # Weak duality with the solver's row multipliers lam >= 0 (any lam gives a valid bound):

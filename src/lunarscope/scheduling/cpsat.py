@@ -46,18 +46,24 @@ the LP bound (then it is proven optimal and the bound is reported there too).
 
 Determinism: every window solve has a fixed ``max_deterministic_time`` (``window_dtime``),
 ``num_workers`` (<= 2; ``interleave_search`` with 2) and ``random_seed``; windows run in a
-fixed order. ``time_limit_s`` is a wall-clock budget for the whole call checked between
-windows (and passed to the last solve as its wall limit): results are identical between
-runs as long as that budget is not what stopped the search (``info['wall_limit_hit']``).
+fixed order until ``work_limit`` (deterministic time plus ``CANDIDATE_WORK`` per candidate)
+is spent. ``time_limit_s`` is a wall-clock safety cap for the whole call checked between
+windows (and passed to each solve as its wall limit): results are identical between runs and
+machines as long as that cap is not what stopped the search (``info['wall_limit_hit']``, the
+status then says ``WALL_CAP_TEXT``). Ctrl-C stops a window solve at once
+(``scheduling.interruptible``).
 """
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from lunarscope.scheduling import interruptible
 from lunarscope.scheduling.assemble import assemble
 from lunarscope.scheduling.bounds import relaxation_bound
 from lunarscope.scheduling.greedy import greedy
@@ -78,6 +84,11 @@ RECORDER_Q = 10
 RECORDER_ROWS_FROM = 0.5
 #: Values within this of the incumbent count as "not worse" (science value units).
 VALUE_EPS = 1e-12
+#: Work charged per candidate of a window model (deterministic-time units): building the
+#: model and checking the rebuilt plan in Python cost about as much as CP-SAT's own search.
+CANDIDATE_WORK = 5e-4
+#: Status text when the wall-clock cap, not the deterministic budget, stopped the search.
+WALL_CAP_TEXT = "wall-clock cap hit: result depends on machine speed"
 
 
 def _ceil(x: float) -> int:
@@ -158,10 +169,10 @@ class _Ctx:
         self.eng_dur = nom[:, 1] if len(nom) else np.zeros(0)
 
     def pointing_dir(self, item):
-        """item: ('v', r, s, e) visit or ('d', k, s, e) pass."""
-        if item[0] == "v":
-            return self.tdirs[self.tgt[item[1]]]
-        row = self.tl[item[1]]
+        """Direction of an ``_Item``: the visit's target or, for a pass, the Earth."""
+        if item.kind == "v":
+            return self.tdirs[self.tgt[item.ref]]
+        row = self.tl[item.ref]
         return self.p.earth_dir(row[3], row[4])
 
 
@@ -199,13 +210,13 @@ def _recorder_rows(ctx, model, free_nodes, inner, level0, span_lo, span_hi, rel)
     Q = RECORDER_Q
     cap = math.floor(p.spacecraft.recorder_capacity_mbit * Q)
     L0 = min(cap, math.ceil(level0 * Q - 1e-9))
-    nodes = [nd for nd in free_nodes if p.requests[nd["r"]].data_rate_mbit_s > 0]
+    nodes = [nd for nd in free_nodes if p.requests[nd.r].data_rate_mbit_s > 0]
     if not nodes:
         return
-    c = {id(nd): math.ceil(p.requests[nd["r"]].data_rate_mbit_s * Q - 1e-9) for nd in nodes}
+    c = {id(nd): math.ceil(p.requests[nd.r].data_rate_mbit_s * Q - 1e-9) for nd in nodes}
     cmax = max(c.values())
     if ctx.body_fixed:  # the fixed passes inside the span: items ('d', timeline row, start, stop)
-        segs = [(rel(it[2]), rel(it[3]), float(ctx.tl[it[1], 2])) for it in inner if it[0] == "d"]
+        segs = [(rel(it.start), rel(it.stop), float(ctx.tl[it.ref, 2])) for it in inner if it.kind == "d"]
     else:
         tl = ctx.tl
         k = (tl[:, 1] > span_lo) & (tl[:, 0] < span_hi) if len(tl) else np.zeros(0, bool)
@@ -223,28 +234,28 @@ def _recorder_rows(ctx, model, free_nodes, inner, level0, span_lo, span_hi, rel)
     def overlap(nd, t, upper):
         """Bound on the visit's time inside [lo, t] (upper or lower), 0 when absent."""
         t = math.ceil(t - 1e-9) if upper else math.floor(t + 1e-9)
-        if t <= nd["est"]:
+        if t <= nd.est:
             return 0
-        o = model.new_int_var(0, max(0, nd["let"] - nd["est"]), "")
+        o = model.new_int_var(0, max(0, nd.let - nd.est), "")
         if upper:
-            if t >= nd["let"]:
-                model.add(o >= nd["d"]).only_enforce_if(nd["p"])
+            if t >= nd.let:
+                model.add(o >= nd.d).only_enforce_if(nd.p)
             else:
                 z = model.new_bool_var("")
-                model.add(o >= nd["d"]).only_enforce_if([nd["p"], z])
-                model.add(o >= t - nd["s"]).only_enforce_if([nd["p"], z.Not()])
+                model.add(o >= nd.d).only_enforce_if([nd.p, z])
+                model.add(o >= t - nd.s).only_enforce_if([nd.p, z.Not()])
         else:  # o <= max(0, min(e, t) - s): o <= d and (o <= t - s or o == 0)
             w = model.new_bool_var("")
-            model.add(o <= nd["d"]).only_enforce_if(nd["p"])
-            model.add(o <= t - nd["s"]).only_enforce_if([nd["p"], w])
+            model.add(o <= nd.d).only_enforce_if(nd.p)
+            model.add(o <= t - nd.s).only_enforce_if([nd.p, w])
             model.add(o == 0).only_enforce_if(w.Not())
-            model.add_implication(nd["p"].Not(), w.Not())
+            model.add_implication(nd.p.Not(), w.Not())
         return o
 
     level = model.new_int_var(L0, cap, "")
     for j in range(1, len(taus)):
         x0, x1 = taus[j - 1], taus[j]
-        act = [nd for nd in nodes if nd["est"] < x1 and nd["let"] > x0]
+        act = [nd for nd in nodes if nd.est < x1 and nd.let > x0]
         gen = sum(c[id(nd)] * (overlap(nd, x1, True) - overlap(nd, x0, False)) for nd in act) if act else 0
         mid = 0.5 * (x0 + x1)
         draining = any(a <= mid <= b for a, b in drain)
@@ -253,92 +264,170 @@ def _recorder_rows(ctx, model, free_nodes, inner, level0, span_lo, span_hi, rel)
         level = nxt
 
 
-def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float, workers: int, seed: int,
-                  per_interval: int, max_candidates: int, wall_left: float | None, log: bool,
-                  level_at=None):
-    """Re-optimise the visits of ``plan`` inside [w0, w1). Returns (new visits, info) or None."""
+class _Item(NamedTuple):
+    """A timed entry of the incumbent: a visit ("v", request) or a body-fixed pass ("d", row of
+    ``problem.downlink_timeline``)."""
+
+    kind: str
+    ref: int
+    start: float
+    stop: float
+
+
+@dataclass(eq=False)
+class _Node:
+    """A pointing of the window model: a free candidate visit (CP-SAT variables, integer
+    seconds after ``_Span.ref``) or a fixed pointing (constant times ``fs``..``fe``)."""
+
+    kind: str  # "free" or "fixed"
+    dir: np.ndarray  # pointing direction (unit vector, ICRF)
+    idx: int = -1  # row and column in the window's slew matrix
+    # free candidates: request, group (request, window), rank in the group, variables, time bounds
+    r: int = -1
+    g: int = -1
+    q: int = -1
+    s: object = None
+    e: object = None
+    d: object = None
+    p: object = None
+    iv: object = None
+    eff: object = None
+    est: int = 0  # earliest start
+    lst: int = 0  # latest start
+    eet: int = 0  # earliest end
+    let: int = 0  # latest end
+    hs: int | None = None  # hinted start
+    sides: dict = field(default_factory=dict)  # engineering occurrence -> side literal
+    # fixed pointings: "left" / "inner" / "right" of the free span
+    role: str = ""
+    fs: float = 0.0
+    fe: float = 0.0
+
+    def hint_start(self):
+        return self.fs if self.kind == "fixed" else self.hs
+
+
+@dataclass
+class _Span:
+    """The free part of a window: what moves, what stays, and the integer time grid."""
+
+    free: list  # _Items re-optimised
+    fixed: list  # _Items kept
+    lo: float  # free span (s TDB), cut at fixed items crossing the window edges
+    hi: float
+    left: _Item | None  # fixed pointing just before / after the free span
+    right: _Item | None
+    inner: list  # fixed items inside the free span (body-fixed passes)
+    span_lo: float  # from the left neighbour's end to the right neighbour's start
+    span_hi: float
+    ref: float  # grid origin: problem.start + whole seconds
+
+    def rel(self, t):
+        return t - self.ref
+
+
+@dataclass
+class _Fixed:
+    """Per request, what the fixed visits outside the free span already use."""
+
+    counted: np.ndarray  # counted exposure, s
+    n_visits: np.ndarray  # number of visits
+    starts: list  # their start times (cadence)
+    cap: np.ndarray  # exposure still to count, s
+
+
+def _free_span(ctx, plan, w0, w1) -> _Span | None:
+    """Split the incumbent into free visits inside [w0, w1) and fixed items."""
     p = ctx.p
-    T0 = p.start
-    items = [("v", r, s, e) for r, s, e in plan.visits] + [("d", k, s, e) for k, s, e in plan.passes]
-    free = [it for it in items if it[0] == "v" and it[2] >= w0 - TIME_EPS_S and it[3] <= w1 + TIME_EPS_S]
+    items = [_Item("v", r, s, e) for r, s, e in plan.visits] + [_Item("d", k, s, e) for k, s, e in plan.passes]
+    free = [it for it in items if it.kind == "v" and it.start >= w0 - TIME_EPS_S and it.stop <= w1 + TIME_EPS_S]
     free_set = {id(it) for it in free}
     fixed = [it for it in items if id(it) not in free_set]
     lo, hi = w0, w1
     for it in fixed:
-        if it[2] < w0 < it[3]:
-            lo = max(lo, it[3])
-        if it[2] < w1 < it[3]:
-            hi = min(hi, it[2])
+        if it.start < w0 < it.stop:
+            lo = max(lo, it.stop)
+        if it.start < w1 < it.stop:
+            hi = min(hi, it.start)
     if hi - lo <= 0:
         return None
-    left = max((it for it in fixed if it[3] <= lo + TIME_EPS_S), key=lambda it: it[3], default=None)
-    right = min((it for it in fixed if it[2] >= hi - TIME_EPS_S), key=lambda it: it[2], default=None)
-    inner = [it for it in fixed if it[2] >= lo - TIME_EPS_S and it[3] <= hi + TIME_EPS_S]
-    span_lo = left[3] if left is not None else p.start
-    span_hi = right[2] if right is not None else p.stop
-    # integer grid: problem.start + k seconds
-    ref = T0 + math.floor(span_lo - T0)
+    left = max((it for it in fixed if it.stop <= lo + TIME_EPS_S), key=lambda it: it.stop, default=None)
+    right = min((it for it in fixed if it.start >= hi - TIME_EPS_S), key=lambda it: it.start, default=None)
+    inner = [it for it in fixed if it.start >= lo - TIME_EPS_S and it.stop <= hi + TIME_EPS_S]
+    span_lo = left.stop if left is not None else p.start
+    span_hi = right.start if right is not None else p.stop
+    ref = p.start + math.floor(span_lo - p.start)
+    return _Span(free, fixed, lo, hi, left, right, inner, span_lo, span_hi, ref)
 
-    def rel(t):
-        return t - ref
 
-    # fixed visits outside: what they count, how many, their starts (cadence)
-    R = len(p.requests)
+def _fixed_usage(ctx, span: _Span) -> _Fixed:
+    R = len(ctx.p.requests)
     counted = np.zeros(R)
     nfix = np.zeros(R, int)
-    fix_starts = [[] for _ in range(R)]
-    for it in fixed:
-        if it[0] == "v":
-            r = it[1]
+    starts = [[] for _ in range(R)]
+    for it in span.fixed:
+        if it.kind == "v":
+            r = it.ref
             nfix[r] += 1
-            fix_starts[r].append(it[2])
-            if it[3] - it[2] >= ctx.M[r] - 1e-9:
-                counted[r] += it[3] - it[2]
-    cap = ctx.E - counted
-    hint_by = {}
-    for it in free:
-        hint_by.setdefault(it[1], []).append(it)
-    # engineering occurrences around the free span
+            starts[r].append(it.start)
+            if it.stop - it.start >= ctx.M[r] - 1e-9:
+                counted[r] += it.stop - it.start
+    return _Fixed(counted, nfix, starts, ctx.E - counted)
+
+
+def _engineering_in(ctx, plan, span: _Span) -> list:
+    """Engineering occurrences around the free span, (start, stop) on the grid."""
     eng = []
     for j, s in enumerate(plan.eng_starts):
         e = s + ctx.eng_dur[j]
-        if e > span_lo - TIME_EPS_S and s < span_hi + TIME_EPS_S and e > s:
-            eng.append((rel(s), rel(e)))
-    # candidate (request, clipped usable window) groups
+        if e > span.span_lo - TIME_EPS_S and s < span.span_hi + TIME_EPS_S and e > s:
+            eng.append((span.rel(s), span.rel(e)))
+    return eng
+
+
+def _candidate_groups(ctx, span: _Span, fx: _Fixed, hint_by: dict) -> list:
+    """(request, clipped usable window start, stop, incumbent visits in it), best first: every
+    group with incumbent visits, then the most valuable per second."""
+    p = ctx.p
     groups = []
-    for r in range(R):
+    for r in range(len(p.requests)):
         req = p.requests[r]
-        nleft = (req.n_visits - nfix[r]) if req.n_visits is not None else 10**9
-        if (cap[r] <= 1e-9 or nleft <= 0) and r not in hint_by:
+        nleft = (req.n_visits - fx.n_visits[r]) if req.n_visits is not None else 10**9
+        if (fx.cap[r] <= 1e-9 or nleft <= 0) and r not in hint_by:
             continue
         W = ctx.wins[r]
         if len(W) == 0:
             continue
-        k0 = int(np.searchsorted(W[:, 1], lo, side="right"))
+        k0 = int(np.searchsorted(W[:, 1], span.lo, side="right"))
         for k in range(k0, len(W)):
-            a, b = max(W[k, 0], lo), min(W[k, 1], hi)
-            if W[k, 0] >= hi:
+            a, b = max(W[k, 0], span.lo), min(W[k, 1], span.hi)
+            if W[k, 0] >= span.hi:
                 break
             if b - a < ctx.M[r] - 1e-9:
                 continue
-            nh = sum(1 for it in hint_by.get(r, []) if it[2] >= W[k, 0] - TIME_EPS_S and it[3] <= W[k, 1] + TIME_EPS_S)
+            nh = sum(1 for it in hint_by.get(r, [])
+                     if it.start >= W[k, 0] - TIME_EPS_S and it.stop <= W[k, 1] + TIME_EPS_S)
             groups.append((r, a, b, nh))
-    # keep every group with incumbent visits, then the most valuable per second
     order = sorted(range(len(groups)), key=lambda g: (groups[g][3] == 0, -ctx.w[groups[g][0]], groups[g][1], g))
-    model = cp_model.CpModel()
-    nodes = []  # dicts
+    return [(g, groups[g]) for g in order]
+
+
+def _add_candidates(ctx, model, span: _Span, fx: _Fixed, hint_by: dict, per_interval: int, max_candidates: int):
+    """Optional visit intervals per group (ordered inside a group) and their hints.
+    Returns (free nodes, [(node, hinted start, hinted stop)], number of candidates)."""
+    p = ctx.p
+    rel = span.rel
+    nodes, hinted = [], []
     n_cand = 0
-    hinted = []
-    for g in order:
-        r, a, b, nh = groups[g]
+    for g, (r, a, b, nh) in _candidate_groups(ctx, span, fx, hint_by):
         req = p.requests[r]
         M = int(math.ceil(req.min_visit_s - 1e-9))
         est = _ceil(rel(a))
         let = _floor(rel(b))
         lst = let - M
         if req.cadence_s:
-            before = [s for s in fix_starts[r] if s < lo]
-            after = [s for s in fix_starts[r] if s >= lo]
+            before = [s for s in fx.starts[r] if s < span.lo]
+            after = [s for s in fx.starts[r] if s >= span.lo]
             if before:
                 est = max(est, _ceil(rel(max(before) + req.cadence_s)))
             if after:
@@ -349,8 +438,8 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
         if nh == 0 and n_cand + k > max_candidates:
             continue
         dmax = let - est
-        if cap[r] > 0:
-            dmax = min(dmax, max(M, int(math.ceil(cap[r] - 1e-9))))
+        if fx.cap[r] > 0:
+            dmax = min(dmax, max(M, int(math.ceil(fx.cap[r] - 1e-9))))
         prev = None
         for q in range(k):
             st = model.new_int_var(est, lst, f"s{r}_{g}_{q}")
@@ -361,88 +450,98 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
             eff = model.new_int_var(0, dmax, f"x{r}_{g}_{q}")
             model.add(eff <= du)
             model.add(eff <= dmax * pr)
-            nd = dict(kind="free", r=r, g=g, q=q, s=st, e=en, d=du, p=pr, iv=iv, eff=eff, est=est,
-                      lst=lst, eet=est + M, let=let, dir=ctx.tdirs[ctx.tgt[r]], tix=int(ctx.tgt[r]))
+            nd = _Node("free", ctx.tdirs[ctx.tgt[r]], r=r, g=g, q=q, s=st, e=en, d=du, p=pr, iv=iv, eff=eff,
+                       est=est, lst=lst, eet=est + M, let=let)
             if prev is not None:
-                model.add_implication(pr, prev["p"])
-                model.add(st >= prev["e"]).only_enforce_if(pr)
+                model.add_implication(pr, prev.p)
+                model.add(st >= prev.e).only_enforce_if(pr)
                 if req.cadence_s:
-                    model.add(st >= prev["s"] + _ceil(req.cadence_s)).only_enforce_if(pr)
+                    model.add(st >= prev.s + _ceil(req.cadence_s)).only_enforce_if(pr)
             nodes.append(nd)
             prev = nd
             n_cand += 1
         # hint: incumbent visits of this group, in time order
-        hv = sorted((it for it in hint_by.get(r, []) if it[2] >= a - TIME_EPS_S and it[3] <= b + TIME_EPS_S),
-                    key=lambda it: it[2])
-        grp_nodes = nodes[len(nodes) - k:]
-        for q, nd in enumerate(grp_nodes):
+        hv = sorted((it for it in hint_by.get(r, []) if it.start >= a - TIME_EPS_S and it.stop <= b + TIME_EPS_S),
+                    key=lambda it: it.start)
+        for q, nd in enumerate(nodes[len(nodes) - k:]):
             if q < len(hv):
-                s_h = min(max(_ceil(rel(hv[q][2])), nd["est"]), nd["lst"])
-                e_h = min(max(_floor(rel(hv[q][3])), s_h + M), nd["let"])
+                s_h = min(max(_ceil(rel(hv[q].start)), nd.est), nd.lst)
+                e_h = min(max(_floor(rel(hv[q].stop)), s_h + M), nd.let)
                 hinted.append((nd, s_h, e_h))
             else:
                 hinted.append((nd, None, None))
-    free_nodes = list(nodes)
-    if not free_nodes:
-        return None
-    # cadence and visit counts across groups of one request
+    return nodes, hinted, n_cand
+
+
+def _add_counts_and_cadence(model, p, free_nodes, fx: _Fixed) -> dict:
+    """Visit counts and cadence across groups of one request; returns request -> its nodes."""
     by_r = {}
     for nd in free_nodes:
-        by_r.setdefault(nd["r"], []).append(nd)
+        by_r.setdefault(nd.r, []).append(nd)
     for r, lst in by_r.items():
         req = p.requests[r]
         if req.n_visits is not None:
-            model.add(sum(nd["p"] for nd in lst) <= max(0, req.n_visits - int(nfix[r])))
+            model.add(sum(nd.p for nd in lst) <= max(0, req.n_visits - int(fx.n_visits[r])))
         if req.cadence_s:
             c = _ceil(req.cadence_s)
             for i in range(len(lst)):
                 for j in range(i + 1, len(lst)):
                     u, v = lst[i], lst[j]
-                    if u["g"] == v["g"]:
+                    if u.g == v.g:
                         continue
-                    if u["est"] > v["est"]:
+                    if u.est > v.est:
                         u, v = v, u
-                    if v["est"] - u["lst"] >= c:
+                    if v.est - u.lst >= c:
                         continue
-                    model.add(v["s"] >= u["s"] + c).only_enforce_if([u["p"], v["p"]])
-    # fixed pointing nodes
-    fixed_nodes = []
-    for it, role in ([(left, "left")] if left is not None else []) + [(x, "inner") for x in inner] + (
-            [(right, "right")] if right is not None else []):
-        fixed_nodes.append(dict(kind="fixed", role=role, fs=rel(it[2]), fe=rel(it[3]), dir=ctx.pointing_dir(it)))
-    all_nodes = free_nodes + fixed_nodes
-    D = np.array([nd["dir"] for nd in all_nodes])
-    S = slew_matrix_s(p.spacecraft.slew, D)
-    for i, nd in enumerate(all_nodes):
-        nd["idx"] = i
+                    model.add(v.s >= u.s + c).only_enforce_if([u.p, v.p])
+    return by_r
 
-    # side of each node w.r.t. each engineering occurrence: True (before), False (after) or a literal
-    def side(nd, E):
+
+def _neg(lit):
+    if lit is True:
+        return False
+    if lit is False:
+        return True
+    return lit.Not()
+
+
+class _Sequencing:
+    """Exact sequence-dependent slews between the nodes, engineering holding the attitude."""
+
+    def __init__(self, model, slews, eng):
+        self.model = model
+        self.S = slews  # (N, N) slew times, s, indexed by _Node.idx
+        self.eng = eng
+
+    def side(self, nd, E):
+        """Side of ``nd`` w.r.t. engineering occurrence E: True (before), False (after) or a literal."""
         es, ee = E
-        if nd["kind"] == "fixed":
-            return bool(nd["fe"] <= es + TIME_EPS_S)
-        if nd["let"] <= _floor(es):
+        if nd.kind == "fixed":
+            return bool(nd.fe <= es + TIME_EPS_S)
+        if nd.let <= _floor(es):
             return True
-        if nd["est"] >= _ceil(ee):
+        if nd.est >= _ceil(ee):
             return False
-        key = ("side", E)
-        if key not in nd:
-            lit = model.new_bool_var("")
-            model.add(nd["e"] <= _floor(es)).only_enforce_if([lit, nd["p"]])
-            model.add(nd["s"] >= _ceil(ee)).only_enforce_if([lit.Not(), nd["p"]])
-            nd[key] = lit
-        return nd[key]
+        if E not in nd.sides:
+            lit = self.model.new_bool_var("")
+            self.model.add(nd.e <= _floor(es)).only_enforce_if([lit, nd.p])
+            self.model.add(nd.s >= _ceil(ee)).only_enforce_if([lit.Not(), nd.p])
+            nd.sides[E] = lit
+        return nd.sides[E]
 
+    @staticmethod
     def start_of(nd):
-        return ("c", nd["fs"]) if nd["kind"] == "fixed" else ("v", nd["s"])
+        return ("c", nd.fs) if nd.kind == "fixed" else ("v", nd.s)
 
+    @staticmethod
     def end_of(nd):
-        return ("c", nd["fe"]) if nd["kind"] == "fixed" else ("v", nd["e"])
+        return ("c", nd.fe) if nd.kind == "fixed" else ("v", nd.e)
 
-    def le(x, c, y, enf):
+    def le(self, x, c, y, enf):
         """x + c <= y under the enforcement literals ``enf`` (x, y: ('v', var) or ('c', float))."""
-        enf = [l for l in enf if l is not True]
-        if any(l is False for l in enf):
+        model = self.model
+        enf = [lit for lit in enf if lit is not True]
+        if any(lit is False for lit in enf):
             return
         if x[0] == "v" and y[0] == "v":
             ct = model.add(x[1] + _ceil(c) <= y[1])
@@ -455,123 +554,120 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
                 if not enf:
                     model.add_bool_or([])  # infeasible: cannot happen for a valid incumbent
                 else:
-                    model.add_bool_or([l.Not() for l in enf])
+                    model.add_bool_or([lit.Not() for lit in enf])
             return
         if enf:
             ct.only_enforce_if(enf)
 
-    def neg(l):
-        if l is True:
-            return False
-        if l is False:
-            return True
-        return l.Not()
-
-    def prec(u, v, enf):
+    def prec(self, u, v, enf):
         """u before v: exact slew, and around engineering the slew fits before or after the block."""
-        s = float(S[u["idx"], v["idx"]])
-        le(end_of(u), s, start_of(v), enf)
+        s = float(self.S[u.idx, v.idx])
+        self.le(self.end_of(u), s, self.start_of(v), enf)
         if s <= 0:
             return
-        for E in eng:
-            bu, bv = side(u, E), side(v, E)
+        for E in self.eng:
+            bu, bv = self.side(u, E), self.side(v, E)
             if bu is False or bv is True:
                 continue
-            lits = list(enf) + [bu, neg(bv)]
-            if any(l is False for l in lits):
+            lits = list(enf) + [bu, _neg(bv)]
+            if any(lit is False for lit in lits):
                 continue
-            gsel = model.new_bool_var("")
-            le(end_of(u), s, ("c", E[0]), lits + [gsel])
-            le(("c", E[1]), s, start_of(v), lits + [gsel.Not()])
+            gsel = self.model.new_bool_var("")
+            self.le(self.end_of(u), s, ("c", E[0]), lits + [gsel])
+            self.le(("c", E[1]), s, self.start_of(v), lits + [gsel.Not()])
 
-    def may_precede(u, v):
-        s = float(S[u["idx"], v["idx"]])
-        ue = u["fe"] if u["kind"] == "fixed" else u["eet"]
-        vs = v["fs"] if v["kind"] == "fixed" else v["lst"]
+    def may_precede(self, u, v):
+        s = float(self.S[u.idx, v.idx])
+        ue = u.fe if u.kind == "fixed" else u.eet
+        vs = v.fs if v.kind == "fixed" else v.lst
         return ue + s <= vs + SNAP_EPS_S + 1
 
-    def always_before(u, v):
-        s = float(S[u["idx"], v["idx"]])
-        ue = u["fe"] if u["kind"] == "fixed" else u["let"]
-        vs = v["fs"] if v["kind"] == "fixed" else v["est"]
+    def always_before(self, u, v):
+        s = float(self.S[u.idx, v.idx])
+        ue = u.fe if u.kind == "fixed" else u.let
+        vs = v.fs if v.kind == "fixed" else v.est
         if ue + s > vs:
             return False
-        ue0 = u["fe"] if u["kind"] == "fixed" else u["eet"]
-        vs1 = v["fs"] if v["kind"] == "fixed" else v["lst"]
+        ue0 = u.fe if u.kind == "fixed" else u.eet
+        vs1 = v.fs if v.kind == "fixed" else v.lst
         # an engineering block that could sit between them needs the disjunction
-        return not any(ue0 <= E[0] + 1 and E[1] <= vs1 + 1 for E in eng)
+        return not any(ue0 <= E[0] + 1 and E[1] <= vs1 + 1 for E in self.eng)
 
-    order_hint = []
-    for i, u in enumerate(free_nodes):
-        for v in all_nodes[i + 1:]:
-            if v["kind"] == "free" and v["r"] == u["r"] and v["g"] == u["g"]:
-                prec(u, v, [v["p"]]) if v["q"] > u["q"] else prec(v, u, [u["p"]])
-                continue
-            pv = [u["p"]] + ([v["p"]] if v["kind"] == "free" else [])
-            if v["kind"] == "fixed" and v["role"] == "left":
-                prec(v, u, [u["p"]])
-                continue
-            if v["kind"] == "fixed" and v["role"] == "right":
-                prec(u, v, [u["p"]])
-                continue
-            if always_before(u, v) or always_before(v, u):
-                continue
-            uv, vu = may_precede(u, v), may_precede(v, u)
-            if uv and vu:
-                b = model.new_bool_var("")
-                prec(u, v, pv + [b])
-                prec(v, u, pv + [b.Not()])
-                order_hint.append((b, u, v))
-            elif uv:
-                prec(u, v, pv)
-            elif vu:
-                prec(v, u, pv)
-            else:
-                model.add_bool_or([l.Not() for l in pv])
+    def add_pairs(self, free_nodes, all_nodes) -> list:
+        """Order constraints for every pair that may meet; returns [(literal, u, v)] to hint."""
+        order_hint = []
+        for i, u in enumerate(free_nodes):
+            for v in all_nodes[i + 1:]:
+                if v.kind == "free" and v.r == u.r and v.g == u.g:
+                    self.prec(u, v, [v.p]) if v.q > u.q else self.prec(v, u, [u.p])
+                    continue
+                pv = [u.p] + ([v.p] if v.kind == "free" else [])
+                if v.kind == "fixed" and v.role == "left":
+                    self.prec(v, u, [u.p])
+                    continue
+                if v.kind == "fixed" and v.role == "right":
+                    self.prec(u, v, [u.p])
+                    continue
+                if self.always_before(u, v) or self.always_before(v, u):
+                    continue
+                uv, vu = self.may_precede(u, v), self.may_precede(v, u)
+                if uv and vu:
+                    b = self.model.new_bool_var("")
+                    self.prec(u, v, pv + [b])
+                    self.prec(v, u, pv + [b.Not()])
+                    order_hint.append((b, u, v))
+                elif uv:
+                    self.prec(u, v, pv)
+                elif vu:
+                    self.prec(v, u, pv)
+                else:
+                    self.model.add_bool_or([lit.Not() for lit in pv])
+        return order_hint
+
+
+def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float, workers: int, seed: int,
+                  per_interval: int, max_candidates: int, wall_left: float | None, log: bool,
+                  level_at=None):
+    """Re-optimise the visits of ``plan`` inside [w0, w1). Returns (new visits, info) or None."""
+    p = ctx.p
+    span = _free_span(ctx, plan, w0, w1)
+    if span is None:
+        return None
+    rel = span.rel
+    fx = _fixed_usage(ctx, span)
+    hint_by = {}
+    for it in span.free:
+        hint_by.setdefault(it.ref, []).append(it)
+    eng = _engineering_in(ctx, plan, span)
+    model = cp_model.CpModel()
+    free_nodes, hinted, n_cand = _add_candidates(ctx, model, span, fx, hint_by, per_interval, max_candidates)
+    if not free_nodes:
+        return None
+    by_r = _add_counts_and_cadence(model, p, free_nodes, fx)
+    fixed_nodes = []
+    for it, role in ([(span.left, "left")] if span.left is not None else []) + [(x, "inner") for x in span.inner] + (
+            [(span.right, "right")] if span.right is not None else []):
+        fixed_nodes.append(_Node("fixed", ctx.pointing_dir(it), role=role, fs=rel(it.start), fe=rel(it.stop)))
+    all_nodes = free_nodes + fixed_nodes
+    for i, nd in enumerate(all_nodes):
+        nd.idx = i
+    seq = _Sequencing(model, slew_matrix_s(p.spacecraft.slew, np.array([nd.dir for nd in all_nodes])), eng)
+    order_hint = seq.add_pairs(free_nodes, all_nodes)
     # no-overlap (redundant with the pairs, helps propagation)
-    ivs = [nd["iv"] for nd in free_nodes]
+    ivs = [nd.iv for nd in free_nodes]
     for es, ee in eng:
         a, b = _floor(es), _ceil(ee)
         if b > a:
             ivs.append(model.new_fixed_size_interval_var(a, b - a, ""))
     for nd in fixed_nodes:
-        if nd["role"] == "inner":
-            a, b = _floor(nd["fs"]), _ceil(nd["fe"])
+        if nd.role == "inner":
+            a, b = _floor(nd.fs), _ceil(nd.fe)
             if b > a:
                 ivs.append(model.new_fixed_size_interval_var(a, b - a, ""))
     model.add_no_overlap(ivs)
     if level_at is not None:
-        _recorder_rows(ctx, model, free_nodes, inner, level_at(span_lo), span_lo, span_hi, rel)
-    # objective
-    obj = []
-    got_hint = {}
-    for r, lst in by_r.items():
-        ub = int(math.ceil(max(cap[r], 0.0) - 1e-9))
-        got = model.new_int_var(0, ub, f"got{r}")
-        model.add(got <= sum(nd["eff"] for nd in lst))
-        obj.append(int(ctx.coef[r]) * got)
-        got_hint[r] = (got, ub)
-    model.maximize(sum(obj))
-    # hint: the incumbent's visits
-    hsum = {}
-    for nd, s_h, e_h in hinted:
-        if s_h is None:
-            model.add_hint(nd["p"], 0)
-            continue
-        model.add_hint(nd["p"], 1)
-        model.add_hint(nd["s"], s_h)
-        model.add_hint(nd["e"], e_h)
-        model.add_hint(nd["d"], e_h - s_h)
-        model.add_hint(nd["eff"], e_h - s_h)
-        hsum[nd["r"]] = hsum.get(nd["r"], 0) + e_h - s_h
-        nd["hs"] = s_h
-    for r, (got, ub) in got_hint.items():
-        model.add_hint(got, min(ub, hsum.get(r, 0)))
-    for b, u, v in order_hint:
-        su = u.get("hs", u.get("fs"))
-        sv = v.get("hs", v.get("fs"))
-        if su is not None and sv is not None:
-            model.add_hint(b, 1 if su <= sv else 0)
+        _recorder_rows(ctx, model, free_nodes, span.inner, level_at(span.span_lo), span.span_lo, span.span_hi, rel)
+    _add_objective_and_hints(ctx, model, by_r, fx, hinted, order_hint)
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.max_deterministic_time = float(dtime)
@@ -582,26 +678,63 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
     if wall_left is not None:
         prm.max_time_in_seconds = max(0.01, float(wall_left))
     prm.log_search_progress = bool(log)
-    st = solver.solve(model)
+    st = interruptible.cp_solve(solver, model)
     info = dict(status=solver.status_name(st), candidates=n_cand, wall_s=solver.wall_time,
                 dtime=solver.deterministic_time)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, info
-    new = []
-    for nd in free_nodes:
-        if solver.boolean_value(nd["p"]):
-            new.append((nd["r"], ref + solver.value(nd["s"]), ref + solver.value(nd["e"])))
-    keep = [(it[1], it[2], it[3]) for it in fixed if it[0] == "v"]
+    new = [(nd.r, span.ref + solver.value(nd.s), span.ref + solver.value(nd.e))
+           for nd in free_nodes if solver.boolean_value(nd.p)]
+    keep = [(it.ref, it.start, it.stop) for it in span.fixed if it.kind == "v"]
     return keep + new, info
+
+
+def _add_objective_and_hints(ctx, model, by_r, fx: _Fixed, hinted, order_hint) -> None:
+    """Objective sum_r coef_r min(cap_r, sum of durations) and the incumbent as the hint."""
+    obj = []
+    got_hint = {}
+    for r, lst in by_r.items():
+        ub = int(math.ceil(max(fx.cap[r], 0.0) - 1e-9))
+        got = model.new_int_var(0, ub, f"got{r}")
+        model.add(got <= sum(nd.eff for nd in lst))
+        obj.append(int(ctx.coef[r]) * got)
+        got_hint[r] = (got, ub)
+    model.maximize(sum(obj))
+    hsum = {}
+    for nd, s_h, e_h in hinted:
+        if s_h is None:
+            model.add_hint(nd.p, 0)
+            continue
+        model.add_hint(nd.p, 1)
+        model.add_hint(nd.s, s_h)
+        model.add_hint(nd.e, e_h)
+        model.add_hint(nd.d, e_h - s_h)
+        model.add_hint(nd.eff, e_h - s_h)
+        hsum[nd.r] = hsum.get(nd.r, 0) + e_h - s_h
+        nd.hs = s_h
+    for r, (got, ub) in got_hint.items():
+        model.add_hint(got, min(ub, hsum.get(r, 0)))
+    for b, u, v in order_hint:
+        su, sv = u.hint_start(), v.hint_start()
+        if su is not None and sv is not None:
+            model.add_hint(b, 1 if su <= sv else 0)
 
 
 def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 0, hint=None,
           window_s: float = 12 * 3600.0, passes: int = 1, window_dtime: float = 0.08, per_interval: int = 2,
-          max_candidates: int = 40, lp_bound: bool = True, recorder: bool = True, log: bool = False):
+          max_candidates: int = 40, lp_bound: bool = True, recorder: bool = True, log: bool = False,
+          work_limit: float | None = None, bound: float | None = None, progress=None):
     """Improve a plan by CP-SAT large-neighbourhood search over time windows; returns a Schedule.
 
-    time_limit_s: wall-clock budget (s) for the whole call (LP bound included), checked between
-    windows. workers (<= 2 used), seed: CP-SAT parameters of every window solve. hint: a valid
+    work_limit: deterministic budget of the whole search in CP-SAT deterministic-time units
+    (None: no budget): each window costs its CP-SAT ``deterministic_time`` plus
+    ``CANDIDATE_WORK`` per candidate; windows run in time order until the budget is spent,
+    so the result does not depend on the machine. time_limit_s: wall-clock
+    safety cap (s) for the whole call (LP bound included), checked between windows; when it is
+    what stopped the search the status says ``WALL_CAP_TEXT`` and ``info['wall_limit_hit']``.
+    bound: a valid upper bound already known (then no LP is solved here). progress: called
+    with the fraction of windows done (0..1). workers (<= 2 used), seed: CP-SAT parameters of
+    every window solve. hint: a valid
     Schedule to start from (default: ``greedy(problem)``); the result is never worse than it.
     window_s: window length (s), windows overlap by half; passes: sweeps over the span (each
     shifted); window_dtime: CP-SAT deterministic time per window; per_interval: candidate visits
@@ -616,7 +749,7 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
     workers = max(1, min(2, int(workers)))
     if hint is None or validate(hint, problem):
         hint = greedy(problem)
-    lp = relaxation_bound(problem) if lp_bound and problem.requests else None
+    lp = bound if bound is not None else (relaxation_bound(problem) if lp_bound and problem.requests else None)
     ctx = _Ctx(problem)
     plan = _decisions(problem, hint)
     sched = assemble(problem, plan.visits, plan.eng_starts, plan.passes, scheduler="cpsat")
@@ -638,12 +771,20 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
     wall_hit = False
     level_fn, level_of = None, None  # recorder level of the incumbent (recomputed when it changes)
     statuses = {}
-    for (_pass, w0, w1) in wins:
+    dtime = window_dtime
+    spent = 0.0  # work used so far: CP-SAT deterministic time plus CANDIDATE_WORK per candidate
+    budget_hit = False
+    for i_win, (_pass, w0, w1) in enumerate(wins):
+        if progress is not None:
+            progress(i_win / len(wins))
+        if work_limit is not None and spent >= work_limit:
+            budget_hit = True
+            break
         left = time_limit_s - (time.perf_counter() - t_wall)
         if left <= 0:
             wall_hit = True
             break
-        kw = dict(dtime=window_dtime, workers=workers, seed=seed, per_interval=per_interval,
+        kw = dict(dtime=dtime, workers=workers, seed=seed, per_interval=per_interval,
                   max_candidates=max_candidates, log=log)
         if recorder and level_of is not sched:  # the incumbent's level profile, once per incumbent
             level_fn, level_of = _level_function(problem, sched), sched
@@ -659,11 +800,13 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
             if left <= 0:
                 wall_hit = True
                 break
+            spent += res[1]["dtime"] + CANDIDATE_WORK * res[1]["candidates"]
             res = _solve_window(ctx, plan, w0, w1, wall_left=left, level_at=None, **kw)
         n_done += 1
         if res is None:
             continue
         visits, info = res
+        spent += info["dtime"] + CANDIDATE_WORK * info["candidates"]
         statuses[info["status"]] = statuses.get(info["status"], 0) + 1
         if visits is None:
             continue
@@ -684,7 +827,8 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
         value = sched.science_value(problem)
     sched.scheduler = "cpsat"
     sched.status = (f"LNS: {n_done}/{len(wins)} windows, {n_acc} improved"
-                    + (" (wall limit hit)" if wall_hit else ""))
+                    + (" (work budget spent)" if budget_hit else "")
+                    + (f" ({WALL_CAP_TEXT})" if wall_hit else ""))
     sched.relaxation_bound = lp
     proven = lp is not None and value >= lp * (1 - PROVEN_REL_EPS) - VALUE_EPS
     sched.model_bound = lp if proven else None
@@ -693,6 +837,8 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
     sched.solve_s = time.perf_counter() - t_wall
     sched.info = {"windows": len(wins), "windows_solved": n_done, "windows_improved": n_acc,
                   "start_value": start_value, "value": value, "wall_limit_hit": wall_hit,
-                  "window_statuses": statuses, "window_s": window_s, "window_dtime": window_dtime,
-                  "workers": workers, "seed": seed}
+                  "window_statuses": statuses, "window_s": window_s, "window_dtime": dtime,
+                  "work_limit": work_limit, "work_spent": spent, "workers": workers, "seed": seed}
+    if progress is not None:
+        progress(1.0)
     return sched

@@ -42,7 +42,8 @@ import time
 import numpy as np
 from numba import njit
 
-from lunarscope.scheduling.bounds import LP_REL_MARGIN, exposure_caps, relaxation_bound
+from lunarscope.scheduling import interruptible
+from lunarscope.scheduling.bounds import LP_REL_MARGIN, BoundTimeout, exposure_caps, relaxation_bound
 from lunarscope.scheduling.requests import as_intervals, subtract
 from lunarscope.scheduling.slew import slew_matrix_s
 
@@ -316,7 +317,7 @@ class Decomposition:
     def select(self, time_limit_s: float = 10.0):
         """Visits (request, start, stop) of the best integer choice of one generated schedule
         per component (HiGHS MIP over the columns, same rows as the master LP)."""
-        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.optimize import Bounds, LinearConstraint
 
         if self._master is None:
             return []
@@ -338,9 +339,10 @@ class Decomposition:
         hi = np.array([b[1] if b[1] is not None else 1.0 for b in bnds], float)
         integ = np.concatenate([np.zeros(R), np.ones(n - R)])
         c = np.concatenate([-np.ones(R), np.zeros(n - R)])
-        res = milp(c, constraints=LinearConstraint(A, -np.inf, rhs), bounds=Bounds(lo, hi), integrality=integ,
-                   options={"time_limit": max(0.5, float(time_limit_s)), "mip_rel_gap": 1e-4,
-                            "node_limit": SELECT_NODE_LIMIT})
+        res = interruptible.milp(c, constraints=LinearConstraint(A, -np.inf, rhs), bounds=Bounds(lo, hi),
+                                 integrality=integ, options={"time_limit": max(0.5, float(time_limit_s)),
+                                                             "mip_rel_gap": 1e-4, "node_limit": SELECT_NODE_LIMIT})
+        self.info["select_wall_limit_hit"] = "time limit" in str(res.message).lower()
         self.info["select_status"] = res.message
         if res.x is None:
             return []
@@ -419,12 +421,14 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
     valid Schedule whose visits seed the master. The bound is never above the LP bound
     (computed first; the smaller is kept).
     """
-    from scipy.optimize import linprog
     from scipy.sparse import csc_matrix
 
     t_wall = time.perf_counter()
     reqs = problem.requests
-    lp, sol = relaxation_bound(problem, return_solution=True)
+    try:
+        lp, sol = relaxation_bound(problem, return_solution=True, time_limit_s=time_limit_s)
+    except BoundTimeout:  # no proven bound, no duals to start from: nothing to decompose
+        return Decomposition(problem, None, {"lp_bound": None, "iterations": 0, "wall_limit_hit": True})
     info = {"lp_bound": lp, "iterations": 0, "grid_step_s": grid_step_s}
     if not reqs or sol is None:
         return Decomposition(problem, lp, info)
@@ -485,6 +489,7 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
     master_val = 0.0
     master = None
     history = []
+    wall_hit = False
     while it < max_iter:
         it += 1
         new_columns(lam, nu, rho)
@@ -498,7 +503,8 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         A = csc_matrix((vv, (rows, cc)), shape=(nrow, R + nc))
         rhs = np.concatenate([np.zeros(R), np.ones(J), nvis[has_n], np.ones(n_tau)])
         bnds = [(0, w[r] * cap[r]) for r in range(R)] + [(0, None)] * nc
-        res = linprog(np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm")
+        res = interruptible.linprog(np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds,
+                                    method="highs-ipm")
         if res.status != 0:
             break
         master_val = -float(res.fun)
@@ -508,7 +514,8 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         nu = np.zeros(R)
         nu[has_n] = dual[R + J:R + J + len(has_n)]
         rho = dual[R + J + len(has_n):]
-        last = it >= max_iter or time.perf_counter() - t_wall >= time_limit_s
+        wall_hit = time.perf_counter() - t_wall >= time_limit_s
+        last = it >= max_iter or wall_hit
         bound = None
         if it % BOUND_EVERY == 0 or last:
             bound = rows_.lagrangian(relaxed, lam, nu, rho)
@@ -520,7 +527,7 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
             break
     info.update(iterations=it, wall_s=time.perf_counter() - t_wall, history=history, master=master_val,
                 columns=len(col_comp), bound=best)
-    info["wall_limit_hit"] = time.perf_counter() - t_wall >= time_limit_s
+    info["wall_limit_hit"] = wall_hit
     dec = Decomposition(problem, best, info, col_visits, master, rows_, (lam, nu, rho))
     if refine_step_s and max(refine_step_s, min_grid_step(problem)) < delta and master is not None:
         dec.refine_bound(refine_step_s)

@@ -31,8 +31,12 @@ from lunarscope.scheduling.recorder import Drain
 from lunarscope.scheduling.slew import angle_between
 
 
-def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cut_for_better: bool = True):
-    """Plan ``problem`` greedily; returns a ``Schedule`` (validate it with ``validate``)."""
+def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cut_for_better: bool = True,
+           deadline: float | None = None):
+    """Plan ``problem`` greedily; returns a ``Schedule`` (validate it with ``validate``).
+
+    deadline: ``time.perf_counter()`` value at which planning stops (checked every step): the
+    plan then ends at the time reached (valid; ``info['wall_limit_hit']``, the status says so)."""
     t_wall = time.perf_counter()
     reqs = problem.requests
     R = len(reqs)
@@ -69,7 +73,11 @@ def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cu
     cur_dir = None
     visits, passes = [], []
     ei = 0
+    cut_at = None
     while t < problem.stop:
+        if deadline is not None and time.perf_counter() > deadline:
+            cut_at = t
+            break
         while ei < len(eng_iv) and eng_iv[ei, 1] <= t:
             ei += 1
         if ei < len(eng_iv) and eng_iv[ei, 0] <= t:
@@ -161,5 +169,9 @@ def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cu
         t = stop
     sched = assemble(problem, visits, eng0, passes, scheduler="greedy")
     sched.status = "heuristic"
+    if cut_at is not None:
+        done = (cut_at - problem.start) / (problem.stop - problem.start)
+        sched.status += f" (time limit hit: planned {100 * done:.0f}% of the span)"
+        sched.info["wall_limit_hit"] = True
     sched.solve_s = time.perf_counter() - t_wall
     return sched

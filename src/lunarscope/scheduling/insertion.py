@@ -21,14 +21,18 @@ import time
 import numpy as np
 
 from lunarscope.scheduling.assemble import assemble
+from lunarscope.scheduling.recorder import Drain
 from lunarscope.scheduling.slew import angle_between
 
 #: Room left around each slew so rounding of times near 1e9 s (0.1 µs) never makes it not fit.
 SLEW_MARGIN_S = 1e-3
 
 
-def insertion(problem):
-    """Plan ``problem`` by value-first insertion; returns a ``Schedule`` or None (body-fixed)."""
+def insertion(problem, deadline: float | None = None):
+    """Plan ``problem`` by value-first insertion; returns a ``Schedule`` or None (body-fixed).
+
+    deadline: ``time.perf_counter()`` value after which no further request is placed (the
+    plan of those placed is valid; ``info['wall_limit_hit']``)."""
     if problem.spacecraft.antenna != "gimballed":
         return None
     t_wall = time.perf_counter()
@@ -46,7 +50,11 @@ def insertion(problem):
     point = [-1] * len(starts)
     visits = []
     order = sorted(range(len(reqs)), key=lambda i: (-reqs[i].priority / reqs[i].exposure_s, -reqs[i].priority, i))
+    cut = False
     for i in order:
+        if deadline is not None and time.perf_counter() > deadline:
+            cut = True
+            break
         r = reqs[i]
         T = tidx[i]
         need = r.exposure_s
@@ -91,9 +99,39 @@ def insertion(problem):
                     prev_p = point[k]
                 k += 1
     visits.sort(key=lambda v: v[1])
+    visits = _fit_recorder(problem, visits)
     sched = assemble(problem, visits, eng0, (), scheduler="insertion")
+    if cut:
+        sched.status = "heuristic (time limit hit)"
+        sched.info["wall_limit_hit"] = True
     sched.solve_s = time.perf_counter() - t_wall
     return sched
+
+
+def _fit_recorder(problem, visits):
+    """Visits (time order) cut where the recorder would overflow, dropped when then shorter
+    than their minimum: the level simulated as ``assemble`` drains it (as soon as possible
+    over the downlink timeline). Cutting or dropping a visit only lowers later levels and
+    frees time for slews, so one forward pass keeps every other rule."""
+    sc = problem.spacecraft
+    cap = sc.recorder_capacity_mbit
+    drain = Drain(problem.downlink_timeline)
+    level, t_rec = sc.recorder_initial_mbit, problem.start
+    out = []
+    for r, start, stop in visits:
+        q = problem.requests[r].data_rate_mbit_s
+        if q > 0:
+            _, level_s, _, _ = drain.run(t_rec, start, level, 0.0)
+            t_end, _, _, _ = drain.run(start, stop, level_s, q, cap=cap)
+            if t_end < stop:
+                stop = t_end
+                if stop - start < problem.requests[r].min_visit_s - 1e-9:
+                    continue  # what fits is too short to count: leave the recorder for later visits
+            _, level, _, _ = drain.run(t_rec, start, level, 0.0)
+            _, level, _, _ = drain.run(start, stop, level, q)
+            t_rec = stop
+        out.append((r, start, stop))
+    return out
 
 
 def _pointing_before(point: list, k: int) -> int:

@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from lunarscope.errors import InputError
-from lunarscope.scheduling.requests import Request, as_intervals, intersect
+from lunarscope.scheduling.requests import as_intervals, intersect
 from lunarscope.scheduling.slew import SlewModel
 
 ANTENNAS = ("gimballed", "body_fixed")
@@ -201,7 +201,8 @@ class Problem:
             return (f"request longer than every visibility window (longest {longest:.0f} s < "
                     f"minimum visit {r.min_visit_s:.0f} s)")
         sc = self.spacecraft
-        if (not self.stations) and r.data_rate_mbit_s * r.min_visit_s > sc.recorder_capacity_mbit - sc.recorder_initial_mbit:
+        room = sc.recorder_capacity_mbit - sc.recorder_initial_mbit
+        if (not self.stations) and r.data_rate_mbit_s * r.min_visit_s > room:
             return "not enough recorder capacity for one visit (recorder full and no contacts)"
         return None
 
@@ -271,6 +272,8 @@ class Problem:
         best_st = -np.ones(len(mid), int)
         best_c = -np.ones(len(mid), int)
         for si, s in enumerate(self.stations):
+            if len(s.contacts) == 0:
+                continue  # no contact in the span: this station never downlinks
             k = np.searchsorted(s.contacts[:, 0], mid, side="right") - 1
             inside = (k >= 0) & (mid < s.contacts[np.maximum(k, 0), 1])
             better = inside & (s.rate_mbit_s > best_rate)

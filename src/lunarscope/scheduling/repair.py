@@ -82,7 +82,8 @@ def repair(problem, visits, eng_starts=None, *, stretch_s: float = 0.0, merge_ga
     for r, s, e in seq:
         req = problem.requests[r]
         t = problem.target_index[req.target]
-        dt = 0.0 if cur_t is None or cur_t == t else float(model.time_s(angle_between(dirs[cur_t], dirs[t]))) + SLEW_MARGIN_S
+        dt = (0.0 if cur_t is None or cur_t == t
+              else float(model.time_s(angle_between(dirs[cur_t], dirs[t]))) + SLEW_MARGIN_S)
         w = problem.usable_windows[r]
         k = np.searchsorted(w[:, 0], s + snap_s, side="right") - 1
         if k >= 0 and s < w[k, 0]:  # rounding just before the window opens
@@ -91,7 +92,7 @@ def repair(problem, visits, eng_starts=None, *, stretch_s: float = 0.0, merge_ga
         for a, b in eng:  # not inside an engineering block
             if a <= s2 < b:
                 s2 = earliest_after_slew(cur_end, b, dt, eng)
-        for a, b in eng:  # cut at the next engineering block
+        for a, _b in eng:  # cut at the next engineering block
             if s2 <= a < e:
                 e = a
                 break
@@ -108,7 +109,7 @@ def repair(problem, visits, eng_starts=None, *, stretch_s: float = 0.0, merge_ga
             s3 = max(mine) + req.cadence_s
             if s3 < float(inside[0, 1]) and not np.any((eng[:, 0] <= s3) & (eng[:, 1] > s3)):
                 s2 = s3
-                for a, b in eng:  # cut at the next engineering block
+                for a, _b in eng:  # cut at the next engineering block
                     if s2 <= a < e:
                         e = a
                         break

@@ -54,7 +54,7 @@ class Schedule:
     solve_s: float = 0.0
     info: dict = field(default_factory=dict)
 
-    def sorted(self) -> "Schedule":
+    def sorted(self) -> Schedule:
         order = {k: i for i, k in enumerate(KINDS)}
         self.activities.sort(key=lambda a: (a.start, a.stop, order.get(a.kind, 9)))
         return self

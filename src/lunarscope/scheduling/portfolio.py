@@ -1,0 +1,142 @@
+"""The solver portfolio: greedy -> insertion -> decomposition -> repair -> bound -> CP-SAT.
+
+``solve`` runs the scheduling core's solvers in sequence on a plain ``Problem`` and returns
+the best validated plan with the smallest valid upper bound it could prove.
+
+Budgets: the work of every solver is counted deterministically (greedy and insertion run to
+the end, the decomposition a fixed number of iterations, HiGHS to optimality or its node
+limit, CP-SAT ``work_limit`` units of deterministic time), so the same inputs give the same
+plan on any machine. ``time_limit_s`` is a wall-clock safety cap on the whole call, checked
+by every solver (HiGHS gets the time left); when it is what stopped a solver,
+``info['wall_limit_hit']`` is True and the status says ``WALL_CAP_TEXT``. Ctrl-C stops any
+solver at once (``scheduling.interruptible``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .bounds import SOURCE_LP, bound_within
+from .cpsat import WALL_CAP_TEXT, cpsat
+from .decomposition import applies, decompose
+from .greedy import greedy
+from .insertion import insertion
+from .problem import Problem
+from .repair import repair
+from .validate import validate
+
+#: Up to this many requests ``solve`` runs the time decomposition (bound and warm start).
+DECOMPOSITION_MAX_REQUESTS = 100
+#: Shares of ``time_limit_s`` (wall-clock caps) for the decomposition's column generation and
+#: its selection MIP; both normally stop on their deterministic limits well before.
+DECOMPOSITION_SHARE = 0.45
+SELECT_SHARE = 0.15
+#: Most of ``time_limit_s`` the LP bound may take; beyond it the weaker exposure-caps bound
+#: is reported instead (``bounds.bound_within``).
+BOUND_SHARE = 0.5
+#: Seconds of the time limit kept for CP-SAT's last window to finish and the plan to be checked.
+FINISH_RESERVE_S = 0.5
+#: Sweeps of CP-SAT's large-neighbourhood search over the span after the decomposition (each
+#: shifted). Without it one sweep.
+LNS_PASSES = 3
+#: Default deterministic budget of CP-SAT's search (its deterministic time, ~seconds of one
+#: core; mission key ``scheduling.work_limit``): the shipped demo solves 9 of its 120 windows,
+#: its schedule stage ~25 s on the 2-core development machine.
+WORK_LIMIT = 1.0
+#: Progress fractions reached after each step of ``solve``.
+_P_GREEDY, _P_INSERTION, _P_DECOMPOSITION, _P_BOUND = 0.05, 0.10, 0.35, 0.45
+
+
+def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
+          workers: int = 2, *, work_limit: float | None = None, progress=None):
+    """The better of the greedy dispatcher and value-first insertion (both validated); for
+    ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests whose usable windows fall
+    into separate blocks (``decomposition.applies``) also the time decomposition
+    (``scheduling.decomposition``: a tighter bound, and its repaired plan when that is better),
+    then CP-SAT warm-started from the best, with ``work_limit`` (default ``WORK_LIMIT``) units
+    of deterministic time. ``time_limit_s`` (s) caps the wall-clock time of all of it (module
+    doc). The schedule carries ``relaxation_bound``, the smallest valid upper bound computed,
+    and ``bound_source`` names it (LP relaxation, time decomposition, or exposure caps when
+    the LP did not finish in time). A heuristic plan that fails validation is recorded in
+    ``info['rejected']`` (heuristic, first violation) and named in the status. ``progress``:
+    called with the fraction done (0..1)."""
+    t0 = time.perf_counter()
+    deadline = t0 + float(time_limit_s)
+    work_limit = WORK_LIMIT if work_limit is None else float(work_limit)
+
+    def left() -> float:
+        return deadline - time.perf_counter()
+
+    def report(fraction: float) -> None:
+        if progress is not None:
+            progress(min(1.0, max(0.0, fraction)))
+
+    report(0.0)
+    wall_hit = False
+    rejected = []
+    plan = greedy(problem, deadline=deadline)
+    wall_hit |= bool(plan.info.get("wall_limit_hit"))
+    report(_P_GREEDY)
+    alt = insertion(problem, deadline=deadline) if left() > 0 else None
+    if alt is not None:
+        wall_hit |= bool(alt.info.get("wall_limit_hit"))
+        bad = validate(alt, problem)
+        if bad:
+            rejected.append({"heuristic": "insertion", "violation": bad[0]})
+        elif alt.science_value(problem) > plan.science_value(problem):
+            plan = alt
+    report(_P_INSERTION)
+    bound, source = None, None
+    dec_info = None
+    if (solver != "greedy" and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS and applies(problem)
+            and left() > 0):
+        dec = decompose(problem, hint=plan, time_limit_s=min(DECOMPOSITION_SHARE * time_limit_s, left()))
+        dec_info = {k: v for k, v in dec.info.items() if k != "history"}
+        wall_hit |= bool(dec.info.get("wall_limit_hit"))
+        if dec.bound is not None:
+            bound, source = dec.info["lp_bound"], SOURCE_LP
+            if dec.bound < bound:
+                bound, source = dec.bound, "time decomposition"
+            sel = dec.select(max(0.0, min(SELECT_SHARE * time_limit_s, left())))
+            wall_hit |= bool(dec.info.get("select_wall_limit_hit"))
+            dec_info.update({k: dec.info[k] for k in dec.info if k.startswith("select")})
+            cand, bad = repair(problem, sel, stretch_s=np.inf, delay_for_cadence=True, scheduler="decomposition")
+            dec_info["repaired_value"] = cand.science_value(problem) if not bad else None
+            if bad:
+                rejected.append({"heuristic": "decomposition", "violation": bad[0]})
+            elif cand.science_value(problem) > plan.science_value(problem):
+                plan = cand
+        report(_P_DECOMPOSITION)
+    if bound is None:
+        # the last step for greedy (all the time left), else a share so CP-SAT keeps time
+        bound_s = left() - FINISH_RESERVE_S if solver == "greedy" else min(BOUND_SHARE * time_limit_s, left())
+        bound, source = bound_within(problem, max(0.0, bound_s))
+        wall_hit |= source != SOURCE_LP
+    report(_P_BOUND if solver != "greedy" else 1.0)
+    if solver != "greedy":
+        cp_left = left() - FINISH_RESERVE_S
+        if cp_left > 0:
+            plan = cpsat(problem, time_limit_s=cp_left, workers=workers, seed=seed, hint=plan,
+                         passes=LNS_PASSES if dec_info is not None else 1, work_limit=work_limit,
+                         bound=bound, progress=lambda f: report(_P_BOUND + (1 - _P_BOUND) * f))
+            wall_hit |= bool(plan.info.get("wall_limit_hit"))
+        else:
+            wall_hit = True
+        if dec_info is not None:
+            plan.info["decomposition"] = dec_info
+    plan.relaxation_bound = bound
+    plan.bound_source = source
+    plan.info["wall_limit_hit"] = wall_hit
+    plan.info["time_limit_s"] = float(time_limit_s)
+    if solver != "greedy":
+        plan.info["work_limit"] = work_limit
+    plan.info["rejected"] = rejected
+    notes = [plan.status] if plan.status else []
+    if wall_hit and WALL_CAP_TEXT not in plan.status:
+        notes.append(WALL_CAP_TEXT)
+    notes += [f"rejected {r['heuristic']} plan: {r['violation']}" for r in rejected]
+    plan.status = "; ".join(notes)
+    report(1.0)
+    return plan
