@@ -1,4 +1,5 @@
-"""Render the synthetic demo plan (99 catalogue targets) and save docs/report.png for the README.
+"""Plan the demo (examples/circumlunar-telescope.yaml: 99 catalogue targets) cut to 3 days with
+the greedy solver, through the real pipeline, and save its report's screenshot as docs/report.png.
 
     python tests/report/make_report_screenshot.py [--html OUT.html]
 
@@ -16,11 +17,16 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from plan_fixture import REPO, build_plan, load_catalogue_targets
+import yaml
+from plan_fixture import REPO, STAMP
 
+from lunarscope.mission import mission_from_dict
+from lunarscope.mission.plan import run_plan
 from lunarscope.report import write_report
 
 OUT_PNG = os.path.join(REPO, "docs", "report.png")
+DEMO = os.path.join(REPO, "examples", "circumlunar-telescope.yaml")
+DEMO_DURATION = "3 d"
 WIDTH_PX, HEIGHT_PX = 1200, 3400
 MAX_BYTES = 500_000
 
@@ -33,7 +39,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         html = args.html or os.path.join(tmp, "report.html")
-        write_report(html, build_plan(duration_days=3.0, step_s=60.0, targets=load_catalogue_targets()))
+        with open(DEMO, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+        raw["duration"] = DEMO_DURATION
+        raw["description"] = f"{raw['description'].strip()} (Cut to {DEMO_DURATION} for this screenshot.)"
+        mission = mission_from_dict(raw, base=os.path.dirname(DEMO), path=DEMO)
+        result = run_plan(mission, os.path.join(tmp, "plan"), solver="greedy", generated_utc=STAMP)
+        write_report(html, result.plan)
         shot = os.path.join(tmp, "shot.png")
         subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                         "--no-first-run", "--disable-background-networking", "--disable-component-update",

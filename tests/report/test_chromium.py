@@ -1,5 +1,6 @@
-"""The report in a real browser: headless Chromium loads it offline, runs its script without errors,
-and every chart is in the rendered DOM with data marks; a screenshot is non-blank.
+"""The report of the real fixture plan (conftest.py) in a real browser: headless Chromium loads it
+offline, runs its script without errors, and every chart is in the rendered DOM with data marks;
+a screenshot is non-blank.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium``); skipped where /usr/bin/chromium is absent.
 """
@@ -13,7 +14,6 @@ import zlib
 
 import pytest
 from dom import charts, marks, parse
-from plan_fixture import build_plan, load_catalogue_targets
 
 from lunarscope.report import write_report
 
@@ -43,13 +43,13 @@ def _console_problems(stderr: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def report_file(tmp_path_factory):
+def report_file(tmp_path_factory, plan):
     path = tmp_path_factory.mktemp("report") / "report.html"
-    write_report(path, build_plan(duration_days=3.0, step_s=60.0, targets=load_catalogue_targets()))
+    write_report(path, plan)
     return path
 
 
-def test_report_loads_in_chromium_without_errors(tmp_path, report_file):
+def test_report_loads_in_chromium_without_errors(tmp_path, report_file, plan):
     res = _chromium(tmp_path, report_file.as_uri(), "--dump-dom")
     assert res.returncode == 0, res.stderr[-2000:]
     assert _console_problems(res.stderr) == []
@@ -61,7 +61,7 @@ def test_report_loads_in_chromium_without_errors(tmp_path, report_file):
     found = charts(parse(dom_text))
     for name in CHARTS:
         assert name in found and marks(found[name]), name
-    assert len(marks(found["skymap"])) == len(load_catalogue_targets())
+    assert len(marks(found["skymap"])) == len(plan.targets)
 
 
 def test_console_check_detects_errors(tmp_path):

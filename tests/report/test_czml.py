@@ -1,4 +1,5 @@
-"""CZML export: packets load with czml3's pydantic models; positions and epochs round-trip."""
+"""CZML export: packets load with czml3's pydantic models; positions and epochs round-trip; the
+plan's mission.czml (real pipeline, conftest.py) colours exactly the plan's eclipse windows."""
 
 from __future__ import annotations
 
@@ -10,12 +11,19 @@ import pytest
 from lunarscope import time as lstime
 from lunarscope.errors import InputError
 from lunarscope.io.czml import czml_document, czml_dumps, write_czml
+from lunarscope.products import PlanWindow
 
 czml3_core = pytest.importorskip("czml3.core")
 
 ONE_MM_KM = 1e-6
 ONE_US = 1e-6  # s
 START = "2030-03-01T00:00:00Z"
+
+
+def _window(kind: str, subject: str, start_utc: str, stop_utc: str) -> PlanWindow:
+    a, b = (float(lstime.to_tdb(x)) for x in (start_utc, stop_utc))
+    return PlanWindow(kind=kind, subject=subject, start_tdb=a, stop_tdb=b, start_utc=start_utc,
+                      stop_utc=stop_utc, duration_s=b - a)
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +34,12 @@ def case():
     moon = np.stack([384400.0 * np.cos((t - t0) / 2.36e6), 384400.0 * np.sin((t - t0) / 2.36e6),
                      np.full_like(t, 1000.0)], -1)
     sc = moon + np.stack([2000 * np.cos(ang), 2000 * np.sin(ang), 100 * np.sin(ang)], -1)
-    windows = [{"kind": "umbra", "subject": "moon", "start_utc": "2030-03-01T01:00:00.000Z",
-                "stop_utc": "2030-03-01T01:40:00.000Z"},
-               {"kind": "penumbra", "subject": "moon", "start_utc": "2030-03-01T00:59:00.000Z",
-                "stop_utc": "2030-03-01T01:00:00.000Z"},
-               {"kind": "contact", "subject": "Kashi", "start_utc": "2030-03-01T03:00:00.000Z",
-                "stop_utc": "2030-03-01T05:00:00.000Z"},
-               {"kind": "contact", "subject": "Kashi", "start_utc": "2030-03-02T03:00:00.000Z",
-                "stop_utc": "2030-03-02T05:00:00.000Z"},
-               {"kind": "target_visible", "subject": "Vega", "start_utc": "2030-03-01T03:00:00.000Z",
-                "stop_utc": "2030-03-02T05:00:00.000Z"}]
-    packets = czml_document("LS-1", t, sc, moon, lstime.to_iso_utc, windows=windows)
+    windows = [_window("umbra", "moon", "2030-03-01T01:00:00.000Z", "2030-03-01T01:40:00.000Z"),
+               _window("penumbra", "moon", "2030-03-01T00:59:00.000Z", "2030-03-01T01:00:00.000Z"),
+               _window("contact", "Kashi", "2030-03-01T03:00:00.000Z", "2030-03-01T05:00:00.000Z"),
+               _window("contact", "Kashi", "2030-03-02T03:00:00.000Z", "2030-03-02T05:00:00.000Z"),
+               _window("target_visible", "Vega", "2030-03-01T03:00:00.000Z", "2030-03-02T05:00:00.000Z")]
+    packets = czml_document("LS-1", t, sc, moon, utc_decimals=3, windows=windows)
     return t, sc, moon, windows, packets
 
 
@@ -97,7 +100,7 @@ def test_eclipse_colours_and_contact_intervals(case):
 
 def test_deterministic_and_atomic_write(tmp_path, case):
     t, sc, moon, windows, packets = case
-    again = czml_document("LS-1", t, sc, moon, lstime.to_iso_utc, windows=windows)
+    again = czml_document("LS-1", t, sc, moon, utc_decimals=3, windows=windows)
     assert czml_dumps(again) == czml_dumps(packets)
     path = tmp_path / "plan.czml"
     write_czml(path, packets)
@@ -118,3 +121,42 @@ def test_input_errors(case):
         czml_document("x", t[::-1], sc, moon)
     with pytest.raises(InputError, match="moon_pos_earth_icrf_km"):
         czml_document("x", t, sc, np.full_like(moon, np.nan))
+
+
+@pytest.mark.parametrize("decimals", [0, 3, 6])
+def test_epoch_is_the_instant_its_text_names(case, decimals):
+    """The epoch text is t[0] rounded on the UTC calendar; offsets count from that instant
+    (checked with astropy, which parses the text independently)."""
+    import astropy.units as u
+    from astropy.time import Time
+
+    t, sc, moon, *_ = case
+    pos = czml_document("LS-1", t, sc, moon, utc_decimals=decimals)[1]["position"]
+    epoch = Time(pos["epoch"].replace("Z", ""), scale="utc")
+    j2000 = Time("2000-01-01T12:00:00", scale="tdb")
+    assert abs((epoch.tdb - j2000).sec - t[0]) <= 0.5 * 10.0 ** -decimals + ONE_US
+    assert pos["epoch"] == str(lstime.to_iso_utc(t[0], decimals)[0])
+    first = pos["cartesian"][0]  # elapsed SI seconds from the epoch to t[0]
+    assert abs(((epoch + first * u.s).tdb - j2000).sec - t[0]) <= ONE_US
+
+
+def test_plan_czml_shows_the_plan_windows(plan_run):
+    """mission.czml of the real plan: czml3 loads it; the spacecraft point is grey/orange exactly
+    in the plan's umbra/penumbra windows and each station's line of sight is available exactly
+    in its contact windows (read from the typed plan by attribute)."""
+    out, result = plan_run
+    plan = result.plan
+    packets = json.loads((out / "mission.czml").read_text())
+    for p in packets:
+        czml3_core.Packet.model_validate(p)
+    colours = packets[1]["point"]["color"][1:]
+    shadows = sorted((w.start_utc, w.stop_utc, w.kind) for w in plan.windows if w.kind in ("umbra", "penumbra"))
+    assert len(shadows) >= 2
+    assert [(c["interval"], c["rgba"]) for c in colours] == [
+        (f"{a}/{b}", [120, 120, 120, 255] if k == "umbra" else [255, 140, 0, 255]) for a, b, k in shadows]
+    stations = sorted({w.subject for w in plan.windows if w.kind == "contact"})
+    contact = {p["id"]: p for p in packets if p["id"].startswith("contact/")}
+    assert sorted(contact) == [f"contact/{s}" for s in stations]
+    for s in stations:
+        assert contact[f"contact/{s}"]["availability"] == sorted(
+            f"{w.start_utc}/{w.stop_utc}" for w in plan.windows if w.kind == "contact" and w.subject == s)

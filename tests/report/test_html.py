@@ -1,16 +1,18 @@
-"""The HTML report: structure, determinism, escaping, empty plans, scales and time axes."""
+"""The HTML report of a real plan (tests/report/conftest.py): structure, determinism, escaping,
+empty parts, a renamed field failing loudly, scales and time axes."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import json
 import re
 
 import numpy as np
 import pytest
 from dom import charts, marks, parse
-from plan_fixture import build_plan
+from plan_fixture import STAMP
 
+from lunarscope.products import Plan, PlanRecorder, PlanTrajectory, PlanUnscheduled
 from lunarscope.report import render_report, write_report
 from lunarscope.report.html import MOON_RADIUS_KM
 from lunarscope.report.svg import MAX_SERIES_POINTS, decimate_minmax, hammer_aitoff, utc_time_ticks
@@ -23,9 +25,7 @@ HALF_PIXEL = 0.5  # px
 MAX_POINTS_PER_CHART = 5000
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return build_plan(duration_days=2.0, step_s=60.0, n_targets=15)
+EMPTY_TRAJECTORY = PlanTrajectory(t_tdb=[], t_utc=[], r_km=[], earth_dir=[], altitude_km=[])
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,65 @@ def test_every_section_and_chart_has_data_marks(plan, dom):
         assert marks(found[name]), f"chart {name} has no data marks"
     # one visibility row and one sky-map point per target; one bar per station with downlinks
     rows = found["visibility"].find_all(lambda n: "row" in n.classes)
-    assert [r.attrs["data-row"] for r in rows] == [t["name"] for t in plan["targets"]]
-    assert len(marks(found["skymap"])) == len(plan["targets"])
-    assert len(marks(found["downlink"])) == len(plan["schedule"]["downlink_by_station"])
-    subjects = {(w["kind"], w["subject"]) for w in plan["windows"]
-                if w["kind"] not in ("target_visible", "target_occulted")}
+    assert [r.attrs["data-row"] for r in rows] == [t.name for t in plan.targets]
+    assert len(marks(found["skymap"])) == len(plan.targets)
+    assert len(marks(found["downlink"])) == len(plan.schedule.downlink_by_station) >= 1
+    subjects = {(w.kind, w.subject) for w in plan.windows if w.kind not in ("target_visible", "target_occulted")}
+    assert {k for k, _ in subjects} >= {"umbra", "penumbra", "contact", "site_pass"}  # the fixture has them all
     assert len(found["timeline"].find_all(lambda n: "row" in n.classes)) == len(subjects)
     table = [n for n in dom.iter() if n.attrs.get("id") == "unscheduled-table"]
-    assert len(table) == 1 and len(table[0].find_all(lambda n: n.tag == "tr")) == len(plan["schedule"]["unscheduled"]) + 1
+    assert len(plan.schedule.unscheduled) >= 1
+    assert len(table) == 1 and len(table[0].find_all(lambda n: n.tag == "tr")) == len(plan.schedule.unscheduled) + 1
+    gantt_rows = [r.attrs["data-row"] for r in found["gantt"].find_all(lambda n: "row" in n.classes)]
+    assert gantt_rows == ["observe", "slew", "downlink", "engineering"]
+
+
+def test_numbers_on_the_page_come_from_the_plan(plan, html):
+    """The summary cards show the plan's own values: none of them is the "—" of a missing field."""
+    m = plan.schedule.metrics
+    cards = dict((k, v) for v, k in re.findall(r'<div class="v">([^<]*)</div><div class="k">([^<]*)</div>', html))
+    assert cards["Science value"] == f"{m.science_value:.3f}"
+    assert cards["Fraction of bound"] == f"{100 * m.fraction_of_bound:.1f} %"
+    assert cards["Requests full / partial / none"] == f"{m.requests_full} / {m.requests_partial} / {m.requests_none}"
+    assert (m.requests_full, m.requests_partial, m.requests_none) == (2, 1, 1)
+    assert "—" not in "".join(cards.values())
+    assert f"<td>{plan.mission.start_utc}</td>" in html and "Solver</th><td>greedy" in html
+
+
+def test_a_dict_is_refused():
+    """The report reads a typed Plan; a plain dict (e.g. summary.json read back) is a TypeError."""
+    with pytest.raises(TypeError, match="Plan"):
+        render_report({"mission": {"name": "x"}})
+
+
+def test_renamed_field_fails_loudly(plan):
+    """A field renamed in the plan type but not in the report raises AttributeError naming the
+    field, instead of rendering "—"; building a node with a renamed or missing field, or from a
+    dict with a renamed key, is a TypeError naming it."""
+    metrics = plan.schedule.metrics
+    renamed = dataclasses.make_dataclass("PlanMetrics", [("bound_fraction" if f.name == "fraction_of_bound"
+                                                          else f.name, object) for f in dataclasses.fields(metrics)],
+                                         frozen=True)
+    values = [getattr(metrics, f.name) for f in dataclasses.fields(metrics)]
+    schedule = dataclasses.replace(plan.schedule)
+    object.__setattr__(schedule, "metrics", renamed(*values))  # what a rename in products.py would give
+    with pytest.raises(AttributeError, match="fraction_of_bound"):
+        render_report(dataclasses.replace(plan, schedule=schedule))
+    # construction checks names and types
+    with pytest.raises(TypeError, match="bound_fraction"):
+        dataclasses.replace(metrics, bound_fraction=0.5)
+    with pytest.raises(TypeError, match="science_value"):
+        dataclasses.replace(metrics, science_value="29")
+    with pytest.raises(TypeError, match="PlanSchedule.metrics"):
+        dataclasses.replace(plan.schedule, metrics=renamed(*values))
+    data = plan.to_dict()
+    data["schedule"]["metrics"]["bound_fraction"] = data["schedule"]["metrics"].pop("fraction_of_bound")
+    with pytest.raises(TypeError, match="'bound_fraction'"):
+        Plan.from_dict(data)
+    del data["schedule"]["metrics"]["bound_fraction"]
+    with pytest.raises(TypeError, match="missing field 'fraction_of_bound'"):
+        Plan.from_dict(data)
+
 
 
 def test_charts_have_titles_axis_labels_and_legends(dom):
@@ -73,8 +124,10 @@ def test_charts_have_titles_axis_labels_and_legends(dom):
 
 def test_output_is_deterministic(plan, html):
     assert render_report(plan) == html
-    assert render_report(json.loads(json.dumps(plan))) == html  # as read back from summary.json
-    assert html.count("2029-12-31T12:00:00Z") == 1  # the only timestamp is the one passed in
+    again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))  # through JSON text and back
+    assert again.to_dict() == plan.to_dict()
+    assert render_report(again) == html
+    assert html.count(STAMP) == 1  # the only timestamp is the one passed in
 
 
 def test_self_contained_offline(html):
@@ -88,13 +141,15 @@ def test_self_contained_offline(html):
 
 
 def test_all_plan_text_is_escaped(plan):
-    evil = copy.deepcopy(plan)
-    evil["mission"]["name"] = "<script>alert('m')</script>"
-    evil["targets"][0]["name"] = "<img onerror=x>"
-    for w in evil["windows"]:
-        if w["kind"] == "target_visible" and w["subject"] == plan["targets"][0]["name"]:
-            w["subject"] = "<img onerror=x>"
-    evil["schedule"]["unscheduled"].append({"target": "\"quoted\" & <b>", "reason": "</table><script>x()</script>"})
+    first = plan.targets[0].name
+    windows = [dataclasses.replace(w, subject="<img onerror=x>")
+               if w.kind == "target_visible" and w.subject == first else w for w in plan.windows]
+    unscheduled = plan.schedule.unscheduled + (PlanUnscheduled(target="\"quoted\" & <b>",
+                                                               reason="</table><script>x()</script>"),)
+    evil = dataclasses.replace(
+        plan, mission=dataclasses.replace(plan.mission, name="<script>alert('m')</script>"),
+        targets=(dataclasses.replace(plan.targets[0], name="<img onerror=x>"),) + plan.targets[1:],
+        windows=windows, schedule=dataclasses.replace(plan.schedule, unscheduled=unscheduled))
     out = render_report(evil)
     assert "<script>alert" not in out and "<img" not in out and "</table><script>" not in out
     assert "&lt;script&gt;alert(&#x27;m&#x27;)&lt;/script&gt;" in out
@@ -103,25 +158,26 @@ def test_all_plan_text_is_escaped(plan):
     assert parse(out)  # still parses
 
 
+def _emptied(plan, drop: str):
+    """``plan`` with one part (or every list and series) empty."""
+    no_schedule = dataclasses.replace(plan.schedule, activities=(), unscheduled=(), downlink_by_station={},
+                                      recorder=PlanRecorder(t_tdb=[], level_mbit=[], capacity_mbit=None))
+    if drop == "everything":
+        return dataclasses.replace(plan, trajectory=EMPTY_TRAJECTORY, windows=(), targets=(), stations=(),
+                                   sites=(), schedule=no_schedule)
+    if drop == "windows":
+        return dataclasses.replace(plan, windows=())
+    if drop == "schedule":
+        return dataclasses.replace(plan, schedule=no_schedule)
+    if drop == "trajectory":
+        return dataclasses.replace(plan, trajectory=EMPTY_TRAJECTORY)
+    kind = {"targets": "target_", "sites": "site_"}[drop]
+    return dataclasses.replace(plan, **{drop: ()}, windows=[w for w in plan.windows if not w.kind.startswith(kind)])
+
+
 @pytest.mark.parametrize("drop", ["everything", "windows", "schedule", "trajectory", "targets", "sites"])
 def test_missing_parts_render_a_none_note(plan, drop):
-    if drop == "everything":
-        p = {}
-    else:
-        p = copy.deepcopy(plan)
-        if drop == "windows":
-            p["windows"] = []
-        elif drop == "schedule":
-            p["schedule"] = {}
-        elif drop == "trajectory":
-            p["trajectory"] = {"t_tdb": [], "t_utc": [], "r_km": [], "earth_dir": [], "altitude_km": []}
-        elif drop == "targets":
-            p["targets"] = []
-            p["windows"] = [w for w in p["windows"] if not w["kind"].startswith("target_")]
-        elif drop == "sites":
-            p["sites"] = []
-            p["windows"] = [w for w in p["windows"] if not w["kind"].startswith("site_")]
-    out = render_report(p)
+    out = render_report(_emptied(plan, drop))
     d = parse(out)
     ids = {n.attrs.get("id") for n in d.iter() if n.tag == "section"}
     assert set(SECTIONS) <= ids
@@ -135,19 +191,20 @@ def test_missing_parts_render_a_none_note(plan, drop):
         assert "Lunar sites</th><td>none" in out
 
 
-def test_long_series_are_decimated():
+def test_long_series_are_decimated(plan):
     """200 000 trajectory samples and 50 000 recorder samples: every polyline stays ≤ 5000 points."""
     n = 200_000
-    t0 = 946_728_000.0  # 2030-01-01 (TDB s)
+    t0 = plan.mission.start_tdb
     t = t0 + np.arange(n) * 13.0
     ang = 2 * np.pi * (t - t0) / 7000.0
     r = np.stack([2000 * np.cos(ang), 2000 * np.sin(ang), 300 * np.sin(ang / 7)], -1)
-    plan = {"trajectory": {"t_tdb": t.tolist(), "r_km": r.tolist(), "altitude_km": (np.linalg.norm(r, axis=1) - 1737.4).tolist(),
-                           "earth_dir": [[1.0, 0.0, 0.0]] * n},
-            "schedule": {"recorder": {"t_tdb": np.linspace(t[0], t[-1], 50_000).tolist(),
-                                      "level_mbit": np.abs(np.sin(np.arange(50_000) / 300.0) * 1e4).tolist(),
-                                      "capacity_mbit": 12000.0}}}
-    out = render_report(plan)
+    traj = PlanTrajectory(t_tdb=t, t_utc=[""] * n, r_km=r, earth_dir=np.tile([1.0, 0.0, 0.0], (n, 1)),
+                          altitude_km=np.linalg.norm(r, axis=1) - 1737.4)
+    rec = PlanRecorder(t_tdb=np.linspace(t[0], t[-1], 50_000),
+                       level_mbit=np.abs(np.sin(np.arange(50_000) / 300.0) * 1e4), capacity_mbit=12000.0)
+    long = dataclasses.replace(plan, mission=dataclasses.replace(plan.mission, stop_tdb=float(t[-1])),
+                               trajectory=traj, schedule=dataclasses.replace(plan.schedule, recorder=rec))
+    out = render_report(long)
     d = parse(out)
     for name, svg in charts(d).items():
         total = 0
@@ -165,7 +222,7 @@ def test_moon_drawn_to_scale_and_positions_in_km(plan, dom):
     orbit = charts(dom)["orbit"]
     panels = orbit.find_all(lambda n: n.tag == "g" and "panel" in n.classes)
     assert [p.attrs["data-panel"] for p in panels] == ["XY", "XZ", "YZ"]
-    r0 = np.asarray(plan["trajectory"]["r_km"][0])
+    r0 = plan.trajectory.r_km[0]
     for p, (ia, ib) in zip(panels, [(0, 1), (0, 2), (1, 2)]):
         k = float(p.attrs["data-km-per-px"])
         moon = p.find_all(lambda n: "moon" in n.classes)[0]
@@ -222,14 +279,12 @@ def test_visibility_bars_cover_the_visible_time(plan, dom):
     t = np.array([float(n.attrs["data-tdb"]) for n in ticks])
     x = np.array([float(n.attrs["x"]) for n in ticks])
     k = (x[-1] - x[0]) / (t[-1] - t[0])
-    for row, target in zip(vis.find_all(lambda n: "row" in n.classes), plan["targets"]):
+    for row, target in zip(vis.find_all(lambda n: "row" in n.classes), plan.targets):
         bars = [n for n in row.iter() if "mark" in n.classes]
         width = sum(float(b.attrs["width"]) for b in bars)
-        visible = sum(w["duration_s"] for w in plan["windows"]
-                      if w["kind"] == "target_visible" and w["subject"] == target["name"])
-        assert abs(width - visible * k) <= 1.0 * max(len(bars), 1) + 0.5, target["name"]
-        starts = sorted(w["start_tdb"] for w in plan["windows"]
-                        if w["kind"] == "target_visible" and w["subject"] == target["name"])
+        visible = sum(w.duration_s for w in plan.windows if w.kind == "target_visible" and w.subject == target.name)
+        assert abs(width - visible * k) <= 1.0 * max(len(bars), 1) + 0.5, target.name
+        starts = sorted(w.start_tdb for w in plan.windows if w.kind == "target_visible" and w.subject == target.name)
         if starts:  # the first bar starts where the first window starts (axis clipped at the span)
             x_first = x[0] + (max(starts[0], t[0]) - t[0]) * k
             assert abs(min(float(b.attrs["x"]) for b in bars) - x_first) <= 2 * HALF_PIXEL

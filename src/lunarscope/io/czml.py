@@ -16,21 +16,22 @@ A document is a JSON list of packets; the first has ``id == "document"`` and the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from lunarscope import time as lstime
+from lunarscope.constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from lunarscope.errors import InputError
 from lunarscope.io.tables import atomic_write
+from lunarscope.products import PlanWindow
 
 CZML_VERSION = "1.0"
 KM_TO_M = 1000.0
 POSITION_DECIMALS_M = 3  # 1 mm
 OFFSET_DECIMALS_S = 6  # 1 µs
 INTERPOLATION_DEGREE = 5
-MOON_RADIUS_M = 1737.4e3  # IAU/IAG mean radius (Archinal et al. 2018)
-SECONDS_PER_DAY = 86400.0
+MOON_RADIUS_M = MOON_RADIUS_KM * KM_TO_M
 
 #: RGBA colours of the spacecraft point: sunlit, penumbra, umbra.
 SUNLIT_RGBA = [255, 220, 0, 255]
@@ -64,26 +65,34 @@ def _check_positions(name: str, pos, n: int) -> np.ndarray:
     return arr
 
 
-def _window_intervals(windows, kinds: Sequence[str]) -> list[tuple[str, str, str]]:
-    """(kind, start_utc, stop_utc) of the windows whose kind is in ``kinds``, sorted by start."""
+def _window_intervals(windows: Sequence[PlanWindow], kinds: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """(start_utc, stop_utc, kind, subject) of the windows whose kind is in ``kinds``, sorted."""
     rows = []
-    for w in windows or []:
-        if w.get("kind") in kinds:
-            rows.append((str(w["start_utc"]), str(w["stop_utc"]), str(w["kind"]), str(w.get("subject", ""))))
+    for w in windows or ():
+        if w.kind in kinds:
+            rows.append((w.start_utc, w.stop_utc, w.kind, w.subject))
     rows.sort()
     return rows
 
 
+def _utc_epoch(t_tdb: float, decimals: int) -> tuple[str, float]:
+    """``t_tdb`` rounded to 10^-decimals s on the UTC calendar: the ISO-8601 text
+    (:func:`lunarscope.time.to_iso_utc`) and the TDB instant that text names, found from the same
+    rounded calendar fields (``time.utc_calendar`` → ``time.utc_calendar_to_tdb``), so no text is parsed back."""
+    text = str(lstime.to_iso_utc(t_tdb, decimals)[0])
+    return text, float(lstime.utc_calendar_to_tdb(*lstime.utc_calendar([t_tdb], decimals))[0])
+
+
 def czml_document(name: str, t_tdb, sc_pos_earth_icrf_km, moon_pos_earth_icrf_km,
-                  format_utc: Callable = lstime.to_iso_utc, windows=None) -> list[dict]:
+                  utc_decimals: int = 3, windows: Sequence[PlanWindow] | None = None) -> list[dict]:
     """CZML packets: document (clock), spacecraft (sampled INERTIAL position, path, label),
-    Moon (sampled position, 1737.4 km ellipsoid) and, with ``windows``, eclipse colouring of the
+    Moon (sampled position, MOON_RADIUS_KM sphere) and, with ``windows``, eclipse colouring of the
     spacecraft point and one line-of-sight polyline packet per ground station contact set.
 
     ``t_tdb``: (N,) TDB seconds past J2000, increasing; positions (N, 3) km, Earth-centred ICRF;
-    ``format_utc``: TDB seconds → ISO-8601 UTC strings ending in "Z" (default
-    :func:`lunarscope.time.to_iso_utc`); ``windows``: dicts with kind, subject, start_utc,
-    stop_utc (the report's window list): umbra/penumbra and contact are used.
+    ``utc_decimals``: decimals of the UTC seconds in the clock and epoch text;
+    ``windows``: the plan's :class:`~lunarscope.products.PlanWindow` list (kind, subject,
+    start_utc, stop_utc are read): umbra/penumbra and contact are used.
     """
     t = np.asarray(t_tdb, float)
     if t.ndim != 1 or t.size < 2:
@@ -93,11 +102,10 @@ def czml_document(name: str, t_tdb, sc_pos_earth_icrf_km, moon_pos_earth_icrf_km
     sc = _check_positions("sc_pos_earth_icrf_km", sc_pos_earth_icrf_km, t.size)
     moon = _check_positions("moon_pos_earth_icrf_km", moon_pos_earth_icrf_km, t.size)
 
-    utc = [str(s) for s in np.atleast_1d(format_utc(np.array([t[0], t[-1]])))]
-    start, stop = utc[0], utc[-1]
+    # Offsets count from the instant the (rounded) epoch text names, not from t[0].
+    start, epoch_tdb = _utc_epoch(t[0], utc_decimals)
+    stop = str(lstime.to_iso_utc(t[-1], utc_decimals)[0])
     span = f"{start}/{stop}"
-    # Offsets count from the instant the (rounded) epoch string names, not from t[0].
-    epoch_tdb = float(np.atleast_1d(lstime.to_tdb(start, "format_utc(t_tdb[0])"))[0])
     offsets = _offsets_tai_s(epoch_tdb, t)
     interp = {"interpolationAlgorithm": "LAGRANGE", "interpolationDegree": INTERPOLATION_DEGREE}
 

@@ -1,10 +1,12 @@
 """The mission report: one self-contained HTML file with inline SVG charts built in Python.
 
-``render_report(plan)`` takes the plain plan dictionary (the same content as ``summary.json``)
-and returns the HTML text. It opens offline: no network, no external scripts or styles; the
-small inline script only records errors and toggles legend entries. Same input → byte-identical
-output (the only timestamp is ``plan["generated_utc"]``). Any part may be missing or empty; the
-section then says so. All text from the plan is HTML-escaped.
+``render_report(plan)`` takes the typed plan (:class:`lunarscope.products.Plan`, the tree
+behind ``summary.json``) and returns the HTML text. Every value is read by attribute, so a field
+renamed in the plan fails here (``AttributeError``) instead of showing "—". The page opens
+offline: no network, no external scripts or styles; the small inline script only records errors
+and toggles legend entries. Same input → byte-identical output (the only timestamp is
+``plan.generated_utc``). Any list or series may be empty; the section then says so. All text
+from the plan is HTML-escaped. Times are read as TDB (``*_tdb``); UTC text is only printed.
 
 Charts are ``<svg data-chart="NAME">`` inside ``<section id="NAME">``; their data marks carry
 ``class="mark"`` (or sit in a ``<g class="marks">``) so tests and people can find them.
@@ -18,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from lunarscope import time as lstime
+from lunarscope.constants import MOON_RADIUS_KM
+from lunarscope.products import Plan, PlanWindow
 from lunarscope.report import assets
 from lunarscope.report.svg import (
     Linear,
@@ -33,7 +37,6 @@ from lunarscope.report.svg import (
     viridis,
 )
 
-MOON_RADIUS_KM = 1737.4  # IAU/IAG mean radius (Archinal et al. 2018, Celest. Mech. Dyn. Astr. 130:22)
 CHART_W = 1000
 #: Gaps between intervals narrower than this many pixels are closed when drawing a row.
 MERGE_GAP_PX = 0.5
@@ -58,15 +61,6 @@ ACTIVITY_ORDER = ["observe", "slew", "downlink", "engineering", "idle"]
 # ---------------------------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _get(d: Any, *keys, default=None):
-    """Nested dict lookup that tolerates missing parts and non-dicts."""
-    for k in keys:
-        if not isinstance(d, dict) or k not in d or d[k] is None:
-            return default
-        d = d[k]
-    return d
 
 
 def _fmt(v: Any, decimals: int = 3) -> str:
@@ -187,50 +181,41 @@ def _legend(items: list[tuple[str, str, str]], x: float, y: float, toggles: bool
 # ---------------------------------------------------------------------------------------------
 
 
-def _summary(plan: dict, windows: list[dict]) -> str:
-    mission = _get(plan, "mission", default={}) or {}
-    metrics = _get(plan, "schedule", "metrics", default={}) or {}
-    targets = plan.get("targets") or []
-    umbra = sum(float(w.get("duration_s", 0.0)) for w in windows if w.get("kind") == "umbra")
-    penumbra = sum(float(w.get("duration_s", 0.0)) for w in windows if w.get("kind") == "penumbra")
-    contact = sum(float(w.get("duration_s", 0.0)) for w in windows if w.get("kind") == "contact")
+def _summary(plan: Plan) -> str:
+    mission = plan.mission
+    metrics = plan.schedule.metrics
+    umbra = sum(w.duration_s for w in plan.windows if w.kind == "umbra")
+    penumbra = sum(w.duration_s for w in plan.windows if w.kind == "penumbra")
+    contact = sum(w.duration_s for w in plan.windows if w.kind == "contact")
     cards = [
-        ("Duration", f"{float(mission['duration_days']):.2f} d" if mission.get("duration_days") is not None else "—"),
-        ("Targets", str(len(targets))),
-        ("Science value", _fmt(metrics.get("science_value"))),
-        ("Fraction of bound", _pct(metrics.get("fraction_of_bound"))),
-        ("Observing efficiency", _pct(metrics.get("observing_efficiency"))),
+        ("Duration", f"{float(mission.duration_days):.2f} d"),
+        ("Targets", str(len(plan.targets))),
+        ("Science value", _fmt(metrics.science_value)),
+        ("Fraction of bound", _pct(metrics.fraction_of_bound)),
+        ("Observing efficiency", _pct(metrics.observing_efficiency)),
         ("Requests full / partial / none",
-         f"{_fmt(metrics.get('requests_full'))} / {_fmt(metrics.get('requests_partial'))} / "
-         f"{_fmt(metrics.get('requests_none'))}"),
+         f"{_fmt(metrics.requests_full)} / {_fmt(metrics.requests_partial)} / {_fmt(metrics.requests_none)}"),
         ("Umbra / penumbra", f"{_hours(umbra)} / {_hours(penumbra)}"),
         ("Station contact", _hours(contact)),
-        ("Recorder peak", f"{_fmt(metrics.get('recorder_peak_mbit'))} Mbit"),
+        ("Recorder peak", f"{_fmt(metrics.recorder_peak_mbit)} Mbit"),
     ]
     html = ['<div class="cards">']
     for k, v in cards:
         html.append(f'<div class="card"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>')
     html.append("</div>")
-    rows = [("Mission", mission.get("name")), ("Description", mission.get("description")),
-            ("Start (UTC)", mission.get("start_utc")), ("Stop (UTC)", mission.get("stop_utc")),
-            ("Force model", mission.get("force_model"))]
-    orbit = mission.get("orbit") or {}
-    if orbit:
-        unit = {"a_km": "km", "i_deg": "°", "raan_deg": "°", "argp_deg": "°", "ta_deg": "°"}
-        parts = [f"{k} = {_fmt(v, 6)}{(' ' + unit[k]) if k in unit else ''}" for k, v in orbit.items()]
-        rows.append(("Initial orbit", "; ".join(parts)))
-    sc = mission.get("spacecraft") or {}
-    if sc:
-        rows.append(("Spacecraft", "; ".join(f"{k} = {_fmt(v)}" for k, v in sc.items())))
-    if metrics:
-        lat = metrics.get("latency_mean_s"), metrics.get("latency_max_s")
-        rows.append(("Data latency mean / max", f"{_fmt(lat[0])} s / {_fmt(lat[1])} s"))
-        rows.append(("Recorder final", f"{_fmt(metrics.get('recorder_final_mbit'))} Mbit"))
-        rows.append(("Solver", metrics.get("solver")))
-    stations = plan.get("stations") or []
-    sites = plan.get("sites") or []
-    rows.append(("Ground stations", ", ".join(str(s.get("name")) for s in stations) or "none"))
-    rows.append(("Lunar sites", ", ".join(str(s.get("name")) for s in sites) or "none"))
+    rows = [("Mission", mission.name), ("Description", mission.description),
+            ("Start (UTC)", mission.start_utc), ("Stop (UTC)", mission.stop_utc),
+            ("Force model", mission.force_model)]
+    unit = {"a_km": "km", "i_deg": "°", "raan_deg": "°", "argp_deg": "°", "ta_deg": "°"}
+    parts = [f"{k} = {_fmt(v, 6)}{(' ' + unit[k]) if k in unit else ''}" for k, v in mission.orbit.to_dict().items()]
+    rows.append(("Initial orbit", "; ".join(parts)))
+    if mission.spacecraft:
+        rows.append(("Spacecraft", "; ".join(f"{k} = {_fmt(v)}" for k, v in mission.spacecraft.items())))
+    rows.append(("Data latency mean / max", f"{_fmt(metrics.latency_mean_s)} s / {_fmt(metrics.latency_max_s)} s"))
+    rows.append(("Recorder final", f"{_fmt(metrics.recorder_final_mbit)} Mbit"))
+    rows.append(("Solver", metrics.solver))
+    rows.append(("Ground stations", ", ".join(s.name for s in plan.stations) or "none"))
+    rows.append(("Lunar sites", ", ".join(s.name for s in plan.sites) or "none"))
     html.append('<table class="kv">')
     for k, v in rows:
         html.append(f"<tr><th>{esc(k)}</th><td>{esc(_fmt(v))}</td></tr>")
@@ -238,12 +223,11 @@ def _summary(plan: dict, windows: list[dict]) -> str:
     return _section("summary", "Mission summary", "\n".join(html))
 
 
-def _orbit(plan: dict) -> str:
-    traj = plan.get("trajectory") or {}
-    r = np.asarray(traj.get("r_km") or [], float).reshape(-1, 3) if traj.get("r_km") else np.zeros((0, 3))
+def _orbit(plan: Plan) -> str:
+    r = plan.trajectory.r_km
     if r.shape[0] == 0:
         return _section("orbit", "Orbit", _none("No trajectory in this plan."))
-    e = np.asarray(traj.get("earth_dir") or [], float)
+    e = plan.trajectory.earth_dir
     idx = decimate_stride(r.shape[0])
     rd = r[idx]
     extent = max(float(np.max(np.abs(r))), MOON_RADIUS_KM) * 1.08
@@ -282,7 +266,7 @@ def _orbit(plan: dict) -> str:
                    f'stroke="#d62728" stroke-width="0.8"/>')
         out.append(f'<circle class="mark" data-series="start" cx="{num(float(sx(r[0, ia])))}" '
                    f'cy="{num(float(sy(r[0, ib])))}" r="3.5" fill="#000"><title>start</title></circle>')
-        if e.ndim == 2 and e.shape[0] > 0 and e.shape[1] == 3:
+        if e.shape[0] > 0:
             for k, dash, lab in ((0, "", "Earth (start)"), (e.shape[0] - 1, ' stroke-dasharray="4 3"', "Earth (end)")):
                 u = e[k] / max(np.linalg.norm(e[k]), 1e-300)
                 ln = 0.42 * panel
@@ -335,11 +319,10 @@ def _line_chart(name: str, title: str, t: np.ndarray, y: np.ndarray, ylabel: str
     return "\n".join(out)
 
 
-def _altitude(plan: dict, axis: _TimeAxis) -> str:
-    traj = plan.get("trajectory") or {}
-    t = np.asarray(traj.get("t_tdb") or [], float)
-    alt = np.asarray(traj.get("altitude_km") or [], float)
-    if t.size == 0 or alt.size != t.size:
+def _altitude(plan: Plan, axis: _TimeAxis) -> str:
+    t = plan.trajectory.t_tdb
+    alt = plan.trajectory.altitude_km
+    if t.size == 0:
         return _section("altitude", "Altitude", _none("No altitude series in this plan."))
     lead = (f"Altitude above the mean lunar sphere (R = {MOON_RADIUS_KM} km): min {alt.min():.1f} km, "
             f"max {alt.max():.1f} km, mean {alt.mean():.1f} km.")
@@ -406,12 +389,12 @@ def _rows_chart(name: str, title: str, rows: list[dict], axis: _TimeAxis, label_
     return "\n".join(out)
 
 
-def _timeline(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
-    groups: dict[tuple[str, str], list[dict]] = {}
+def _timeline(plan: Plan, axis: _TimeAxis) -> str:
+    groups: dict[tuple[str, str], list[PlanWindow]] = {}
     order = ["umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible"]
-    for w in windows:
-        if w.get("kind") in TIMELINE_COLOURS:
-            groups.setdefault((str(w["kind"]), str(w.get("subject", ""))), []).append(w)
+    for w in plan.windows:
+        if w.kind in TIMELINE_COLOURS:
+            groups.setdefault((w.kind, w.subject), []).append(w)
     if not groups:
         return _section("timeline", "Events timeline",
                         _none("No eclipse, contact or lunar-site windows in this plan."))
@@ -419,8 +402,8 @@ def _timeline(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
     rows = []
     for kind, subject in keys:
         ws = groups[(kind, subject)]
-        total = sum(float(w.get("duration_s", 0.0)) for w in ws)
-        items = [(float(w["start_tdb"]), float(w["stop_tdb"]), kind, TIMELINE_COLOURS[kind], "") for w in ws]
+        total = sum(w.duration_s for w in ws)
+        items = [(w.start_tdb, w.stop_tdb, kind, TIMELINE_COLOURS[kind], "") for w in ws]
         rows.append({"label": f"{TIMELINE_LABELS[kind]}: {subject}", "items": items,
                      "right": _hours(total),
                      "tip": f"{TIMELINE_LABELS[kind]} {subject}: {len(ws)} windows, {_hours(total)}"})
@@ -432,22 +415,21 @@ def _timeline(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
     return _section("timeline", "Events timeline", body, lead)
 
 
-def _visibility(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
-    targets = plan.get("targets") or []
-    by_target: dict[str, list] = {}
-    for w in windows:
-        if w.get("kind") == "target_visible":
-            by_target.setdefault(str(w.get("subject", "")), []).append(w)
-    names = [str(t.get("name")) for t in targets]
+def _visibility(plan: Plan, axis: _TimeAxis) -> str:
+    by_target: dict[str, list[PlanWindow]] = {}
+    for w in plan.windows:
+        if w.kind == "target_visible":
+            by_target.setdefault(w.subject, []).append(w)
+    names = [t.name for t in plan.targets]
     names += [n for n in by_target if n not in names]
     if not names:
         return _section("visibility", "Target visibility", _none("No targets in this plan."))
-    info = {str(t.get("name")): t for t in targets}
+    info = {t.name: t for t in plan.targets}
     rows = []
     for name in names:
         ws = by_target.get(name, [])
-        frac = _get(info, name, "visible_fraction")
-        items = [(float(w["start_tdb"]), float(w["stop_tdb"]), "visible", "#2c7fb8", "") for w in ws]
+        frac = info[name].visible_fraction if name in info else None
+        items = [(w.start_tdb, w.stop_tdb, "visible", "#2c7fb8", "") for w in ws]
         rows.append({"label": name, "items": items, "right": _pct(frac) if frac is not None else "",
                      "tip": f"{name}: {len(ws)} visible windows, visible {_pct(frac)}"})
     row_h = float(min(18.0, max(5.0, 900.0 / len(rows))))
@@ -458,8 +440,8 @@ def _visibility(plan: dict, windows: list[dict], axis: _TimeAxis) -> str:
     return _section("visibility", "Target visibility", body, lead)
 
 
-def _skymap(plan: dict) -> str:
-    targets = [t for t in (plan.get("targets") or []) if t.get("ra_deg") is not None and t.get("dec_deg") is not None]
+def _skymap(plan: Plan) -> str:
+    targets = plan.targets
     if not targets:
         return _section("skymap", "Sky map", _none("No targets with coordinates in this plan."))
     width, height = CHART_W, 470
@@ -491,12 +473,12 @@ def _skymap(plan: dict) -> str:
         out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
     out.append("</g>")
     out.append('<g class="marks" data-series="targets">')
-    for t in sorted(targets, key=lambda t: (-(t.get("visible_fraction") or 0.0), str(t.get("name")))):
-        frac = t.get("visible_fraction")
-        x, y = xy(float(t["ra_deg"]), float(t["dec_deg"]))
-        colour = viridis(frac) if frac is not None else "#ffffff"
-        tip = (f"{t.get('name')}: RA {float(t['ra_deg']):.3f}°, Dec {float(t['dec_deg']):+.3f}°, "
-               f"visible {_pct(frac)}, priority {_fmt(t.get('priority'))}")
+    for t in sorted(targets, key=lambda t: (-t.visible_fraction, t.name)):
+        frac = t.visible_fraction
+        x, y = xy(float(t.ra_deg), float(t.dec_deg))
+        colour = viridis(frac)
+        tip = (f"{t.name}: RA {float(t.ra_deg):.3f}°, Dec {float(t.dec_deg):+.3f}°, "
+               f"visible {_pct(frac)}, priority {_fmt(t.priority)}")
         out.append(f'<circle class="mark" cx="{num(float(x), 2)}" cy="{num(float(y), 2)}" r="5" fill="{colour}" '
                    f'stroke="#222" stroke-width="0.6"><title>{esc(tip)}</title></circle>')
     out.append("</g>")
@@ -518,25 +500,24 @@ def _skymap(plan: dict) -> str:
     return _section("skymap", "Sky map", "\n".join(out), lead)
 
 
-def _schedule(plan: dict, axis: _TimeAxis) -> str:
-    acts = _get(plan, "schedule", "activities", default=[]) or []
+def _schedule(plan: Plan, axis: _TimeAxis) -> str:
+    acts = plan.schedule.activities
     if not acts:
         return _section("schedule", "Schedule", _none("No scheduled activities in this plan."))
-    kinds = [k for k in ACTIVITY_ORDER if any(a.get("activity") == k for a in acts)]
-    kinds += sorted({str(a.get("activity")) for a in acts} - set(kinds))
+    kinds = [k for k in ACTIVITY_ORDER if any(a.activity == k for a in acts)]
+    kinds += sorted({a.activity for a in acts} - set(kinds))
     tips = len(acts) <= MAX_TOOLTIPS
     rows = []
     for k in kinds:
-        sel = [a for a in acts if a.get("activity") == k]
-        total = sum(float(a.get("duration_s", 0.0)) for a in sel)
+        sel = [a for a in acts if a.activity == k]
+        total = sum(a.duration_s for a in sel)
         colour = ACTIVITY_COLOURS.get(k, "#7f7f7f")
         items = []
         for a in sel:
-            tip = (f"{k} {a.get('target') or ''} {a.get('start_utc')} → {a.get('stop_utc')} "
-                   f"({float(a.get('duration_s', 0.0)):.0f} s"
-                   + (f", {float(a['data_mbit']):.1f} Mbit" if a.get("data_mbit") else "")
-                   + (f", station {a['station']}" if a.get("station") else "") + ")")
-            items.append((float(a["start_tdb"]), float(a["stop_tdb"]), k, colour, tip if tips else ""))
+            tip = (f"{k} {a.target} {a.start_utc} → {a.stop_utc} ({a.duration_s:.0f} s"
+                   + (f", {a.data_mbit:.1f} Mbit" if a.data_mbit else "")
+                   + (f", station {a.station}" if a.station else "") + ")")
+            items.append((a.start_tdb, a.stop_tdb, k, colour, tip if tips else ""))
         rows.append({"label": k, "items": items, "right": _hours(total),
                      "tip": f"{k}: {len(sel)} activities, {_hours(total)}"})
     legend = [(k, k, ACTIVITY_COLOURS.get(k, "#7f7f7f")) for k in kinds]
@@ -546,13 +527,12 @@ def _schedule(plan: dict, axis: _TimeAxis) -> str:
     return _section("schedule", "Schedule", body, lead)
 
 
-def _recorder(plan: dict, axis: _TimeAxis) -> str:
-    rec = _get(plan, "schedule", "recorder", default={}) or {}
-    t = np.asarray(rec.get("t_tdb") or [], float)
-    lvl = np.asarray(rec.get("level_mbit") or [], float)
-    if t.size == 0 or lvl.size != t.size:
+def _recorder(plan: Plan, axis: _TimeAxis) -> str:
+    rec = plan.schedule.recorder
+    t, lvl = rec.t_tdb, rec.level_mbit
+    if t.size == 0:
         return _section("recorder", "Recorder", _none("No recorder series in this plan."))
-    cap = rec.get("capacity_mbit")
+    cap = rec.capacity_mbit
     hline = (float(cap), f"capacity {float(cap):,.0f} Mbit") if cap is not None else None
     body = _line_chart("recorder", "On-board recorder fill level", t, lvl, "Stored data (Mbit)", axis,
                        y_min=0.0, hline=hline, step=True)
@@ -560,8 +540,8 @@ def _recorder(plan: dict, axis: _TimeAxis) -> str:
     return _section("recorder", "Recorder level", body, lead)
 
 
-def _downlink(plan: dict) -> str:
-    d = _get(plan, "schedule", "downlink_by_station", default={}) or {}
+def _downlink(plan: Plan) -> str:
+    d = plan.schedule.downlink_by_station
     if not d:
         return _section("downlink", "Downlink per station", _none("No downlinks in this plan."))
     items = [(str(k), float(v)) for k, v in d.items()]
@@ -593,22 +573,21 @@ def _downlink(plan: dict) -> str:
     return _section("downlink", "Downlink per station", "\n".join(out), f"Total downlinked: {total:,.1f} Mbit.")
 
 
-def _requests(plan: dict) -> str:
-    metrics = _get(plan, "schedule", "metrics", default={}) or {}
-    unscheduled = _get(plan, "schedule", "unscheduled", default=[]) or []
+def _requests(plan: Plan) -> str:
+    metrics = plan.schedule.metrics
+    unscheduled = plan.schedule.unscheduled
     parts = []
-    rows = [("Observing efficiency (observing time / mission time)", _pct(metrics.get("observing_efficiency"))),
-            ("Science value", _fmt(metrics.get("science_value"))),
-            ("Upper bound on science value" + (f" ({metrics['bound_source']})" if metrics.get("bound_source") else ""),
-             _fmt(metrics.get("bound"))),
-            ("Fraction of bound", _pct(metrics.get("fraction_of_bound"))),
+    rows = [("Observing efficiency (observing time / mission time)", _pct(metrics.observing_efficiency)),
+            ("Science value", _fmt(metrics.science_value)),
+            ("Upper bound on science value" + (f" ({metrics.bound_source})" if metrics.bound_source else ""),
+             _fmt(metrics.bound)),
+            ("Fraction of bound", _pct(metrics.fraction_of_bound)),
             ("Requests fully / partly / not served",
-             f"{_fmt(metrics.get('requests_full'))} / {_fmt(metrics.get('requests_partial'))} / "
-             f"{_fmt(metrics.get('requests_none'))}")]
+             f"{_fmt(metrics.requests_full)} / {_fmt(metrics.requests_partial)} / {_fmt(metrics.requests_none)}")]
     parts.append('<table class="kv">' + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
                  + "</table>")
-    counts = [(k, metrics.get(f"requests_{k}")) for k in ("full", "partial", "none")]
-    if all(isinstance(c, (int, float)) for _, c in counts) and sum(c for _, c in counts) > 0:
+    counts = [("full", metrics.requests_full), ("partial", metrics.requests_partial), ("none", metrics.requests_none)]
+    if sum(c for _, c in counts) > 0:
         total = float(sum(c for _, c in counts))
         width, height, left, bar_w = CHART_W, 96, 20, CHART_W - 40
         colours = {"full": "#2ca02c", "partial": "#e6b400", "none": "#d62728"}
@@ -630,7 +609,7 @@ def _requests(plan: dict) -> str:
     if unscheduled:
         tbl = ['<table id="unscheduled-table"><tr><th>#</th><th>Target</th><th>Reason</th></tr>']
         for i, u in enumerate(unscheduled, 1):
-            tbl.append(f'<tr><td class="num">{i}</td><td>{esc(u.get("target"))}</td><td>{esc(u.get("reason"))}</td></tr>')
+            tbl.append(f'<tr><td class="num">{i}</td><td>{esc(u.target)}</td><td>{esc(u.reason)}</td></tr>')
         tbl.append("</table>")
         parts.append(f"<h3>Unscheduled requests ({len(unscheduled)})</h3>" + "\n".join(tbl))
     else:
@@ -643,49 +622,24 @@ def _requests(plan: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _span(plan: dict, windows: list[dict]) -> tuple[float, float]:
-    """Mission span (TDB s) from mission start/stop, else the data extents."""
-    mission = plan.get("mission") or {}
-    if mission.get("start_utc") and mission.get("stop_utc"):
-        t0, t1 = (float(v) for v in np.atleast_1d(lstime.to_tdb([mission["start_utc"], mission["stop_utc"]],
-                                                                 "mission.start_utc/stop_utc")))
-        if t1 > t0:
-            return t0, t1
-    ts: list[float] = []
-    ts += [float(v) for v in (_get(plan, "trajectory", "t_tdb", default=[]) or [])[:1]]
-    ts += [float(v) for v in (_get(plan, "trajectory", "t_tdb", default=[]) or [])[-1:]]
-    for w in windows:
-        ts += [float(w["start_tdb"]), float(w["stop_tdb"])]
-    for a in _get(plan, "schedule", "activities", default=[]) or []:
-        ts += [float(a["start_tdb"]), float(a["stop_tdb"])]
-    if not ts:
-        return 0.0, 86400.0
-    return min(ts), max(ts)
-
-
-def render_report(plan: dict) -> str:
+def render_report(plan: Plan) -> str:
     """The report as one self-contained HTML document (text). See the module docstring."""
-    if not isinstance(plan, dict):
-        from lunarscope.errors import InputError
-
-        raise InputError("plan", f"must be a dict, got {type(plan).__name__}")
-    windows = [w for w in (plan.get("windows") or []) if isinstance(w, dict)
-               and w.get("start_tdb") is not None and w.get("stop_tdb") is not None]
-    axis = _TimeAxis(*_span(plan, windows))
-    mission = plan.get("mission") or {}
-    name = str(mission.get("name") or "lunarscope plan")
+    if not isinstance(plan, Plan):
+        raise TypeError(f"render_report needs a lunarscope.products.Plan, got {type(plan).__name__} "
+                        "(a dict from Plan.to_dict() becomes one with Plan.from_dict)")
+    mission = plan.mission
+    axis = _TimeAxis(mission.start_tdb, mission.stop_tdb)  # the mission span, as TDB
+    name = mission.name or "lunarscope plan"
     sections = [
-        _summary(plan, windows), _orbit(plan), _altitude(plan, axis), _timeline(plan, windows, axis),
-        _visibility(plan, windows, axis), _skymap(plan), _schedule(plan, axis), _recorder(plan, axis),
-        _downlink(plan), _requests(plan),
+        _summary(plan), _orbit(plan), _altitude(plan, axis), _timeline(plan, axis), _visibility(plan, axis),
+        _skymap(plan), _schedule(plan, axis), _recorder(plan, axis), _downlink(plan), _requests(plan),
     ]
     nav_items = [("summary", "Summary"), ("orbit", "Orbit"), ("altitude", "Altitude"), ("timeline", "Events"),
                  ("visibility", "Visibility"), ("skymap", "Sky map"), ("schedule", "Schedule"),
                  ("recorder", "Recorder"), ("downlink", "Downlink"), ("requests", "Requests")]
     nav = "<nav>" + "".join(f'<a href="#{k}">{esc(v)}</a>' for k, v in nav_items) + "</nav>"
-    generated = plan.get("generated_utc")
-    subtitle = (f"{mission.get('start_utc', '?')} → {mission.get('stop_utc', '?')} (UTC)"
-                if mission.get("start_utc") else "")
+    generated = plan.generated_utc
+    subtitle = f"{mission.start_utc} → {mission.stop_utc} (UTC)"
     head = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -699,7 +653,7 @@ def render_report(plan: dict) -> str:
             + f"<script>{assets.JS}</script>\n</body>\n</html>\n")
 
 
-def write_report(path, plan: dict) -> None:
+def write_report(path, plan: Plan) -> None:
     """Render and write the report atomically (temp file + os.replace)."""
     from lunarscope.io.tables import atomic_write
 

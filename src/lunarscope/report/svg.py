@@ -13,7 +13,6 @@ from lunarscope import time as lstime
 
 #: Largest number of vertices drawn for one series (brief: ≤ ~5000 per chart).
 MAX_SERIES_POINTS = 2000
-SECONDS_PER_DAY = 86400.0
 
 #: Viridis anchor colours (matplotlib's ``viridis`` at 0, 1/8, ..., 1; van der Walt & Smith 2015).
 VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30",
@@ -88,27 +87,37 @@ _TIME_STEPS_S = [60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 360
                  60 * 86400, 90 * 86400, 182 * 86400, 365 * 86400]
 
 
-def _parse_utc(text: str) -> _dt.datetime:
-    """ISO UTC 'YYYY-MM-DDThh:mm:ss[.fff]Z' → naive datetime (a leap second :60 is clipped to :59)."""
-    t = str(text).strip().rstrip("Z")
-    date, _, clock = t.partition("T")
-    y, mo, d = (int(x) for x in date.split("-"))
-    hh, mm, ss = (clock.split(":") + ["0", "0", "0"])[:3] if clock else ("0", "0", "0")
-    sec = min(float(ss), 59.999999)
-    return _dt.datetime(y, mo, d, int(hh), int(mm)) + _dt.timedelta(seconds=sec)
+#: Resolution of the UTC calendar time the ticks start from (decimals of a second: 1 ms).
+_START_DECIMALS = 3
+
+
+def _utc_calendar(t_tdb: float) -> _dt.datetime:
+    """UTC calendar time of ``t_tdb`` to 1 ms as a naive datetime (a leap second :60 is
+    clipped to :59.999999)."""
+    iy, im, iday, h, mi, sec = lstime.utc_calendar([t_tdb], _START_DECIMALS)
+    sec = min(float(sec[0]), 59.999999)
+    return _dt.datetime(int(iy[0]), int(im[0]), int(iday[0]), int(h[0]), int(mi[0])) + _dt.timedelta(seconds=sec)
+
+
+def _utc_calendar_to_tdb(stamps: list[_dt.datetime]) -> np.ndarray:
+    """Naive UTC datetimes → TDB seconds past J2000 (:func:`lunarscope.time.utc_calendar_to_tdb`)."""
+    f = np.array([(s.year, s.month, s.day, s.hour, s.minute, s.second + s.microsecond / 1e6) for s in stamps],
+                 float).reshape(-1, 6)
+    return lstime.utc_calendar_to_tdb(*(f[:, k] for k in range(6)))
 
 
 def utc_time_ticks(t0_tdb: float, t1_tdb: float, target: int = 8) -> list[tuple[float, str]]:
     """Ticks at round UTC times in [t0, t1] (TDB s): list of (t_tdb, label).
 
-    Tick instants are round UTC calendar times converted exactly to TDB with
-    :func:`lunarscope.time.to_tdb`, so a label names the UTC time at its tick.
+    Tick instants are round UTC calendar times converted exactly to TDB (ERFA's calendar
+    conversion and :func:`lunarscope.time.utc_jd_to_tdb`), so a label names the UTC time at its
+    tick; no time text is parsed.
     """
     if not t1_tdb > t0_tdb:
         t1_tdb = t0_tdb + 60.0
     span = t1_tdb - t0_tdb
     step = next((s for s in _TIME_STEPS_S if span / s <= target), _TIME_STEPS_S[-1])
-    u0 = _parse_utc(str(lstime.to_iso_utc(t0_tdb)[0]))
+    u0 = _utc_calendar(t0_tdb)  # also loads the leap-second table that dtf2d below needs
     base = _dt.datetime(u0.year, u0.month, u0.day)
     if step >= 30 * 86400:
         base = _dt.datetime(u0.year, u0.month, 1)
@@ -116,7 +125,7 @@ def utc_time_ticks(t0_tdb: float, t1_tdb: float, target: int = 8) -> list[tuple[
     first = base + _dt.timedelta(seconds=n_before * step)
     count = int(span / step) + 3
     stamps = [first + _dt.timedelta(seconds=k * step) for k in range(count)]
-    tdb = np.atleast_1d(lstime.to_tdb(stamps, "tick"))
+    tdb = _utc_calendar_to_tdb(stamps)
     out = []
     for stamp, t in zip(stamps, tdb):
         if t0_tdb - 1e-6 <= t <= t1_tdb + 1e-6:
