@@ -1,7 +1,9 @@
 """lunarscope: plan and simulate telescopes in orbit around the Moon.
 
-Layers (each imports only the ones above it):
-time -> ephemeris -> frames -> gravity/dynamics -> geometry/windows -> scheduling -> mission/products.
+Layers (each imports only the ones before it; see docs/design.md):
+time, constants -> ephemeris -> frames -> sources (Sources: SPK, lunar PCK, Earth orientation,
+gravity) -> sites, states, geometry -> gravity, dynamics, orbits, trajectory -> windows
+(WindowJob) -> scheduling (Problem) -> mission (the only reader of a Mission) -> io, report, cli.
 Units inside: km, km/s, s, rad; time is float64 TDB seconds past J2000 (see ``lunarscope.time``).
 """
 

@@ -17,8 +17,14 @@ Scale chain (IERS Conventions 2010, ch. 10; SOFA/ERFA "Time scale and calendar t
 Accepted inputs everywhere (:func:`to_tdb`): ISO-8601 UTC strings (``2030-01-01T00:00:00Z``,
 ``2030-01-01 00:00``, ``2030-001T00:00:00``, leap second ``23:59:60``), Julian epochs
 (``J2000.0``, ``J1991.25``: TT), ``datetime``
-(naive means UTC), ``numpy.datetime64`` (UTC), astropy ``Time`` (any scale), plain numbers
-(already TDB seconds past J2000), and arrays/lists of any of these.
+(naive means UTC), ``numpy.datetime64`` (UTC), astropy ``Time`` (any scale), Julian dates
+with their scale (``JD 2462502.5 TDB``, ``MJD 62502.0 UTC``; scales UTC, TAI, TT, TDB), ISO
+calendar times with a scale instead of ``Z`` (``2000-01-01T12:00:00 TDB``), plain numbers
+(already TDB seconds past J2000; Python API only), and arrays/lists of any of these.
+
+The mission file reads its times with :func:`mission_time`, which refuses bare numbers: a
+``2462502.5`` or ``20290811`` in YAML is far more likely a Julian date or a compact date than
+TDB seconds, so the user must say which (:data:`ACCEPTED_TIME_FORMS`).
 """
 
 from __future__ import annotations
@@ -31,10 +37,10 @@ from functools import lru_cache
 import erfa
 import numpy as np
 
+from .constants import SECONDS_PER_DAY
 from .errors import InputError
 
 J2000_JD = 2451545.0
-SECONDS_PER_DAY = 86400.0
 TT_MINUS_TAI_S = 32.184
 
 #: Above this many epochs the TT→TDB series is evaluated on a node grid and interpolated.
@@ -43,6 +49,15 @@ _INTERP_MIN_EPOCHS = 4096
 _DTDB_NODE_S = 3600.0
 #: Grid end points closer than this to ``stop`` are snapped onto it (s).
 GRID_SNAP_S = 1e-3
+#: Most epochs a time grid (``time_grid``, ``ephem`` rows, ``propagate`` OEM states) may hold:
+#: 5e6 epochs are ~0.3 GB of states and ~0.6 GB of text; a larger grid is almost always a
+#: step typed in the wrong unit.
+MAX_GRID_SAMPLES = 5_000_000
+#: Longest user text echoed back in an error message (characters); longer values are cut.
+MAX_ECHO_CHARS = 80
+#: The time forms the mission file accepts, quoted in error messages.
+ACCEPTED_TIME_FORMS = ("ISO-8601 UTC like 2030-01-01T00:00:00Z, a Julian epoch like J2000.0, "
+                       "or a Julian date with its scale like 'JD 2462502.5 TDB' or 'MJD 62502 UTC'")
 
 # ERFA warns "dubious year" for dates after the last leap-second announcement; lunarscope
 # documents that no further leap seconds are assumed, so the warning carries no news.
@@ -183,19 +198,19 @@ def tdb_minus_utc_s(t_tdb) -> np.ndarray:
 def _calendar_from_iso(text: str, field: str) -> tuple[int, int, int, int, int, float]:
     m = _ISO.match(text)
     if not m:
-        raise InputError(field, f"{text!r} is not an ISO-8601 UTC time like 2030-01-01T00:00:00Z")
+        raise InputError(field, f"{short(text)} is not a time; use {ACCEPTED_TIME_FORMS}")
     tz = (m["tz"] or "Z").upper()
     if tz not in ("Z", "UTC"):
-        raise InputError(field, f"{text!r}: give times in UTC ('Z'), not with offset {tz}")
+        raise InputError(field, f"{short(text)}: give times in UTC ('Z'), not with offset {tz}")
     y = int(m["y"])
     if m["doy"] is not None:
         doy = int(m["doy"])
         try:
             date = _dt.date(y, 1, 1) + _dt.timedelta(days=doy - 1)
         except (ValueError, OverflowError):
-            raise InputError(field, f"{text!r}: day of year {doy} is not valid") from None
+            raise InputError(field, f"{short(text)}: day of year {doy} is not valid") from None
         if date.year != y or doy < 1:
-            raise InputError(field, f"{text!r}: day of year {doy} is not in {y}")
+            raise InputError(field, f"{short(text)}: day of year {doy} is not in {y}")
         mo, d = date.month, date.day
     else:
         mo, d = int(m["mo"]), int(m["d"])
@@ -206,6 +221,38 @@ def _calendar_from_iso(text: str, field: str) -> tuple[int, int, int, int, int, 
 
 
 _JULIAN_EPOCH = re.compile(r"^\s*J(\d{4}(?:\.\d*)?)\s*$", re.IGNORECASE)
+#: ``JD 2462502.5 TDB`` / ``MJD 62502.0 UTC``: a Julian date always with its scale.
+_JULIAN_DATE = re.compile(r"^\s*(?P<kind>M?JD)\s*(?P<int>[+-]?\d+)(?P<frac>\.\d*)?\s+"
+                          r"(?P<scale>UTC|TAI|TT|TDB)\s*$", re.IGNORECASE)
+#: ISO calendar time followed by a time scale instead of ``Z``.
+_ISO_SCALE = re.compile(r"^(?P<iso>.*?\d)\s+(?P<scale>UTC|TAI|TT|TDB)\s*$", re.IGNORECASE)
+#: MJD = JD − 2400000.5 (IAU 1973).
+MJD_ZERO_JD = 2400000.5
+
+
+def short(value) -> str:
+    """``repr(value)`` cut to :data:`MAX_ECHO_CHARS` characters, for error messages."""
+    try:
+        text = repr(value) if not isinstance(value, str) or len(value) < 4 * MAX_ECHO_CHARS \
+            else repr(value[:4 * MAX_ECHO_CHARS])
+    except (RecursionError, ValueError):  # self-referencing or huge containers
+        text = f"<{type(value).__name__}>"
+    text = text.replace("\n", " ")
+    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS - 3] + "..."
+
+
+def _julian_date_to_tdb(m, field: str) -> float:
+    """A matched ``JD``/``MJD`` text → TDB seconds; the integer and fractional parts are kept
+    apart so no precision is lost to a large first part."""
+    jd1 = float(m["int"])
+    jd2 = float("0" + m["frac"]) if m["frac"] else 0.0
+    if m["int"].startswith("-"):
+        jd2 = -jd2
+    if m["kind"].upper() == "MJD":
+        jd1 += MJD_ZERO_JD
+    if not abs(jd1 - J2000_JD) < 400 * 365.25:
+        raise InputError(field, f"{short(m.string.strip())} is more than 400 years from J2000")
+    return float(scale_jd_to_tdb(jd1, jd2, m["scale"].upper()))
 
 
 def _parse_strings(texts, field: str) -> np.ndarray:
@@ -214,11 +261,23 @@ def _parse_strings(texts, field: str) -> np.ndarray:
         # Julian epochs (IAU 1976): JD(TT) = 2451545.0 + (J − 2000) × 365.25
         years = np.array([float(m[1]) for m in julian]) - 2000.0
         return scale_jd_to_tdb(np.full(years.shape, J2000_JD), years * 365.25, "TT")
+    texts = [str(x) for x in texts]
+    special = [_JULIAN_DATE.match(x) or _ISO_SCALE.match(x) for x in texts]
+    if any(special):
+        out = np.empty(len(texts))
+        for k, (text, m) in enumerate(zip(texts, special)):
+            if m is None:
+                out[k] = _parse_strings([text], field)[0]
+            elif "kind" in m.re.groupindex:
+                out[k] = _julian_date_to_tdb(m, field)
+            else:
+                out[k] = _iso_in_scale(m["iso"], m["scale"].upper(), field)
+        return out
     cal = np.array([_calendar_from_iso(str(x), field) for x in texts], dtype=float).reshape(-1, 6)
     y, mo, d, h, mi, s = (cal[:, k] for k in range(6))
     if np.any((mo < 1) | (mo > 12) | (d < 1) | (d > 31) | (h > 23) | (mi > 59) | (s >= 61)):
         bad = next(str(x) for x in texts)
-        raise InputError(field, f"{bad!r} has a month, day, hour, minute or second out of range")
+        raise InputError(field, f"{short(bad)} has a month, day, hour, minute or second out of range")
     _load_leap_seconds()
     try:
         with warnings.catch_warnings():
@@ -230,11 +289,23 @@ def _parse_strings(texts, field: str) -> np.ndarray:
     return utc_jd_to_tdb(jd1, jd2)
 
 
+def _iso_in_scale(text: str, scale: str, field: str) -> float:
+    """An ISO calendar time (no zone) in ``scale`` → TDB seconds."""
+    if scale == "UTC":
+        return float(_parse_strings([text + "Z"], field)[0])
+    y, mo, d, h, mi, s = _calendar_from_iso(text, field)
+    try:
+        jd1, jd2 = erfa.dtf2d("TT", y, mo, d, h, mi, s)  # no leap seconds outside UTC
+    except ValueError as exc:
+        raise InputError(field, f"{short(text)} is not a valid calendar time ({exc})") from None
+    return float(scale_jd_to_tdb(jd1, jd2, scale))
+
+
 def _datetime_to_tdb(values) -> np.ndarray:
     texts = []
     for v in values:
         if v.tzinfo is not None:
-            v = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            v = v.astimezone(_dt.UTC).replace(tzinfo=None)
         texts.append(v.isoformat())
     return _parse_strings(texts, "time")
 
@@ -255,6 +326,8 @@ def to_tdb(value, field: str = "time") -> np.ndarray | float:
         return float(out) if np.ndim(out) == 0 else out
     if isinstance(value, (str, _dt.datetime, np.datetime64)):
         return float(to_tdb([value], field)[0])
+    if isinstance(value, _dt.date):  # a calendar date (YAML ``2030-01-01``): midnight UTC
+        return float(_parse_strings([value.isoformat()], field)[0])
     if isinstance(value, (int, float, np.floating, np.integer)):
         return float(value)
     arr = np.asarray(value)
@@ -273,12 +346,62 @@ def to_tdb(value, field: str = "time") -> np.ndarray | float:
             return _datetime_to_tdb(flat).reshape(arr.shape)
         if all(isinstance(v, str) for v in flat):
             return _parse_strings(flat, field).reshape(arr.shape)
-    raise InputError(field, f"cannot read {value!r} as a time; use an ISO-8601 UTC string")
+    raise InputError(field, f"cannot read {short(value)} as a time; use {ACCEPTED_TIME_FORMS}")
+
+
+def mission_time(value, field: str) -> float:
+    """A time as written in the mission file (or a catalogue cell) → TDB seconds past J2000.
+
+    Accepts text (:data:`ACCEPTED_TIME_FORMS`; also an ISO time followed by TAI/TT/TDB) and the
+    dates and timestamps YAML makes of unquoted ``2030-01-01`` / ``2030-01-01T00:00:00Z``.
+    Bare numbers are refused: ``2462502.5`` or ``20290811`` would otherwise be read as TDB
+    seconds past J2000.
+    """
+    if isinstance(value, bool) or isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(field, f"bare number {short(value)} is not a time; use {ACCEPTED_TIME_FORMS}")
+    if not isinstance(value, (str, _dt.date)):
+        raise InputError(field, f"{short(value)} is not a time; use {ACCEPTED_TIME_FORMS}")
+    if isinstance(value, str) and len(value) > 4 * MAX_ECHO_CHARS:
+        raise InputError(field, f"{short(value)} is not a time; use {ACCEPTED_TIME_FORMS}")
+    return float(to_tdb(value, field))
+
+
+def _seconds(step, field: str) -> float:
+    """A step in seconds from a number, an astropy ``Quantity`` of time or a ``timedelta``."""
+    if isinstance(step, _dt.timedelta):
+        return step.total_seconds()
+    if hasattr(step, "unit") and hasattr(step, "to_value"):
+        try:
+            return float(step.to_value("s"))
+        except Exception:  # astropy UnitConversionError and friends
+            raise InputError(field, f"{short(step)} is not a time step (use seconds or a time Quantity)") from None
+    try:
+        return float(step)
+    except (TypeError, ValueError):
+        raise InputError(field, f"{short(step)} is not a number of seconds") from None
 
 
 # ---------------------------------------------------------------------------------------
 # output and grids
 # ---------------------------------------------------------------------------------------
+
+
+def utc_calendar(t_tdb, decimals: int = 3) -> tuple[np.ndarray, ...]:
+    """TDB seconds → UTC calendar fields rounded to 10^-decimals s: (year, month, day, hour,
+    minute) int arrays and seconds as float (ERFA ``d2dtf``; a leap second reads 60.x)."""
+    t = np.atleast_1d(np.asarray(t_tdb, float))
+    u1, u2 = tdb_to_scale_jd(t, "UTC")
+    iy, im, iday, ihmsf = _quiet(erfa.d2dtf, "UTC", decimals, u1, u2)
+    h, mi, sec, frac = (ihmsf[k].astype(int) for k in ("h", "m", "s", "f"))
+    return iy, im, iday, h, mi, (sec * 10 ** decimals + frac) / 10 ** decimals
+
+
+def utc_calendar_to_tdb(year, month, day, hour, minute, seconds) -> np.ndarray:
+    """UTC calendar fields (arrays) → TDB seconds past J2000 (ERFA ``dtf2d``, leap-second aware)."""
+    _load_leap_seconds()
+    jd1, jd2 = _quiet(erfa.dtf2d, "UTC", *(np.asarray(x).astype(int) for x in (year, month, day, hour, minute)),
+                      np.asarray(seconds, float))
+    return utc_jd_to_tdb(jd1, jd2)
 
 
 def to_iso_utc(t_tdb, decimals: int = 3) -> np.ndarray:
@@ -322,22 +445,40 @@ def add_si_seconds(t_tdb, seconds) -> np.ndarray | float:
     return float(out) if np.ndim(out) == 0 else out
 
 
-def time_grid(start, stop, step_s: float) -> np.ndarray:
+def grid_size(t0: float, t1: float, step_s: float) -> int:
+    """Number of epochs ``time_grid`` makes from ``t0`` to ``t1`` (TDB s) every ``step_s``."""
+    return int(np.floor((t1 - t0 + GRID_SNAP_S) / step_s)) + 2
+
+
+def check_grid_size(t0: float, t1: float, step_s: float, field: str = "step") -> int:
+    """``grid_size`` or an InputError naming ``field`` when above :data:`MAX_GRID_SAMPLES`."""
+    n = grid_size(t0, t1, step_s)
+    if n > MAX_GRID_SAMPLES:
+        raise InputError(field, f"{step_s:g} s over {(t1 - t0) / 86400:.4g} d gives {n:,} epochs, more than "
+                                f"the limit of {MAX_GRID_SAMPLES:,}; use a larger step")
+    return n
+
+
+def time_grid(start, stop, step_s) -> np.ndarray:
     """Grid from ``start`` to ``stop`` (both included) every ``step_s`` SI seconds of clock
     time (TT, so hourly steps from a whole UTC hour stay on whole UTC hours), as TDB seconds.
 
-    The last point is ``stop`` itself when the span is not a whole number of steps.
+    ``start``/``stop``: anything :func:`to_tdb` reads (astropy ``Time`` included); ``step_s``:
+    seconds, an astropy time ``Quantity`` (``1 * u.hour``) or a ``timedelta``. The last point
+    is ``stop`` itself when the span is not a whole number of steps. At most
+    :data:`MAX_GRID_SAMPLES` epochs.
     """
     t0 = to_tdb(start, "start")
     t1 = to_tdb(stop, "stop")
-    step = float(step_s)
+    if np.ndim(t0) or np.ndim(t1):
+        raise InputError("start", "start and stop must be single times")
+    step = _seconds(step_s, "step")
     if not np.isfinite(step) or step <= 0:
-        raise InputError("step", f"{step_s!r} must be a positive number of seconds")
+        raise InputError("step", f"{short(step_s)} must be a positive number of seconds")
     if not t1 > t0:
         raise InputError("stop", "must be after start")
+    check_grid_size(t0, t1, step, "step")
     n = int(np.floor((t1 - t0 + GRID_SNAP_S) / step))
-    if n > 50_000_000:
-        raise InputError("step", f"{step_s} s gives {n} epochs; use a larger step")
     grid = np.atleast_1d(add_si_seconds(t0, step * np.arange(n + 1)))
     # a last point within GRID_SNAP_S of ``stop`` becomes ``stop`` exactly
     if abs(t1 - grid[-1]) <= GRID_SNAP_S:
@@ -358,11 +499,11 @@ def parse_duration_s(value, field: str = "duration") -> float:
     else:
         m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*([a-zA-Z]*)\s*", str(value))
         if not m or (m[2] and m[2].lower() not in units):
-            raise InputError(field, f"{value!r} is not a duration like '30 d', '12 h', '90 min' or '45 s'")
+            raise InputError(field, f"{short(value)} is not a duration like '30 d', '12 h', '90 min' or '45 s'")
         try:
             seconds = float(m[1]) * units[(m[2] or "s").lower()]
         except ValueError:
-            raise InputError(field, f"{value!r} is not a duration like '30 d'") from None
+            raise InputError(field, f"{short(value)} is not a duration like '30 d'") from None
     if not np.isfinite(seconds) or seconds <= 0:
-        raise InputError(field, f"{value!r} must be positive")
+        raise InputError(field, f"{short(value)} must be positive")
     return seconds

@@ -36,7 +36,8 @@ def test_example_parses_with_elements_in_moon_me_inertial():
     # inclination is measured in MOON_ME axes frozen at the start
     from lunarscope import frames
 
-    s_me = frames.rotation("MOON_ME", [m.t_start])[0] @ m.state0_icrf[:3], frames.rotation("MOON_ME", [m.t_start])[0] @ m.state0_icrf[3:]
+    rot = frames.rotation("MOON_ME", [m.t_start], m.sources)[0]
+    s_me = rot @ m.state0_icrf[:3], rot @ m.state0_icrf[3:]
     h = np.cross(*s_me)
     assert np.degrees(np.arccos(h[2] / np.linalg.norm(h))) == pytest.approx(56.2, abs=1e-9)
 

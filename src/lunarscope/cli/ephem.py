@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 
 from ..io.tables import format_rows, write_text
-from ..time import time_grid, to_iso_utc
+from ..time import short, time_grid, to_iso_utc
 
 COLUMNS = ["time_utc", "tdb_s", "x_km", "y_km", "z_km", "vx_kms", "vy_kms", "vz_kms"]
 
@@ -33,13 +34,27 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..ephemeris import load_ephemeris
+    import math
+
+    from ..errors import InputError
+    from ..io.tables import check_output_file
+    from ..sources import Sources
     from ..states import relative_state
 
-    t = time_grid(args.start, args.stop, args.step)
-    eph = load_ephemeris(args.ephemeris)
-    s = relative_state(args.target, args.observer, t, args.frame, ephemeris=eph,
-                       moon_pck=args.moon_pck, aberration=args.aberration)
+    if not (math.isfinite(args.step) and args.step > 0):
+        raise InputError("--step", f"{args.step} must be a finite number of seconds > 0")
+    for option, value in (("--ephemeris", args.ephemeris), ("--moon-pck", args.moon_pck)):
+        if value is not None and not os.path.isfile(value):
+            raise InputError(option, f"{short(value)} is not a file" if os.path.exists(value)
+                             else f"{short(value)} does not exist")
+    check_output_file(args.output, "-o")
+    try:
+        t = time_grid(args.start, args.stop, args.step)
+    except InputError as exc:  # name the command-line options
+        raise InputError(f"--{exc.field}" if exc.field in ("start", "stop", "step") else exc.field,
+                         exc.problem) from None
+    sources = Sources.from_paths(args.ephemeris, args.moon_pck)
+    s = relative_state(args.target, args.observer, t, args.frame, sources=sources, aberration=args.aberration)
     cols = [to_iso_utc(t)] + [t] + [s[:, k] for k in range(6)]
     text = format_rows(COLUMNS, cols, ["s", ".6f"] + [".6f"] * 3 + [".9f"] * 3)
     write_text(args.output, text)

@@ -17,7 +17,7 @@ _COMMANDS = ("ephem", "propagate", "windows", "schedule", "plan")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit code 2
-        sys.stderr.write(f"lunarscope: error: {message} (see '{self.prog} --help')\n")
+        sys.stderr.write(f"lunarscope: error: {_one_line(message)} (see '{self.prog} --help')\n")
         sys.exit(2)
 
 
@@ -38,8 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Longest error or warning line printed (characters); a message echoing a huge user value
+#: is cut here as a last guard (the readers already cut echoed values to ~80 characters).
+MAX_MESSAGE_CHARS = 1000
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS - 3] + "..."
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
-    return f"lunarscope: warning: {message}\n"
+    return f"lunarscope: warning: {_one_line(message)}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,12 +69,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except InputError as exc:
-        sys.stderr.write(f"lunarscope: error: {exc}\n")
+        sys.stderr.write(f"lunarscope: error: {_one_line(str(exc))}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("lunarscope: interrupted\n")
         return 130
 
 
+def entry() -> None:
+    """The console script: ``main()``, then exit. After Ctrl-C (exit 130) every ``finally`` has
+    already run (staging folders removed), so the process ends at once with ``os._exit``
+    instead of waiting for an abandoned solver thread or a slow interpreter shutdown."""
+    import os
+
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C while parsing arguments or importing
+        sys.stderr.write("lunarscope: interrupted\n")
+        code = 130
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

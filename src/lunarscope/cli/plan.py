@@ -19,14 +19,16 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    import math
+
     from ..errors import InputError
+    from ..io.tables import check_output_folder
     from ..mission import load_mission
     from ..mission.plan import run_plan, summary_table
 
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise InputError("--time-limit", f"{args.time_limit} must be > 0 s")
-    if os.path.exists(args.output) and not os.path.isdir(args.output):
-        raise InputError("--output", f"{args.output} exists and is not a folder")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise InputError("--time-limit", f"{args.time_limit} must be a finite number of seconds > 0")
+    check_output_folder(args.output, "-o")
     mission = load_mission(args.mission)
     result = run_plan(mission, args.output, solver=args.solver, time_limit_s=args.time_limit)
     print(summary_table(result), file=sys.stderr)

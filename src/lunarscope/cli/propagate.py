@@ -17,17 +17,23 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    import math
+
     from ..errors import InputError
+    from ..io.tables import check_output_file
     from ..mission import load_mission
     from ..mission.run import Progress, propagate_mission, propagation_summary
+    from ..time import check_grid_size
 
-    if args.step is not None and not args.step > 0:
-        raise InputError("--step", f"{args.step} must be > 0 s")
+    if args.step is not None and not (math.isfinite(args.step) and args.step > 0):
+        raise InputError("--step", f"{args.step} must be a finite number of seconds > 0")
+    check_output_file(args.output, "-o")
     mission = load_mission(args.mission)
-    print(mission.describe(), file=sys.stderr)
+    step = args.step or mission.propagator.output_step_s
+    check_grid_size(mission.t_start, mission.t_stop, step, "--step" if args.step else "propagator.output_step_s")
     prog = Progress("propagate")
     result = propagate_mission(mission, prog)
-    step = args.step or mission.propagator.output_step_s
+    print(mission.describe(), file=sys.stderr)  # after the first possible refusal (kernel coverage)
     result.trajectory.write_oem(args.output, step,
                                 comments=[f"lunarscope propagate {args.mission}", mission.describe()])
     summ = propagation_summary(mission, result, step)

@@ -14,7 +14,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", required=True, help="CSV file to write")
     p.add_argument("--solver", choices=["greedy", "cpsat"], default=None,
                    help="greedy dispatcher, or CP-SAT warm-started from it (default: scheduling.solver)")
-    p.add_argument("--time-limit", type=float, default=None, help="CP-SAT time limit, s")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="wall-clock cap of the whole solve, s (default: scheduling.time_limit_s)")
     p.add_argument("--windows", default=None, help="windows CSV from 'lunarscope windows' (skip the search)")
     p.add_argument("--trajectory", default=None, help="OEM to use instead of propagating")
     p.set_defaults(run=run)
@@ -23,10 +24,10 @@ def add_parser(sub) -> None:
 def load_trajectory(mission, path):
     """The mission trajectory: read from an OEM when given, else propagated (with progress)."""
     from ..mission.run import Progress, propagate_mission
-    from ..trajectory import Trajectory
+    from .windows import load_mission_trajectory
 
     if path:
-        return Trajectory.from_oem(path)
+        return load_mission_trajectory(path, mission)
     prog = Progress("propagate")
     traj = propagate_mission(mission, prog).trajectory
     prog.done()
@@ -34,33 +35,41 @@ def load_trajectory(mission, path):
 
 
 def run(args) -> int:
+    import math
+
     from ..errors import InputError
-    from ..io.tables import write_text
+    from ..io.tables import check_output_file, write_text
     from ..mission import load_mission
     from ..mission.run import Progress
-    from ..mission.schedule import build_problem, read_windows_csv, solve
+    from ..mission.schedule import build_problem, read_windows_csv
+    from ..scheduling.portfolio import solve
     from ..scheduling.validate import validate
     from ..time import to_iso_utc
-    from ..windows.compute import compute_windows
+    from ..mission.stages import mission_windows
+    from .windows import check_input_file
 
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise InputError("--time-limit", f"{args.time_limit} must be > 0 s")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise InputError("--time-limit", f"{args.time_limit} must be a finite number of seconds > 0")
+    check_input_file(args.windows, "--windows")
+    check_input_file(args.trajectory, "--trajectory")
+    check_output_file(args.output, "-o")
     mission = load_mission(args.mission)
     ops = mission.operations
     traj = None
     if args.windows:
-        windows = read_windows_csv(args.windows, mission.t_start, mission.t_stop)
+        windows = read_windows_csv(args.windows, mission.t_start, mission.t_stop, mission)
         if args.trajectory or ops.antenna == "body_fixed":
             traj = load_trajectory(mission, args.trajectory)
     else:
         traj = load_trajectory(mission, args.trajectory)
         prog = Progress("windows")
-        windows = compute_windows(mission, traj)
+        windows = mission_windows(mission, traj)
         prog.done()
     problem = build_problem(mission, windows, traj)
     solver = args.solver or ops.solver
     prog = Progress(f"schedule ({solver})")
-    sched = solve(problem, solver, args.time_limit or ops.time_limit_s, ops.seed, ops.workers)
+    sched = solve(problem, solver, args.time_limit or ops.time_limit_s, ops.seed, ops.workers,
+                  work_limit=ops.work_limit, progress=prog)
     prog.done()
     problems = validate(sched, problem)
     if problems:  # a plan that breaks a rule is a bug, never an output
@@ -73,7 +82,8 @@ def run(args) -> int:
 
 def print_metrics(sched, problem, stream) -> None:
     m = sched.metrics(problem)
-    keys = [("science_value", "science value"), ("relaxation_bound", "upper bound"), ("bound_source", "bound from"),
+    keys = [("scheduler", "solver"), ("status", "solver status"),
+            ("science_value", "science value"), ("relaxation_bound", "upper bound"), ("bound_source", "bound from"),
             ("fraction_of_relaxation_bound", "fraction of bound"),
             ("observing_efficiency", "observing efficiency"), ("requests_full", "requests fully done"),
             ("requests_partial", "requests partly done"), ("requests_none", "requests not done"),

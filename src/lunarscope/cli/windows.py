@@ -19,44 +19,69 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _load_trajectory(path: str):
+def _load_trajectory(path: str, ephemeris):
     from ..errors import InputError
+    from ..time import short
     from ..trajectory import Trajectory
 
+    p = short(str(path))
     if not os.path.exists(path):
-        raise InputError("--trajectory", f"{path} does not exist")
+        raise InputError("--trajectory", f"{p} does not exist")
     try:
-        return Trajectory.from_oem(path)
+        return Trajectory.from_oem(path, ephemeris)
     except InputError as exc:
-        raise InputError("--trajectory", f"{path}: {exc.problem}") from None
+        raise InputError("--trajectory", f"{p}: {exc.problem}") from None
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
-        raise InputError("--trajectory", f"{path} is not a readable CCSDS OEM ({exc})") from None
+        raise InputError("--trajectory", f"{p} is not a readable CCSDS OEM ({short(str(exc))})") from None
+
+
+def load_mission_trajectory(path: str, mission):
+    """The OEM given with ``--trajectory``, checked to cover the mission span."""
+    from ..errors import InputError
+    from ..time import short, to_iso_utc
+
+    traj = _load_trajectory(path, mission.sources.ephemeris)
+    if traj.t_start > mission.t_start + 1e-6 or traj.t_stop < mission.t_stop - 1e-6:
+        a, b = to_iso_utc([traj.t_start, traj.t_stop], 3)
+        c, d = to_iso_utc([mission.t_start, mission.t_stop], 3)
+        raise InputError("--trajectory", f"{short(str(path))} covers {a} .. {b}, "
+                                         f"not the mission span {c} .. {d}")
+    return traj
+
+
+def check_input_file(path: str | None, option: str) -> None:
+    """An input file option names a regular file that exists (checked before any work)."""
+    from ..errors import InputError
+    from ..time import short
+
+    if path is None:
+        return
+    if not os.path.exists(path):
+        raise InputError(option, f"{short(str(path))} does not exist")
+    if os.path.isdir(path):
+        raise InputError(option, f"{short(str(path))} is a folder, not a file")
 
 
 def run(args) -> int:
-    from ..io.tables import write_text
+    from ..io.tables import check_output_file, write_text
     from ..mission import load_mission
     from ..mission.run import Progress, propagate_mission
-    from ..windows.compute import compute_windows
+    from ..mission.stages import mission_windows
 
+    check_input_file(args.trajectory, "--trajectory")
+    check_output_file(args.output, "-o")
+    check_output_file(os.path.splitext(args.output)[0] + "_targets.csv", "-o")
     mission = load_mission(args.mission)
-    print(mission.describe(), file=sys.stderr)
     if args.trajectory:
-        traj = _load_trajectory(args.trajectory)
-        from ..errors import InputError
-        from ..time import to_iso_utc
-
-        if traj.t_start > mission.t_start + 1e-6 or traj.t_stop < mission.t_stop - 1e-6:
-            a, b = to_iso_utc([traj.t_start, traj.t_stop], 3)
-            c, d = to_iso_utc([mission.t_start, mission.t_stop], 3)
-            raise InputError("--trajectory", f"{args.trajectory} covers {a} .. {b}, "
-                                             f"not the mission span {c} .. {d}")
+        traj = load_mission_trajectory(args.trajectory, mission)
+        print(mission.describe(), file=sys.stderr)
     else:
         prog = Progress("propagate")
         traj = propagate_mission(mission, prog).trajectory
+        print(mission.describe(), file=sys.stderr)  # after the first possible refusal (kernel coverage)
         prog.done()
     prog = Progress("windows")
-    ws = compute_windows(mission, traj, progress=prog)
+    ws = mission_windows(mission, traj, progress=prog)
     prog.done(f"{sum(len(w) for w in ws.values())} windows")
     write_text(args.output, ws.to_csv_text())
     stem, _ = os.path.splitext(args.output)

@@ -23,6 +23,7 @@ from pathlib import Path
 import erfa
 import numpy as np
 
+from lunarscope.constants import SECONDS_PER_DAY
 from lunarscope.errors import InputError
 from lunarscope.io.tables import atomic_write
 
@@ -31,11 +32,13 @@ SUPPORTED_VERSIONS = ("1.0", "2.0", "3.0")
 TIME_SYSTEMS = ("UTC", "TAI", "TT", "TDB")
 INTERPOLATIONS = ("HERMITE", "LAGRANGE", "LINEAR")
 J2000_JD = 2451545.0
-SECONDS_PER_DAY = 86400.0
 TT_MINUS_TAI_S = 32.184  # IAU 1991 / IERS Conventions (2010) eq. 1.4 (via erfa.taitt)
 EPOCH_DECIMALS = 6  # written epochs resolve 1 microsecond
 POSITION_FORMAT = "{: .9f}"  # km: 1e-9 km = 1 micrometre
 VELOCITY_FORMAT = "{: .12f}"  # km/s: 1e-12 km/s
+
+#: Largest OEM file read, bytes: 256 MiB is ~2 million states (a year every 15 s).
+MAX_OEM_BYTES = 256 * 1024 * 1024
 
 REQUIRED_METADATA = ("OBJECT_NAME", "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM",
                      "START_TIME", "STOP_TIME")
@@ -258,12 +261,26 @@ def read_oem(path) -> list[OemSegment]:
     and calendar or day-of-year epochs. Anything else raises InputError naming the
     file and the line.
     """
+    import stat
+
     path = Path(path)
     where = str(path)
     try:
-        raw = path.read_bytes()
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(where, "is a folder, not an OEM file")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(where, "is not a regular file (a device, FIFO or socket), not an OEM file")
+        if st.st_size > MAX_OEM_BYTES:
+            raise InputError(where, f"is {st.st_size:,} bytes, more than the limit of {MAX_OEM_BYTES:,} for an OEM")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_OEM_BYTES + 1)
     except OSError as exc:
-        raise InputError(where, f"cannot read OEM file: {exc.strerror or exc}") from exc
+        raise InputError(where, f"cannot read OEM file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_OEM_BYTES:
+        raise InputError(where, f"is more than the limit of {MAX_OEM_BYTES:,} bytes for an OEM")
+    if b"\0" in raw[:65536]:
+        raise InputError(where, "is a binary file, not a CCSDS OEM (KVN text)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

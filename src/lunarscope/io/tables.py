@@ -51,10 +51,69 @@ def format_rows(header: list[str], columns: list, formats: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_text(path: str | None, text: str) -> None:
-    """Write ``text`` atomically to ``path``, or to standard output when ``path`` is None or '-'."""
+def write_text(path: str | None, text: str, option: str = "-o") -> None:
+    """Write ``text`` atomically to ``path``, or to standard output when ``path`` is None or '-'.
+    A failed write (no space, no permission) is an InputError naming ``option``."""
     if path in (None, "-"):
         sys.stdout.write(text)
         return
-    with atomic_write(path, newline="") as fh:
-        fh.write(text)
+    try:
+        with atomic_write(path, newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        from ..errors import InputError
+        from ..time import short
+
+        raise InputError(option, f"cannot write {short(str(path))}: {exc.strerror or exc}") from None
+
+
+def _probe_folder(folder: str, option: str, shown: str) -> None:
+    """Create and remove a temp file in ``folder``: the only sure test of writability (root
+    passes os.access on read-only mounts and /proc)."""
+    from ..errors import InputError
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".lunarscope-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(option, f"cannot write in {shown}: {exc.strerror or exc}") from None
+
+
+def check_output_file(path: str | None, option: str = "-o") -> None:
+    """Refuse an output file location before any work: a folder, a device, a missing or
+    unwritable folder. ``None`` / ``'-'`` (standard output) pass."""
+    from ..errors import InputError
+    from ..time import short
+
+    if path in (None, "-"):
+        return
+    shown = short(str(path))
+    if os.path.isdir(path):
+        raise InputError(option, f"{shown} is a folder; give a file name")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise InputError(option, f"{shown} is not a regular file (a device or FIFO); give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(option, f"{short(folder)} is not a folder" if os.path.exists(folder)
+                         else f"folder {short(folder)} does not exist")
+    _probe_folder(folder, option, short(folder))
+
+
+def check_output_folder(path: str, option: str = "-o") -> None:
+    """Refuse an output folder location before any work: an existing file, a missing parent,
+    an unwritable place."""
+    from ..errors import InputError
+    from ..time import short
+
+    shown = short(str(path))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputError(option, f"{shown} exists and is not a folder")
+    if os.path.isdir(path):
+        _probe_folder(path, option, shown)
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise InputError(option, f"{short(parent)} is not a folder" if os.path.exists(parent)
+                         else f"folder {short(parent)} does not exist")
+    _probe_folder(parent, option, short(parent))

@@ -9,18 +9,18 @@ targets, constraints; telescope, recorder, downlink, scheduling, requests) are p
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import yaml
 
-from ..constants import MOON_RADIUS_KM
+from ..constants import MOON_RADIUS_KM, MOON_SOI_RADIUS_KM, SECONDS_PER_DAY
 from ..dynamics.forces import THIRD_BODIES, ForceModel, Spacecraft
 from ..dynamics.propagator import Maneuver
 from ..errors import InputError
 from ..frames.rotations import apply_transposed
-from ..time import add_si_seconds, parse_duration_s, to_iso_utc, to_tdb
-from .reader import Section
+from ..time import add_si_seconds, parse_duration_s, short, to_iso_utc
+from .reader import MAX_GRAVITY_FILE_BYTES, Section, check_regular_file, load_yaml_file
 
 #: Orbit frames for initial states and element sets.
 ORBIT_FRAMES = ("ICRF", "MOON_ME_INERTIAL", "MOON_PA_INERTIAL")
@@ -31,6 +31,12 @@ TOP_LEVEL_KEYS = {
 }
 #: Longest span accepted (days); the default kernels cover far more, this guards typos.
 MAX_SPAN_DAYS = 3660.0
+#: Largest initial orbit radius / semi-major axis accepted (km, 26 Earth–Moon distances):
+#: beyond it a value is a unit slip or garbage, not an orbit (between the sphere of influence
+#: and this only a warning is given).
+MAX_ORBIT_RADIUS_KM = 1.0e7
+#: Largest initial speed accepted (km/s; lunar escape speed at the surface is 2.4 km/s).
+MAX_ORBIT_SPEED_KMS = 100.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,16 @@ class Mission:
     raw: dict = field(repr=False)
     observing: object = None
     operations: object = None
+    #: Every data file the stages read (SPK, lunar PCK, Earth orientation, gravity field):
+    #: a :class:`lunarscope.sources.Sources`, built once in :func:`mission_from_dict`.
+    sources: object = None
+
+    def __repr__(self) -> str:
+        a, b = to_iso_utc([self.t_start, self.t_stop], 0)
+        obs = self.observing
+        counts = "" if obs is None else (f", {len(obs.targets)} targets, {len(obs.stations)} stations, "
+                                         f"{len(obs.sites)} sites")
+        return f"Mission({self.name!r}, {a} .. {b}{counts}, path={self.path!r})"
 
     @property
     def duration_s(self) -> float:
@@ -70,7 +86,7 @@ class Mission:
     def describe(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
         fm = self.force_model
-        return (f"{self.name}: {a} .. {b} ({self.duration_s / 86400:.2f} d); "
+        return (f"{self.name}: {a} .. {b} ({self.duration_s / SECONDS_PER_DAY:.2f} d); "
                 f"{fm.field.name} {fm.field.degree_max}x{fm.field.order_max} in {fm.gravity_frame}; "
                 f"third bodies {', '.join(fm.third_bodies) or 'none'}; SRP {'on' if fm.srp else 'off'}")
 
@@ -81,13 +97,13 @@ def _resolve(path: str, base: str) -> str:
 
 
 def _span(root: Section) -> tuple[float, float]:
-    t0 = to_tdb(root.required("start"), "start")
+    t0 = root.time("start", required=True)
     if root.has("duration") and root.has("stop"):
         raise InputError("duration", "give either duration or stop, not both")
     if root.has("duration"):
         t1 = add_si_seconds(t0, parse_duration_s(root.raw["duration"], "duration"))
     elif root.has("stop"):
-        t1 = to_tdb(root.raw["stop"], "stop")
+        t1 = root.time("stop")
         if not t1 > t0:
             raise InputError("stop", "must be after start")
     else:
@@ -105,8 +121,7 @@ def _gravity(fm: Section, base: str):
         raise InputError("force_model.gravity", "give either model or file, not both")
     if g.has("file"):
         path = _resolve(g.string("file"), base)
-        if not os.path.exists(path):
-            raise InputError("force_model.gravity.file", f"{path} does not exist")
+        check_regular_file(path, "force_model.gravity.file", MAX_GRAVITY_FILE_BYTES, "gravity field file")
         fld = load_field(path)
     else:
         fld = builtin_field(g.string("model", "GRGM1200A"))
@@ -120,7 +135,7 @@ def _gravity(fm: Section, base: str):
     return fld, frame
 
 
-def _force_model(root: Section, base: str, eph_paths: dict) -> ForceModel:
+def _force_model(root: Section, base: str, sources) -> ForceModel:
     fm = root.section("force_model", {"gravity", "third_bodies", "srp"}, required=True)
     fld, frame = _gravity(fm, base)
     bodies = fm.items("third_bodies") if fm.has("third_bodies") else ["earth", "sun"]
@@ -133,11 +148,27 @@ def _force_model(root: Section, base: str, eph_paths: dict) -> ForceModel:
                             sc.number("srp_area_m2", 4.0, minimum=0, unit="m^2"),
                             sc.number("cr", 1.3, minimum=0, maximum=2))
     return ForceModel(fld, frame, tuple(str(b).lower() for b in bodies), fm.boolean("srp", False),
-                      spacecraft, eph_paths.get("spk"), eph_paths.get("moon_pck"))
+                      spacecraft, sources.ephemeris, sources.moon_pck)
 
 
-def initial_state(orbit: Section, t0: float, gm: float, moon_pck: str | None) -> tuple[np.ndarray, str]:
-    """Moon-centred ICRF initial state from ``orbit`` (elements or Cartesian) and its frame."""
+def _sources(eph_paths: dict):
+    """The mission's Sources from ``ephemeris.spk`` / ``ephemeris.moon_pck`` (shipped DE440
+    and DE421 PA where not given); unreadable files are named by their mission key."""
+    from ..errors import CoverageError
+    from ..sources import Sources
+
+    try:
+        return Sources.from_paths(eph_paths.get("spk"), eph_paths.get("moon_pck"))
+    except CoverageError:
+        raise
+    except InputError as exc:
+        key = "ephemeris.moon_pck" if exc.field == "moon_pck" else "ephemeris.spk"
+        raise InputError(key, exc.problem) from None
+
+
+def initial_state(orbit: Section, t0: float, gm: float, pck) -> tuple[np.ndarray, str]:
+    """Moon-centred ICRF initial state from ``orbit`` (elements or Cartesian) and its frame;
+    ``pck`` is the lunar orientation (MoonPCK, from the mission's Sources)."""
     from .. import frames
     from ..orbits.elements import keplerian_to_cartesian
 
@@ -146,7 +177,7 @@ def initial_state(orbit: Section, t0: float, gm: float, moon_pck: str | None) ->
         raise InputError("orbit", "give exactly one of elements or state")
     if orbit.has("elements"):
         el = orbit.section("elements", {"a_km", "e", "i_deg", "raan_deg", "argp_deg", "ta_deg"})
-        a = el.number("a_km", required=True, exclusive_minimum=0, unit="km")
+        a = el.number("a_km", required=True, exclusive_minimum=0, maximum=MAX_ORBIT_RADIUS_KM, unit="km")
         e = el.number("e", required=True, minimum=0)
         if e >= 1:
             raise InputError("orbit.elements.e", f"{e} must be < 1 (closed orbits only)")
@@ -161,13 +192,16 @@ def initial_state(orbit: Section, t0: float, gm: float, moon_pck: str | None) ->
         st = orbit.section("state", {"r_km", "v_kms"})
         r = st.vector("r_km", 3, required=True, unit="km")
         v = st.vector("v_kms", 3, required=True, unit="km/s")
+        if np.linalg.norm(r) > MAX_ORBIT_RADIUS_KM or np.linalg.norm(v) > MAX_ORBIT_SPEED_KMS:
+            raise InputError("orbit.state", f"|r| = {np.linalg.norm(r):.3g} km, |v| = {np.linalg.norm(v):.3g} km/s: "
+                                            f"limits are {MAX_ORBIT_RADIUS_KM:g} km and {MAX_ORBIT_SPEED_KMS:g} km/s")
         if np.linalg.norm(r) <= MOON_RADIUS_KM:
             raise InputError("orbit.state.r_km", f"|r| = {np.linalg.norm(r):.1f} km is inside the Moon "
                                                  f"({MOON_RADIUS_KM} km radius)")
         s = np.array(r + v, float)
     if frame != "ICRF":
         body = frame.replace("_INERTIAL", "")
-        rot = frames.rotation(body, [t0], moon_pck)
+        rot = frames.rotation(body, [t0], pck)
         s = np.concatenate([apply_transposed(rot, s[None, :3]), apply_transposed(rot, s[None, 3:])], axis=1)[0]
     return s, frame
 
@@ -176,7 +210,7 @@ def _maneuvers(root: Section, t0: float, t1: float) -> tuple:
     out = []
     for k, raw in enumerate(root.items("maneuvers")):
         m = Section(raw, f"maneuvers[{k}]", {"time", "dv_kms", "dv_mps", "frame"})
-        t = to_tdb(m.required("time"), f"maneuvers[{k}].time")
+        t = m.time("time", required=True)
         if not t0 <= t <= t1:
             raise InputError(f"maneuvers[{k}].time", "must lie inside the mission span")
         if m.has("dv_kms") == m.has("dv_mps"):
@@ -187,31 +221,91 @@ def _maneuvers(root: Section, t0: float, t1: float) -> tuple:
 
 
 def load_mission(path: str) -> Mission:
-    """Read and validate a mission file."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise InputError("mission", f"{path} does not exist") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError("mission", f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    return mission_from_dict(raw, os.path.dirname(os.path.abspath(path)), str(path))
+    """Read and validate a mission file: everything that can be checked from the file is
+    checked here, before any propagation (``check_mission``)."""
+    raw = load_yaml_file(path, "mission")
+    if raw is not None and not isinstance(raw, dict):
+        raise InputError("mission", f"{short(str(path))} must be a mapping of keys (name:, start:, orbit: ...), "
+                                    f"not a {type(raw).__name__}")
+    mission = mission_from_dict(raw, os.path.dirname(os.path.abspath(path)), str(path))
+    check_mission(mission)
+    return mission
+
+
+def _orbit_warnings(mission: Mission) -> None:
+    """Warn when the initial orbit leaves the Moon's sphere of influence or escapes (two-body
+    apoapsis from the initial state and the field's GM): usually a unit slip (metres for km)."""
+    raw = mission.raw.get("orbit") if isinstance(mission.raw, dict) else None
+    key = "orbit.elements.a_km" if isinstance(raw, dict) and "elements" in raw else "orbit.state"
+    r, v = mission.state0_icrf[:3], mission.state0_icrf[3:]
+    gm = mission.gm_moon
+    rn, vn = float(np.linalg.norm(r)), float(np.linalg.norm(v))
+    energy = 0.5 * vn * vn - gm / rn        # km^2/s^2, two-body specific energy
+    if energy >= 0:
+        warnings.warn(f"{key}: the initial orbit escapes the Moon (two-body energy {energy:.3g} km²/s² "
+                      ">= 0); check the units (km, km/s)", stacklevel=3)
+        return
+    a = -gm / (2 * energy)
+    e = float(np.linalg.norm(np.cross(v, np.cross(r, v)) / gm - r / rn))
+    apoapsis = a * (1 + e)
+    if apoapsis > MOON_SOI_RADIUS_KM:
+        warnings.warn(f"{key}: apoapsis {apoapsis:,.0f} km is beyond the Moon's sphere of influence "
+                      f"(~{MOON_SOI_RADIUS_KM:,.0f} km); the orbit is not lunar (metres given for km?)",
+                      stacklevel=3)
+
+
+def check_mission(mission: Mission) -> None:
+    """Checks across sections that need no propagation: output grid size, downlink stations
+    and rates, engineering inside the span, windows kinds the requests need, the orbit."""
+    import math
+
+    from ..time import MAX_GRID_SAMPLES
+
+    step = mission.propagator.output_step_s
+    n = math.floor(mission.duration_s / step) + 2
+    if n > MAX_GRID_SAMPLES:
+        raise InputError("propagator.output_step_s", f"{step:g} s over the span gives {n:,} OEM states, more "
+                                                     f"than the limit of {MAX_GRID_SAMPLES:,}; use a larger step")
+    _orbit_warnings(mission)
+    ops, obs = mission.operations, mission.observing
+    if ops is None or obs is None:
+        return
+    from .operations import resolve_requests
+
+    requests = resolve_requests(ops, obs)
+    names = [s.name for s in obs.stations]
+    use = ops.downlink_stations if ops.downlink_stations is not None else tuple(names)
+    for k, name in enumerate(use):
+        spec = obs.station(name, f"downlink.stations[{k}]")
+        if requests and spec.downlink_mbps is None and ops.default_downlink_mbps is None:
+            raise InputError("downlink.default_rate_mbps",
+                             f"required: station {name!r} has no downlink_mbps of its own")
+    for k, e in enumerate(ops.engineering):
+        if e.first_start is not None and not mission.t_start <= e.first_start <= mission.t_stop:
+            a, b = to_iso_utc([mission.t_start, mission.t_stop], 0)
+            raise InputError(f"engineering[{k}].first", f"must lie inside the mission span {a} .. {b}")
+    if requests and "target_visible" not in obs.settings.kinds:
+        warnings.warn(f"windows.kinds: without target_visible none of the {len(requests)} requests has a "
+                      "visibility window, so nothing will be observed; add target_visible", stacklevel=3)
+    if use and "contact" not in obs.settings.kinds and any(r.data_rate_mbps > 0 for r in requests):
+        warnings.warn("windows.kinds: without contact no data can be downlinked; add contact", stacklevel=3)
 
 
 def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
     root = Section(raw, "", TOP_LEVEL_KEYS)
     name = root.string("name", "mission")
+    root.string("description")  # free text: a mapping or list is refused
     t0, t1 = _span(root)
     eph = root.section("ephemeris", {"spk", "moon_pck"})
     eph_paths = {k: _resolve(eph.string(k), base) for k in ("spk", "moon_pck") if eph.has(k)}
     for k, p in eph_paths.items():
         if not os.path.exists(p):
             raise InputError(f"ephemeris.{k}", f"{p} does not exist")
-    fm = _force_model(root, base, eph_paths)
+    sources = _sources(eph_paths)
+    fm = _force_model(root, base, sources)
+    sources = replace(sources, gravity=fm.field)
     orbit = root.section("orbit", {"frame", "elements", "state"}, required=True)
-    s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, eph_paths.get("moon_pck"))
+    s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, sources.moon_pck)
     pr = root.section("propagator", {"rtol", "atol_km", "fixed_step_s", "impact_altitude_km", "output_step_s"})
     settings = PropagatorSettings(
         rtol=pr.number("rtol", 1e-12, exclusive_minimum=0, maximum=1e-3),
@@ -220,7 +314,8 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
         impact_altitude_km=pr.number("impact_altitude_km", 0.0, minimum=-10, unit="km"),
         output_step_s=pr.number("output_step_s", 60.0, exclusive_minimum=0, unit="s"),
     )
-    mission = Mission(name, path, t0, t1, s0, frame, fm, settings, _maneuvers(root, t0, t1), raw)
+    mission = Mission(name, path, t0, t1, s0, frame, fm, settings, _maneuvers(root, t0, t1), raw,
+                      sources=sources)
     try:
         from . import observing
     except ImportError:  # pragma: no cover - stage not installed

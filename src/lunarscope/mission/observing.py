@@ -7,21 +7,25 @@ Every key is documented in ``docs/windows.md``; errors name the key path, e.g.
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..constants import SECONDS_PER_DAY
 from ..errors import InputError
 from ..sites import EarthStation, LunarSite
-from .reader import Section
+from ..time import MAX_ECHO_CHARS, short
+from .operations import REQUEST_COLUMNS
+from .reader import Section, decode_text, read_limited
 
 #: Window kinds computed by ``lunarscope windows`` (and their subjects).
 KINDS = ("umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible",
          "target_visible", "target_occulted")
 #: Days per Julian year (proper motion is given per Julian year), IAU.
-JULIAN_YEAR_S = 365.25 * 86400.0
+JULIAN_YEAR_S = 365.25 * SECONDS_PER_DAY
 #: Milliarcseconds in a radian.
 MAS_PER_RAD = 180.0 / math.pi * 3600e3
 
@@ -117,16 +121,16 @@ def _named(items, name: str, field: str, what: str):
         if item.name == name:
             return item
     known = ", ".join(i.name for i in items) or "none defined"
-    raise InputError(field, f"unknown {what} {name!r}; {what}s: {known}")
+    raise InputError(field, f"unknown {what} {short(name)}; {what}s: {known}")
 
 def _name(sec: Section, seen: dict, list_key: str, k: int) -> str:
     name = sec.string("name", required=True).strip()
     if not name:
         raise InputError(f"{list_key}[{k}].name", "must not be empty")
     if "," in name or "\n" in name:
-        raise InputError(f"{list_key}[{k}].name", f"{name!r} must not contain commas or newlines")
+        raise InputError(f"{list_key}[{k}].name", f"{short(name)} must not contain commas or newlines")
     if name in seen:
-        raise InputError(f"{list_key}[{k}].name", f"duplicate name {name!r} (also {list_key}[{seen[name]}])")
+        raise InputError(f"{list_key}[{k}].name", f"duplicate name {short(name)} (also {list_key}[{seen[name]}])")
     seen[name] = k
     return name
 
@@ -148,7 +152,7 @@ def _mask_table(sec: Section, key: str):
         ok = isinstance(pair, (list, tuple)) and len(pair) == 2 and all(
             isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in pair)
         if not ok:
-            raise InputError(f"{path}[{j}]", f"{pair!r} must be [az_deg, el_deg]")
+            raise InputError(f"{path}[{j}]", f"{short(pair)} must be [az_deg, el_deg]")
         az, el = float(pair[0]), float(pair[1])
         if not 0.0 <= az <= 360.0:
             raise InputError(f"{path}[{j}]", f"azimuth {az:g} deg must be in [0, 360]")
@@ -175,6 +179,12 @@ _TARGET_KEYS = {"name", "ra_deg", "dec_deg", "pm_ra_mas_yr", "pm_dec_mas_yr", "e
 _CONSTRAINT_KEYS = {"sun_exclusion_deg", "earth_limb_deg", "moon_limb_deg", "earth_atmosphere_km",
                     "min_window_s", "tolerance_s"}
 _WINDOW_KEYS = {"light_time", "shadow_min_window_s", "kinds", "stations", "sites"}
+#: Keys of an inline target: its position and the request columns (``operations.REQUEST_COLUMNS``).
+_INLINE_TARGET_KEYS = _TARGET_KEYS | set(REQUEST_COLUMNS)
+#: Largest catalogue file read, bytes (~500,000 rows of a dozen columns).
+MAX_CATALOGUE_BYTES = 64 * 1024 * 1024
+#: A catalogue column this similar (difflib ratio) to a known column is taken for a typo.
+CATALOGUE_TYPO_RATIO = 0.8
 
 
 def parse_stations(root: Section) -> tuple:
@@ -215,11 +225,9 @@ def parse_sites(root: Section) -> tuple:
 
 
 def _target_from(sec: Section, extra: dict) -> TargetSpec:
-    from ..time import to_tdb
-
     ra = sec.number("ra_deg", required=True, minimum=-360, maximum=360, unit="deg")
     dec = sec.number("dec_deg", required=True, minimum=-90, maximum=90, unit="deg")
-    epoch = to_tdb(sec.get("epoch"), sec._key("epoch")) if sec.has("epoch") else 0.0
+    epoch = sec.time("epoch", 0.0)
     return TargetSpec(
         name=sec.string("name", required=True).strip(), ra_deg=ra % 360.0, dec_deg=dec,
         pm_ra_mas_yr=sec.number("pm_ra_mas_yr", 0.0, unit="mas/yr"),
@@ -227,48 +235,66 @@ def _target_from(sec: Section, extra: dict) -> TargetSpec:
         epoch_tdb=float(epoch), extra=extra)
 
 
+def _catalogue_row(r: dict, path: str, field: str) -> dict:
+    """One CSV row: cells stripped, numbers converted where they parse, empty cells None."""
+    row = {}
+    for c, v in r.items():
+        if c is None:
+            raise InputError(field, f"{short(path)}: a row has more fields than the header")
+        v = (v or "").strip()
+        try:
+            row[c.strip()] = float(v) if v != "" else None
+        except ValueError:
+            row[c.strip()] = v
+    return row
+
+
 def _read_catalogue(path: str, field: str) -> list[dict]:
     """Rows of a CSV or ECSV catalogue as dicts (numbers converted where they parse)."""
-    if not os.path.exists(path):
-        raise InputError(field, f"{path} does not exist")
     low = path.lower()
+    if not low.endswith((".csv", ".ecsv")):
+        raise InputError(field, f"{short(path)}: catalogue must be .csv or .ecsv")
+    text = decode_text(read_limited(path, field, MAX_CATALOGUE_BYTES, "catalogue"), path, field, "catalogue")
     if low.endswith(".ecsv"):
         from astropy.table import Table
 
         try:
-            tab = Table.read(path, format="ascii.ecsv")
+            tab = Table.read(text, format="ascii.ecsv")
         except Exception as exc:  # astropy raises many kinds for a bad file
-            raise InputError(field, f"{path} is not a readable ECSV table: {exc}") from None
+            problem = " ".join(str(exc).split())[:MAX_ECHO_CHARS]
+            raise InputError(field, f"{short(path)} is not a readable ECSV table: {problem}") from None
         rows = [{c: (v.item() if hasattr(v, "item") else v) for c, v in zip(tab.colnames, row)} for row in tab]
-    elif low.endswith(".csv"):
-        with open(path, newline="", encoding="utf-8") as fh:
-            lines = [ln for ln in fh if not ln.lstrip().startswith("#")]
-        reader = csv.DictReader(lines)
-        rows = []
-        for r in reader:
-            row = {}
-            for c, v in r.items():
-                if c is None:
-                    raise InputError(field, f"{path}: a row has more fields than the header")
-                v = (v or "").strip()
-                try:
-                    row[c.strip()] = float(v) if v != "" else None
-                except ValueError:
-                    row[c.strip()] = v
-            rows.append(row)
     else:
-        raise InputError(field, f"{path}: catalogue must be .csv or .ecsv")
+        lines = [ln for ln in text.splitlines(keepends=True) if not ln.lstrip().startswith("#")]
+        try:
+            rows = [_catalogue_row(r, path, field) for r in csv.DictReader(lines)]
+        except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+            raise InputError(field, f"{short(path)} is not a readable CSV table: {short(str(exc))}") from None
     cols = set(rows[0]) if rows else set()
     for need in ("name", "ra_deg", "dec_deg"):
         if rows and need not in cols:
-            raise InputError(field, f"{path}: missing column {need!r} (need name, ra_deg, dec_deg)")
+            raise InputError(field, f"{short(path)}: missing column {need!r} (need name, ra_deg, dec_deg)")
     if not rows:
-        raise InputError(field, f"{path}: no rows")
+        raise InputError(field, f"{short(path)}: no rows")
     for r in rows:
         r["name"] = str(r["name"]).strip() if r["name"] is not None else ""
         if isinstance(r["name"], str) and r["name"].endswith(".0") and r["name"][:-2].isdigit():
             r["name"] = r["name"][:-2]
     return rows
+
+
+def _check_extra_columns(row: dict, path: str) -> None:
+    """Catalogue columns other than the target and request ones are kept in
+    ``TargetSpec.extra`` (class, magnitudes, identifiers ...), except names that look like a
+    typo of a known column (difflib ratio >= CATALOGUE_TYPO_RATIO), which are refused."""
+    known = sorted(_INLINE_TARGET_KEYS)
+    for col in row:
+        if col in _INLINE_TARGET_KEYS:
+            continue
+        near = difflib.get_close_matches(str(col), known, n=1, cutoff=CATALOGUE_TYPO_RATIO)
+        if near:
+            raise InputError("targets.catalogue", f"{short(path)}: column {short(col)} is not a known column; "
+                                                  f"did you mean {near[0]!r}? (rename other columns to keep them)")
 
 
 def parse_targets(root: Section, base: str) -> tuple:
@@ -281,6 +307,7 @@ def parse_targets(root: Section, base: str) -> tuple:
         path = sec.string("catalogue", required=True)
         path = path if os.path.isabs(path) else os.path.join(base, os.path.expanduser(path))
         rows = _read_catalogue(path, "targets.catalogue")
+        _check_extra_columns(rows[0], path)
         for k, row in enumerate(rows):
             extra = {c: v for c, v in row.items() if c not in _TARGET_KEYS}
             core = {c: v for c, v in row.items() if c in _TARGET_KEYS and v is not None}
@@ -290,7 +317,8 @@ def parse_targets(root: Section, base: str) -> tuple:
         return tuple(out)
     for k, item in enumerate(root.items("targets")):
         if not isinstance(item, dict):
-            raise InputError(f"targets[{k}]", f"must be a mapping, got {item!r}")
+            raise InputError(f"targets[{k}]", f"must be a mapping, got {short(item)}")
+        Section(item, f"targets[{k}]", _INLINE_TARGET_KEYS)  # unknown keys (typos) are refused
         extra = {c: v for c, v in item.items() if c not in _TARGET_KEYS}
         sec = Section({c: v for c, v in item.items() if c in _TARGET_KEYS}, f"targets[{k}]")
         _name(sec, seen, "targets", k)
@@ -317,7 +345,7 @@ def _name_list(sec: Section, key: str, known: tuple, what: str):
     known_names = [x.name for x in known]
     for j, n in enumerate(names):
         if str(n) not in known_names:
-            raise InputError(f"windows.{key}[{j}]", f"unknown {what} {n!r}; {what}s: "
+            raise InputError(f"windows.{key}[{j}]", f"unknown {what} {short(n)}; {what}s: "
                                                     f"{', '.join(known_names) or 'none defined'}")
     return tuple(str(n) for n in names)
 
@@ -329,7 +357,7 @@ def parse_window_settings(root: Section, stations, sites) -> WindowSettings:
         kinds = tuple(str(x) for x in sec.items("kinds"))
         for j, kd in enumerate(kinds):
             if kd not in KINDS:
-                raise InputError(f"windows.kinds[{j}]", f"unknown kind {kd!r}; use any of {', '.join(KINDS)}")
+                raise InputError(f"windows.kinds[{j}]", f"unknown kind {short(kd)}; use any of {', '.join(KINDS)}")
     return WindowSettings(
         light_time=sec.boolean("light_time", False),
         shadow_min_window_s=sec.number("shadow_min_window_s", 1.0, exclusive_minimum=0, unit="s"),

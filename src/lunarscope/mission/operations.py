@@ -7,12 +7,13 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..time import parse_duration_s, to_tdb
+from ..time import parse_duration_s, short
 from .reader import Section
 
 SOLVERS = ("greedy", "cpsat")
 #: Catalogue columns that turn a target into a request when no ``requests`` section exists.
-REQUEST_COLUMNS = ("exposure_s", "min_visit_s", "visits", "cadence_s", "priority", "data_rate_mbps")
+REQUEST_COLUMNS = ("exposure_s", "min_visit_s", "visits", "cadence_s", "cadence_h", "priority",
+                   "data_rate_mbps", "valid_from", "valid_to")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Operations:
     requests: tuple
     requests_from_catalogue: bool
     engineering: tuple
+    work_limit: float | None = None  # CP-SAT deterministic budget (None: scheduling.portfolio.WORK_LIMIT)
 
 
 def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestSpec:
@@ -68,11 +70,13 @@ def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestS
     min_visit = sec.number("min_visit_s", d.get("min_visit_s", min(exposure, 600.0)),
                            exclusive_minimum=0, unit="s")
     visits = sec.number("visits", d.get("visits"), minimum=1, integer=True)
+    if sec.has("cadence_s") and sec.has("cadence_h"):
+        raise InputError(sec._key("cadence_h"), "give either cadence_s or cadence_h, not both")
     cadence = sec.number("cadence_s", d.get("cadence_s"), minimum=0, unit="s")
-    if cadence is None and sec.has("cadence_h"):
+    if sec.has("cadence_h"):
         cadence = sec.number("cadence_h", minimum=0, unit="h") * 3600.0
-    valid_from = to_tdb(sec.raw["valid_from"], sec._key("valid_from")) if sec.has("valid_from") else None
-    valid_to = to_tdb(sec.raw["valid_to"], sec._key("valid_to")) if sec.has("valid_to") else None
+    valid_from = sec.time("valid_from")
+    valid_to = sec.time("valid_to")
     if valid_from is not None and valid_to is not None and not valid_to > valid_from:
         raise InputError(sec._key("valid_to"), "must be after valid_from")
     return RequestSpec(
@@ -103,7 +107,7 @@ def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
         for r in ops.requests:
             if r.target not in names:
                 known = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
-                raise InputError(f"{r.field}.target", f"unknown target {r.target!r}; targets: {known or 'none'}")
+                raise InputError(f"{r.field}.target", f"unknown target {short(r.target)}; targets: {known or 'none'}")
         out = list(ops.requests)
     else:
         out = []
@@ -133,7 +137,7 @@ def attach(mission, root: Section, base: str):
     dl = root.section("downlink", {"default_rate_mbps", "stations"})
     default_rate = dl.number("default_rate_mbps", None, exclusive_minimum=0, unit="Mbit/s")
     dl_stations = tuple(str(s) for s in dl.items("stations")) if dl.has("stations") else None
-    sch = root.section("scheduling", {"solver", "time_limit_s", "seed", "workers"})
+    sch = root.section("scheduling", {"solver", "time_limit_s", "seed", "workers", "work_limit"})
     reqs = []
     for k, raw in enumerate(root.items("requests")):
         reqs.append(request_from_mapping(Section(raw, f"requests[{k}]", REQUEST_KEYS)))
@@ -145,7 +149,7 @@ def attach(mission, root: Section, base: str):
         flex = parse_duration_s(e.raw["flex"], f"engineering[{k}].flex") if e.has("flex") else 0.0
         if duration + 2 * flex > period:
             raise InputError(f"engineering[{k}].duration", "duration + 2 × flex must not exceed the period")
-        first = to_tdb(e.raw["first"], f"engineering[{k}].first") if e.has("first") else None
+        first = e.time("first")
         eng.append(EngineeringSpec(e.string("name", f"engineering-{k}"), period, duration, flex, first))
     ops = Operations(
         max_rate_deg_s=slew.number("max_rate_deg_s", 0.5, exclusive_minimum=0, unit="deg/s"),
@@ -163,6 +167,7 @@ def attach(mission, root: Section, base: str):
         requests=tuple(reqs),
         requests_from_catalogue=not root.has("requests"),
         engineering=tuple(eng),
+        work_limit=sch.number("work_limit", None, exclusive_minimum=0),
     )
     resolve_requests(ops, mission.observing)  # check targets and recorder size up front
     return dataclasses.replace(mission, operations=ops)

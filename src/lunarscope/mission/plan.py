@@ -19,7 +19,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import MOON_RADIUS_KM
 from ..io.tables import public_mode
+from ..products import (
+    Plan,
+    PlanActivity,
+    PlanMetrics,
+    PlanMission,
+    PlanOrbit,
+    PlanPropagation,
+    PlanRecorder,
+    PlanSchedule,
+    PlanSite,
+    PlanStation,
+    PlanTarget,
+    PlanTrajectory,
+    PlanUnscheduled,
+    PlanWindow,
+)
+from ..states import earth_direction
 from ..time import to_iso_utc
 from .run import Progress, propagate_mission, propagation_summary
 
@@ -35,105 +53,114 @@ class PlanResult:
     windows: object
     problem: object
     schedule: object
-    plan: dict
+    plan: Plan
 
 
 def _round(x, nd=6):
     return [round(float(v), nd) for v in x]
 
 
-def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict, generated_utc: str) -> dict:
-    """The JSON-serialisable plan consumed by the report (and written as summary.json)."""
-    from ..ephemeris import load_ephemeris
+def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict, generated_utc: str) -> Plan:
+    """The typed plan (:class:`lunarscope.products.Plan`) that summary.json, the report and the
+    CZML are made from. Series are rounded for the report: times and km to 1e-3, unit vectors
+    to 1e-6; at most ``REPORT_SAMPLES`` trajectory samples, one per minute or coarser."""
     from ..orbits.elements import cartesian_to_keplerian
     from ..scheduling.recorder import level_profile
 
     span = mission.t_stop - mission.t_start
     step = max(60.0, span / REPORT_SAMPLES)
     t, s = trajectory.sample(step)
-    eph = load_ephemeris(mission.force_model.ephemeris_path)
-    earth = eph.position("earth", "moon", t) - s[:, :3]
-    earth /= np.linalg.norm(earth, axis=1)[:, None]
-    el = np.asarray(cartesian_to_keplerian(mission.state0_icrf, mission.gm_moon)).reshape(6)
+    earth = earth_direction(mission.sources.ephemeris, t, s[:, :3])
     raw_orbit = mission.raw.get("orbit", {}) or {}
-    orbit = {"frame": mission.orbit_frame, "a_km": el[0], "e": el[1], "i_deg": np.degrees(el[2]),
-             "raan_deg": np.degrees(el[3]), "argp_deg": np.degrees(el[4]), "ta_deg": np.degrees(el[5]),
-             "elements_in_icrf_axes": True}
     if "elements" in raw_orbit:
-        orbit = {"frame": mission.orbit_frame, **{k: float(v) for k, v in raw_orbit["elements"].items()}}
+        orbit = PlanOrbit(frame=mission.orbit_frame, **{k: float(v) for k, v in raw_orbit["elements"].items()})
+    else:
+        el = np.asarray(cartesian_to_keplerian(mission.state0_icrf, mission.gm_moon)).reshape(6)
+        orbit = PlanOrbit(frame=mission.orbit_frame, a_km=el[0], e=el[1], i_deg=np.degrees(el[2]),
+                          raan_deg=np.degrees(el[3]), argp_deg=np.degrees(el[4]), ta_deg=np.degrees(el[5]),
+                          elements_in_icrf_axes=True)
     obs = mission.observing
     prio = {}
     for r in problem.requests:
         prio[r.target] = max(prio.get(r.target, 0.0), r.priority)
     summary = {row["target"]: row for row in windows.target_summary()}
-    targets = [{"name": tg.name, "ra_deg": tg.ra_deg, "dec_deg": tg.dec_deg,
-                "visible_fraction": summary.get(tg.name, {}).get("visible_fraction", 0.0),
-                "longest_window_s": summary.get(tg.name, {}).get("longest_s", 0.0),
-                "n_windows": summary.get(tg.name, {}).get("windows", 0),
-                "priority": prio.get(tg.name)} for tg in obs.targets]
+    targets = []
+    for tg in obs.targets:
+        row = summary.get(tg.name)
+        targets.append(PlanTarget(
+            name=tg.name, ra_deg=tg.ra_deg, dec_deg=tg.dec_deg,
+            visible_fraction=row["visible_fraction"] if row else 0.0,
+            longest_window_s=row["longest_s"] if row else 0.0,
+            n_windows=row["windows"] if row else 0, priority=prio.get(tg.name)))
     rows = windows.rows()
-    wt0 = np.array([r[2] for r in rows]) if rows else np.zeros(0)
-    wt1 = np.array([r[3] for r in rows]) if rows else np.zeros(0)
-    u0, u1 = (to_iso_utc(wt0), to_iso_utc(wt1)) if rows else ([], [])
-    win = [{"kind": r[0], "subject": r[1], "start_tdb": float(r[2]), "stop_tdb": float(r[3]),
-            "start_utc": str(a), "stop_utc": str(b), "duration_s": float(r[3] - r[2])}
+    u0 = to_iso_utc(np.array([r[2] for r in rows])) if rows else []
+    u1 = to_iso_utc(np.array([r[3] for r in rows])) if rows else []
+    win = [PlanWindow(kind=r[0], subject=r[1], start_tdb=float(r[2]), stop_tdb=float(r[3]),
+                      start_utc=str(a), stop_utc=str(b), duration_s=float(r[3] - r[2]))
            for r, a, b in zip(rows, u0, u1)]
     acts = schedule.activities
-    a0 = np.array([a.start for a in acts]) if acts else np.zeros(0)
-    a1 = np.array([a.stop for a in acts]) if acts else np.zeros(0)
-    s0, s1 = (to_iso_utc(a0), to_iso_utc(a1)) if acts else ([], [])
-    activities = [{"activity": a.kind, "target": a.target, "start_tdb": float(a.start), "stop_tdb": float(a.stop),
-                   "start_utc": str(x), "stop_utc": str(y), "duration_s": float(a.stop - a.start),
-                   "data_mbit": float(a.data_mbit), "station": a.station} for a, x, y in zip(acts, s0, s1)]
+    s0 = to_iso_utc(np.array([a.start for a in acts])) if acts else []
+    s1 = to_iso_utc(np.array([a.stop for a in acts])) if acts else []
+    activities = [PlanActivity(activity=a.kind, target=a.target, start_tdb=float(a.start), stop_tdb=float(a.stop),
+                               start_utc=str(x), stop_utc=str(y), duration_s=float(a.stop - a.start),
+                               data_mbit=float(a.data_mbit), station=a.station)
+                  for a, x, y in zip(acts, s0, s1)]
     m = schedule.metrics(problem)
-    bound = m.get("relaxation_bound")  # an upper bound for the true problem (LP or decomposition)
-    metrics = {
-        "solver": m.get("scheduler"), "status": m.get("status"),
-        "science_value": m["science_value"], "total_priority": m.get("total_priority"),
-        "bound": bound, "bound_source": m.get("bound_source"), "fraction_of_bound": (m["science_value"] / bound) if bound else None,
-        "observing_efficiency": m["observing_efficiency"], "requests_full": m["requests_full"],
-        "requests_partial": m["requests_partial"], "requests_none": m["requests_none"],
-        "recorder_peak_mbit": m["recorder_peak_mbit"], "recorder_final_mbit": m["recorder_final_mbit"],
-        "data_generated_mbit": m.get("data_generated_mbit"), "data_downlinked_mbit": m.get("data_downlinked_mbit"),
-        "latency_mean_s": m["latency_mean_s"], "latency_max_s": m["latency_max_s"],
-    }
-    unsched = [{"target": name, "reason": why} for name, why in sorted(schedule.unschedulable(problem).items())]
+    bound = m["relaxation_bound"]  # an upper bound for the true problem (LP or decomposition)
+    metrics = PlanMetrics(
+        solver=m["scheduler"], status=m["status"], science_value=m["science_value"],
+        total_priority=m["total_priority"], bound=bound, bound_source=m["bound_source"],
+        fraction_of_bound=(m["science_value"] / bound) if bound else None,
+        observing_efficiency=m["observing_efficiency"], requests_full=m["requests_full"],
+        requests_partial=m["requests_partial"], requests_none=m["requests_none"],
+        recorder_peak_mbit=m["recorder_peak_mbit"], recorder_final_mbit=m["recorder_final_mbit"],
+        data_generated_mbit=m["data_generated_mbit"], data_downlinked_mbit=m["data_downlinked_mbit"],
+        latency_mean_s=m["latency_mean_s"], latency_max_s=m["latency_max_s"])
+    unsched = [PlanUnscheduled(target=name, reason=why)
+               for name, why in sorted(schedule.unschedulable(problem).items())]
     rt, rl = level_profile(acts, problem.spacecraft.recorder_initial_mbit, problem.start)
     by_station: dict = {}
     for a in acts:
         if a.kind == "downlink":
             by_station[a.station] = by_station.get(a.station, 0.0) + float(a.data_mbit)
-    return {
-        "generated_utc": generated_utc,
-        "mission": {"name": mission.name, "description": str(mission.raw.get("description", "")),
-                    "start_utc": to_iso_utc(mission.t_start)[0], "stop_utc": to_iso_utc(mission.t_stop)[0],
-                    "duration_days": span / 86400.0, "orbit": orbit, "force_model": mission.describe(),
-                    "spacecraft": dict(mission.raw.get("spacecraft", {}) or {}),
-                    "propagation": propagation},
-        "trajectory": {"t_tdb": _round(t, 3), "t_utc": [str(x) for x in to_iso_utc(t)],
-                       "r_km": [_round(r, 3) for r in s[:, :3]], "earth_dir": [_round(e, 6) for e in earth],
-                       "altitude_km": _round(np.linalg.norm(s[:, :3], axis=1) - 1737.4, 3)},
-        "windows": win,
-        "targets": targets,
-        "stations": [{"name": x.name, "lat_deg": x.site.lat_deg, "lon_deg": x.site.lon_deg,
-                      "height_km": x.site.height_km} for x in obs.stations],
-        "sites": [{"name": x.name, "lat_deg": x.site.lat_deg, "lon_deg": x.site.lon_deg} for x in obs.sites],
-        "schedule": {"activities": activities, "metrics": metrics, "unscheduled": unsched,
-                     "recorder": {"t_tdb": _round(rt, 3), "level_mbit": _round(rl, 3),
-                                  "capacity_mbit": problem.spacecraft.recorder_capacity_mbit},
-                     "downlink_by_station": dict(sorted(by_station.items()))},
-    }
+    plan_mission = PlanMission(
+        name=mission.name, description=str(mission.raw.get("description", "")),
+        start_utc=str(to_iso_utc(mission.t_start)[0]), stop_utc=str(to_iso_utc(mission.t_stop)[0]),
+        start_tdb=float(mission.t_start), stop_tdb=float(mission.t_stop), duration_days=span / 86400.0,
+        orbit=orbit, force_model=mission.describe(), spacecraft=dict(mission.raw.get("spacecraft", {}) or {}),
+        propagation=PlanPropagation.from_dict(propagation))
+    return Plan(
+        generated_utc=generated_utc,
+        mission=plan_mission,
+        trajectory=PlanTrajectory(t_tdb=_round(t, 3), t_utc=[str(x) for x in to_iso_utc(t)],
+                                  r_km=[_round(r, 3) for r in s[:, :3]], earth_dir=[_round(e, 6) for e in earth],
+                                  altitude_km=_round(np.linalg.norm(s[:, :3], axis=1) - MOON_RADIUS_KM, 3)),
+        windows=win,
+        targets=targets,
+        stations=[PlanStation(name=x.name, lat_deg=x.site.lat_deg, lon_deg=x.site.lon_deg,
+                              height_km=x.site.height_km) for x in obs.stations],
+        sites=[PlanSite(name=x.name, lat_deg=x.site.lat_deg, lon_deg=x.site.lon_deg) for x in obs.sites],
+        schedule=PlanSchedule(activities=activities, metrics=metrics, unscheduled=unsched,
+                              recorder=PlanRecorder(t_tdb=_round(rt, 3), level_mbit=_round(rl, 3),
+                                                    capacity_mbit=problem.spacecraft.recorder_capacity_mbit),
+                              downlink_by_station=dict(sorted(by_station.items()))),
+    )
 
 
-def _summary_json(plan: dict, windows) -> dict:
-    """summary.json: everything in the plan except the long per-sample and per-window lists."""
-    counts: dict = {}
-    for w in plan["windows"]:
-        counts.setdefault(w["kind"], 0)
-        counts[w["kind"]] += 1
-    out = {k: v for k, v in plan.items() if k not in ("trajectory", "windows")}
-    out["schedule"] = {k: v for k, v in plan["schedule"].items() if k not in ("activities", "recorder")}
-    out["window_counts"] = dict(sorted(counts.items()))
+#: Plan fields left out of summary.json: the long per-sample and per-window lists, and the TDB
+#: span (summary.json gives the span as UTC text, as it did before the plan was typed).
+SUMMARY_OMITS = {"": ("trajectory", "windows"), "mission": ("start_tdb", "stop_tdb"),
+                 "schedule": ("activities", "recorder")}
+
+
+def _summary_json(plan: Plan) -> dict:
+    """summary.json: the plan without ``SUMMARY_OMITS``, plus window counts per kind and the
+    product names."""
+    data = plan.to_dict()
+    out = {k: v for k, v in data.items() if k not in SUMMARY_OMITS[""]}
+    for part in ("mission", "schedule"):
+        out[part] = {k: v for k, v in data[part].items() if k not in SUMMARY_OMITS[part]}
+    out["window_counts"] = plan.window_counts()
     out["products"] = list(PRODUCTS)
     return out
 
@@ -146,13 +173,15 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
     from ..io.czml import czml_document, czml_dumps
     from ..report import render_report
     from ..scheduling.validate import validate
-    from ..windows.compute import compute_windows
-    from .schedule import build_problem, solve
+    from .stages import mission_windows
+    from ..scheduling.portfolio import solve
+    from .schedule import build_problem
 
     stream = stream or sys.stderr
     generated_utc = generated_utc or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     ops = mission.operations
     print(mission.describe(), file=stream)
+    print(f"data: {mission.sources.describe()}", file=stream)
 
     prog = Progress("1/4 propagate", stream)
     prop = propagate_mission(mission, prog)
@@ -162,12 +191,13 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
               + (f", IMPACT {psum['impact_utc']}" if psum["impact_utc"] else ""))
 
     prog = Progress("2/4 windows", stream)
-    windows = compute_windows(mission, traj, progress=prog)
+    windows = mission_windows(mission, traj, progress=prog)
     prog.done(f"{len(windows.rows())} windows")
 
     prog = Progress("3/4 schedule", stream)
     problem = build_problem(mission, windows, traj)
-    sched = solve(problem, solver or ops.solver, time_limit_s or ops.time_limit_s, ops.seed, ops.workers)
+    sched = solve(problem, solver or ops.solver, time_limit_s or ops.time_limit_s, ops.seed, ops.workers,
+                  work_limit=ops.work_limit, progress=prog)
     broken = validate(sched, problem)
     if broken:
         raise RuntimeError("schedule failed validation: " + "; ".join(broken[:5]))
@@ -176,11 +206,9 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
     prog = Progress("4/4 products", stream)
     plan = plan_data(mission, traj, windows, problem, sched, psum, generated_utc)
     eph_t, eph_s = traj.sample(max(60.0, mission.duration_s / 20000))
-    from ..ephemeris import load_ephemeris
-
-    moon = load_ephemeris(mission.force_model.ephemeris_path).position("moon", "earth", eph_t)
-    packets = czml_document(mission.name, eph_t, eph_s[:, :3] + moon, moon, lambda x: to_iso_utc(x, 3),
-                            windows=plan["windows"])
+    moon = mission.sources.ephemeris.position("moon", "earth", eph_t)
+    packets = czml_document(mission.name, eph_t, eph_s[:, :3] + moon, moon, utc_decimals=3,
+                            windows=plan.windows)
     parent = os.path.dirname(os.path.abspath(outdir)) or "."
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(outdir)) + ".partial-", dir=parent)
@@ -190,7 +218,7 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
                        comments=[f"lunarscope plan: {mission.describe()}"])
         _write(staging, "windows.csv", windows.to_csv_text())
         _write(staging, "schedule.csv", sched.to_csv(lambda x: to_iso_utc(x, 3)))
-        _write(staging, "summary.json", json.dumps(_summary_json(plan, windows), indent=2, sort_keys=True,
+        _write(staging, "summary.json", json.dumps(_summary_json(plan), indent=2, sort_keys=True,
                                                      default=_json_default) + "\n")
         _write(staging, "mission.czml", czml_dumps(packets))
         _write(staging, "report.html", render_report(plan))
@@ -222,23 +250,21 @@ def _json_default(o):
 def summary_table(result: PlanResult) -> str:
     """The final table printed by ``lunarscope plan``."""
     p = result.plan
-    m = p["schedule"]["metrics"]
-    prop = p["mission"]["propagation"]
-    counts: dict = {}
-    for w in p["windows"]:
-        counts[w["kind"]] = counts.get(w["kind"], 0) + 1
+    m = p.schedule.metrics
+    prop = p.mission.propagation
     lines = [
-        ("mission", f"{p['mission']['name']}  {p['mission']['start_utc']} .. {p['mission']['stop_utc']}"),
-        ("altitude", f"{prop['altitude_min_km']:.1f} .. {prop['altitude_max_km']:.1f} km"
-                     + (f"  IMPACT {prop['impact_utc']}" if prop.get("impact_utc") else "")),
-        ("windows", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"),
-        ("science value", f"{m['science_value']:.3f}"
-                          + (f" of bound {m['bound']:.3f} ({100 * m['fraction_of_bound']:.1f}%, "
-                             f"{m.get('bound_source') or 'LP relaxation'})" if m.get("bound") else "")),
-        ("observing efficiency", f"{100 * m['observing_efficiency']:.1f}% of the span"),
-        ("requests", f"{m['requests_full']} full, {m['requests_partial']} partial, {m['requests_none']} not done"),
-        ("recorder", f"peak {m['recorder_peak_mbit']:.0f} Mbit, final {abs(m['recorder_final_mbit']):.0f} Mbit"),
-        ("downlink", ", ".join(f"{k} {v:.0f} Mbit" for k, v in p["schedule"]["downlink_by_station"].items()) or "none"),
+        ("mission", f"{p.mission.name}  {p.mission.start_utc} .. {p.mission.stop_utc}"),
+        ("altitude", f"{prop.altitude_min_km:.1f} .. {prop.altitude_max_km:.1f} km"
+                     + (f"  IMPACT {prop.impact_utc}" if prop.impact_utc else "")),
+        ("windows", ", ".join(f"{k} {v}" for k, v in p.window_counts().items()) or "none"),
+        ("science value", f"{m.science_value:.3f}"
+                          + (f" of bound {m.bound:.3f} ({100 * m.fraction_of_bound:.1f}%, "
+                             f"{m.bound_source or 'LP relaxation'})" if m.bound else "")),
+        ("solver", f"{m.solver or '—'}: {m.status or ''}"),
+        ("observing efficiency", f"{100 * m.observing_efficiency:.1f}% of the span"),
+        ("requests", f"{m.requests_full} full, {m.requests_partial} partial, {m.requests_none} not done"),
+        ("recorder", f"peak {m.recorder_peak_mbit:.0f} Mbit, final {abs(m.recorder_final_mbit):.0f} Mbit"),
+        ("downlink", ", ".join(f"{k} {v:.0f} Mbit" for k, v in p.schedule.downlink_by_station.items()) or "none"),
     ]
     w = max(len(k) for k, _ in lines)
     return "\n".join(f"  {k:<{w}}  {v}" for k, v in lines)

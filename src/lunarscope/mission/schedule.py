@@ -14,8 +14,6 @@ import io
 import numpy as np
 
 from ..errors import InputError
-from ..scheduling.greedy import greedy
-from ..scheduling.cpsat import cpsat
 from ..scheduling.problem import EngineeringBlock, Problem, Spacecraft, Station, Target
 from ..scheduling.requests import Request
 from ..scheduling.slew import SlewModel
@@ -33,18 +31,16 @@ _FIELD_MAP = {
 
 
 def _earth_direction(trajectory, ephemeris):
-    def f(t):
-        t = np.atleast_1d(np.asarray(t, float))
-        d = ephemeris.position("earth", "moon", t) - trajectory.position(t)
-        return d / np.linalg.norm(d, axis=1)[:, None]
+    """Picklable f(t) -> (N,3) spacecraft-to-Earth unit vectors (``states.earth_direction``)."""
+    from ..states import EarthDirection
 
-    return f
+    return EarthDirection(ephemeris, trajectory)
 
 
 def build_problem(mission, windows, trajectory=None) -> Problem:
     """The scheduling problem of ``mission`` given its ``windows`` (a WindowSet or a mapping
-    ``(kind, subject) -> Windows``)."""
-    from ..ephemeris import load_ephemeris
+    ``(kind, subject) -> Windows``). The Earth direction of a body-fixed antenna uses the
+    mission's ephemeris (``mission.sources``)."""
     from ..windows.intervals import Windows
 
     ops, obs = mission.operations, mission.observing
@@ -57,7 +53,7 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
     if ops.antenna == "body_fixed":
         if trajectory is None:
             raise InputError("telescope.antenna", "body_fixed needs the trajectory (Earth pointing)")
-        earth_dir = _earth_direction(trajectory, load_ephemeris(mission.force_model.ephemeris_path))
+        earth_dir = _earth_direction(trajectory, mission.sources.ephemeris)
     stations = []
     for k, name in enumerate(use):
         spec = obs.station(name, f"downlink.stations[{k}]")
@@ -87,93 +83,67 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
         raise InputError(field, exc.problem) from None
 
 
-#: Up to this many requests ``solve`` runs the time decomposition (bound and warm start).
-DECOMPOSITION_MAX_REQUESTS = 100
-#: Shares of ``time_limit_s`` for the decomposition's column generation and its selection MIP.
-DECOMPOSITION_SHARE = 0.45
-SELECT_SHARE = 0.15
-#: Seconds of the time limit kept for CP-SAT's last window to finish and the plan to be checked.
-FINISH_RESERVE_S = 0.5
-#: Sweeps of CP-SAT's large-neighbourhood search over the span after the decomposition (each
-#: shifted; the time limit still applies). Without it one sweep, which on the shipped missions
-#: ends inside the time limit, so their plans are reproducible.
-LNS_PASSES = 3
+#: Largest windows CSV read, bytes (~4 million windows).
+MAX_WINDOWS_CSV_BYTES = 256 * 1024 * 1024
+#: A window may end this far outside the mission span and still belong to it (s): the
+#: CSV carries microseconds, the finder's tolerance is at most 10 s.
+WINDOWS_SPAN_SLACK_S = 10.0
 
 
-def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
-          workers: int = 2):
-    """The better of the greedy dispatcher and value-first insertion (both validated); for
-    ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests whose usable windows fall
-    into separate blocks (``decomposition.applies``) also the time decomposition
-    (``scheduling.decomposition``: a tighter bound, and its repaired plan when that is better),
-    then CP-SAT warm-started from the best. ``time_limit_s`` covers all of it. The schedule
-    carries ``relaxation_bound``: the smallest valid upper bound computed (LP relaxation, or
-    the decomposition's), so its fraction of the bound is known."""
-    from ..scheduling.bounds import relaxation_bound
-    from ..scheduling.decomposition import applies, decompose
-    from ..scheduling.insertion import insertion
-    from ..scheduling.repair import repair
-    from ..scheduling.validate import validate
+def read_windows_csv(path: str, t_start: float, t_stop: float, mission=None):
+    """Windows written by ``lunarscope windows`` → mapping (kind, subject) → Windows.
 
-    import time
-
-    t0 = time.perf_counter()
-    plan = greedy(problem)
-    alt = insertion(problem)
-    if alt is not None and not validate(alt, problem) and alt.science_value(problem) > plan.science_value(problem):
-        plan = alt
-    bound = None
-    dec_info = None
-    if solver != "greedy" and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS and applies(problem):
-        dec = decompose(problem, hint=plan, time_limit_s=DECOMPOSITION_SHARE * time_limit_s)
-        bound = dec.bound
-        cand, bad = repair(problem, dec.select(SELECT_SHARE * time_limit_s), stretch_s=np.inf,
-                           delay_for_cadence=True, scheduler="decomposition")
-        dec_info = {k: v for k, v in dec.info.items() if k != "history"}
-        dec_info["repaired_value"] = cand.science_value(problem) if not bad else None
-        if not bad and cand.science_value(problem) > plan.science_value(problem):
-            plan = cand
-    if solver != "greedy":
-        # the limit covers the warm start; keep a moment for the final rebuild and checks
-        left = max(1.0, time_limit_s - (time.perf_counter() - t0) - FINISH_RESERVE_S)
-        plan = cpsat(problem, time_limit_s=left, workers=workers, seed=seed, hint=plan,
-                     passes=LNS_PASSES if dec_info is not None else 1)
-        if dec_info is not None:
-            plan.info["decomposition"] = dec_info
-    if plan.relaxation_bound is None:
-        plan.relaxation_bound = relaxation_bound(problem)
-    if bound is not None and bound < plan.relaxation_bound:
-        plan.relaxation_bound = bound
-        plan.bound_source = "time decomposition"
-    return plan
-
-
-def read_windows_csv(path: str, t_start: float, t_stop: float):
-    """Windows written by ``lunarscope windows`` → mapping (kind, subject) → Windows."""
+    The file must lie inside the span ``t_start .. t_stop`` (TDB s); with ``mission`` its kinds
+    and subjects (stations, sites, targets) must be the mission's, so another mission's file
+    is named as such instead of being scheduled."""
+    from ..time import short, to_iso_utc
     from ..windows.intervals import Windows
+    from .observing import KINDS
+    from .reader import decode_text, read_limited
 
+    p = short(str(path))
+    text = decode_text(read_limited(path, "--windows", MAX_WINDOWS_CSV_BYTES, "windows CSV"), path,
+                       "--windows", "windows CSV")
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise InputError("--windows", f"cannot read {path}: {exc.strerror}") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError("--windows", f"{p} is not a readable CSV ({exc})") from None
     need = {"kind", "subject", "start_utc", "stop_utc"}
     if not rows and not text.startswith("kind,"):
-        raise InputError("--windows", f"{path} is not a windows CSV (columns kind,subject,start_utc,stop_utc,duration_s)")
+        raise InputError("--windows", f"{p} is not a windows CSV (columns kind,subject,start_utc,stop_utc,duration_s)")
     if rows and not need <= set(rows[0]):
-        raise InputError("--windows", f"{path}: needs columns kind,subject,start_utc,stop_utc")
+        raise InputError("--windows", f"{p}: needs columns kind,subject,start_utc,stop_utc")
     groups: dict = {}
     for r in rows:
+        if any(r.get(c) is None for c in need):
+            raise InputError("--windows", f"{p}: a row has fewer fields than the header")
         groups.setdefault((r["kind"], r["subject"]), []).append((r["start_utc"], r["stop_utc"]))
+    if mission is not None and mission.observing is not None:
+        obs = mission.observing
+        subjects = {"contact": {s.name for s in obs.stations}, "target_visible": {t.name for t in obs.targets},
+                    "target_occulted": {t.name for t in obs.targets}}
+        for kind in ("site_pass", "site_sunlit", "site_earth_visible"):
+            subjects[kind] = {s.name for s in obs.sites}
+        for kind, subject in groups:
+            if kind not in KINDS:
+                raise InputError("--windows", f"{p}: unknown window kind {short(kind)}; kinds: {', '.join(KINDS)}")
+            if kind in subjects and subject not in subjects[kind]:
+                what = {"contact": "station", "target_visible": "target", "target_occulted": "target"}.get(kind, "site")
+                raise InputError("--windows", f"{p} has {kind} windows for {short(subject)}, which is not a "
+                                              f"{what} of this mission (another mission's windows?)")
     out = {}
     for key, pairs in groups.items():
-        a = to_tdb([p[0] for p in pairs], "--windows start_utc")
-        b = to_tdb([p[1] for p in pairs], "--windows stop_utc")
+        a = to_tdb([p_[0] for p_ in pairs], "--windows start_utc")
+        b = to_tdb([p_[1] for p_ in pairs], "--windows stop_utc")
+        if np.any(b < a):
+            raise InputError("--windows", f"{p}: a {key[0]} window of {short(key[1])} stops before it starts")
         out[key] = Windows(a, b)
     if rows:
         lo = min(float(w.starts.min()) for w in out.values() if len(w))
         hi = max(float(w.stops.max()) for w in out.values() if len(w))
-        if hi < t_start or lo > t_stop:
-            raise InputError("--windows", f"{path} does not overlap the mission span")
+        if lo < t_start - WINDOWS_SPAN_SLACK_S or hi > t_stop + WINDOWS_SPAN_SLACK_S:
+            a, b = to_iso_utc([lo, hi], 0)
+            c, d = to_iso_utc([t_start, t_stop], 0)
+            raise InputError("--windows", f"{p} holds windows from {a} to {b}, outside the mission span "
+                                          f"{c} .. {d} (another mission's windows?)")
     return out
