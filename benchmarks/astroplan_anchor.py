@@ -69,6 +69,7 @@ Three ways to run astroplan (docs/scheduling.md, "astroplan comparison"):
 Scoring: ``score_visits`` for the plans as astroplan made them; the science value of the
 validated ``Schedule`` for the plans held to our rules.
 """
+
 from __future__ import annotations
 
 import time
@@ -159,7 +160,7 @@ def _rules_blocks(problem, res: float, chunk_s: float, cadence_slots: str = "win
             while True:  # smallest grid length D >= min visit whose slots hold the exposure
                 slots = slot_fn(problem, u_ok, c, d, r.min_visit_s, res)
                 if r.n_visits is not None:
-                    slots = slots[:r.n_visits]
+                    slots = slots[: r.n_visits]
                 caps = np.array([cp for _, _, cp in slots])
                 if not slots or np.sum(np.minimum(d, caps)) >= r.exposure_s or d >= caps.max():
                     break
@@ -182,8 +183,9 @@ def _rules_blocks(problem, res: float, chunk_s: float, cadence_slots: str = "win
     return out
 
 
-def run_astroplan(problem, resolution_s: float = 120.0, chunk_s: float = 3600.0, rules: bool = False,
-                  cadence_slots: str = "windows"):
+def run_astroplan(
+    problem, resolution_s: float = 120.0, chunk_s: float = 3600.0, rules: bool = False, cadence_slots: str = "windows"
+):
     """Schedule ``problem`` with astroplan's PriorityScheduler; returns (value, seconds, visits).
 
     ``rules=False``: astroplan as it plans by itself (constant-rate slews, no engineering,
@@ -193,13 +195,13 @@ def run_astroplan(problem, resolution_s: float = 120.0, chunk_s: float = 3600.0,
     the wall time of the whole call.
     """
     import astropy.units as u
-    from astropy.coordinates import EarthLocation, SkyCoord
-    from astropy.time import Time
     from astroplan import FixedTarget, Observer
     from astroplan.constraints import AltitudeConstraint, Constraint, TimeConstraint
     from astroplan.scheduling import ObservingBlock, PriorityScheduler, Schedule, TransitionBlock, Transitioner
-
+    from astropy.coordinates import EarthLocation, SkyCoord
+    from astropy.time import Time
     from astropy.utils import iers
+
     iers.conf.auto_download = False  # nothing downloads at run time; the bundled table is enough here
     iers.conf.auto_max_age = None
     from lunarscope.scheduling.requests import as_intervals, subtract
@@ -282,8 +284,7 @@ def run_astroplan(problem, resolution_s: float = 120.0, chunk_s: float = 3600.0,
 
     ra = np.degrees(np.arctan2(dirs[:, 1], dirs[:, 0])) % 360
     dec = np.degrees(np.arcsin(np.clip(dirs[:, 2], -1, 1)))
-    targets = [FixedTarget(SkyCoord(ra[j] * u.deg, dec[j] * u.deg), name=t.name)
-               for j, t in enumerate(problem.targets)]
+    targets = [FixedTarget(SkyCoord(ra[j] * u.deg, dec[j] * u.deg), name=t.name) for j, t in enumerate(problem.targets)]
     dens = np.array([r.priority / r.exposure_s for r in reqs])
     rank = np.empty(len(reqs), int)
     rank[np.argsort(-dens, kind="stable")] = np.arange(len(reqs))
@@ -298,8 +299,15 @@ def run_astroplan(problem, resolution_s: float = 120.0, chunk_s: float = 3600.0,
                 cons = [vis_c]
                 if slot is not None:
                     cons.append(TimeConstraint(tdb_time(slot[0]), tdb_time(slot[1])))
-                blocks.append(ObservingBlock(targets[problem.target_index[reqs[i].target]], d * u.s,
-                                             int(rank[i]) + 1, constraints=cons, name=str(i)))
+                blocks.append(
+                    ObservingBlock(
+                        targets[problem.target_index[reqs[i].target]],
+                        d * u.s,
+                        int(rank[i]) + 1,
+                        constraints=cons,
+                        name=str(i),
+                    )
+                )
         global_constraints = _NoGroundHorizon([])
         transitioner = ExactSlewTransitioner()
     else:
@@ -317,16 +325,18 @@ def run_astroplan(problem, resolution_s: float = 120.0, chunk_s: float = 3600.0,
             longest = float(np.max(usable[i][:, 1] - usable[i][:, 0]))
             d = min(ch, longest)
             for _ in range(n):
-                blocks.append(ObservingBlock(targets[problem.target_index[r.target]], d * u.s, int(rank[i]) + 1,
-                                             name=str(i)))
+                blocks.append(
+                    ObservingBlock(targets[problem.target_index[r.target]], d * u.s, int(rank[i]) + 1, name=str(i))
+                )
         global_constraints = _NoGroundHorizon([LunarscopeVisibility(vis)])
         slew = problem.spacecraft.slew
         rate = 90.0 / float(slew.time_s(np.radians(90.0)))  # deg/s, mean over a 90 deg slew
         transitioner = Transitioner(slew_rate=rate * u.deg / u.second)
     observer = Observer(EarthLocation.from_geodetic(0 * u.deg, 0 * u.deg, 0 * u.m), name="lunarscope")
     sched = Schedule(tdb_time(problem.start).utc, tdb_time(problem.stop).utc)
-    scheduler = PriorityScheduler(constraints=global_constraints, observer=observer, transitioner=transitioner,
-                                  time_resolution=res * u.s)
+    scheduler = PriorityScheduler(
+        constraints=global_constraints, observer=observer, transitioner=transitioner, time_resolution=res * u.s
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = scheduler(blocks, sched)
@@ -354,12 +364,26 @@ def hold_to_rules(problem, visits, why: dict | None = None):
     stretched to it where the window and engineering allow. ``why`` counts dropped visits.
     """
     nom = problem.engineering_nominal
-    return repair(problem, visits, nom[:, 0] if len(nom) else [], stretch_s=_GRID_MARGIN_S, snap_s=_GRID_MARGIN_S,
-                  merge_gap_s=1.0, why=why, scheduler="astroplan+rules")
+    return repair(
+        problem,
+        visits,
+        nom[:, 0] if len(nom) else [],
+        stretch_s=_GRID_MARGIN_S,
+        snap_s=_GRID_MARGIN_S,
+        merge_gap_s=1.0,
+        why=why,
+        scheduler="astroplan+rules",
+    )
 
 
-def compare(n: int = 50, days: float = 30.0, resolution_s: float = 120.0, ours_s: float = 60.0,
-            workers: int = 1, modes=("plain", "rules")) -> dict:
+def compare(
+    n: int = 50,
+    days: float = 30.0,
+    resolution_s: float = 120.0,
+    ours_s: float = 60.0,
+    workers: int = 1,
+    modes=("plain", "rules"),
+) -> dict:
     """One instance, all astroplan modes and ours; returns a dict of values and wall times (s)."""
     import os
     import sys
@@ -375,16 +399,28 @@ def compare(n: int = 50, days: float = 30.0, resolution_s: float = 120.0, ours_s
     for mode in modes:
         v, t, vis = run_astroplan(p, resolution_s, rules=(mode == "rules"))
         held, broken = hold_to_rules(p, vis)
-        out[mode] = {"planned": v, "held": held.science_value(p), "violations": broken, "seconds": t,
-                     "blocks": len(vis), "visits_held": sum(a.kind == "observe" for a in held.activities)}
-        print(f"  astroplan {mode:5s}: as planned {v:.3f}, held to rules {held.science_value(p):.3f} "
-              f"({'valid' if not broken else broken[:2]}), {len(vis)} blocks, {t:.1f} s", flush=True)
+        out[mode] = {
+            "planned": v,
+            "held": held.science_value(p),
+            "violations": broken,
+            "seconds": t,
+            "blocks": len(vis),
+            "visits_held": sum(a.kind == "observe" for a in held.activities),
+        }
+        print(
+            f"  astroplan {mode:5s}: as planned {v:.3f}, held to rules {held.science_value(p):.3f} "
+            f"({'valid' if not broken else broken[:2]}), {len(vis)} blocks, {t:.1f} s",
+            flush=True,
+        )
     t0 = time.perf_counter()
     s = solve(p, "cpsat", ours_s, workers=workers)
     bad = validate(s, p)
     out["ours"] = {"value": s.science_value(p), "seconds": time.perf_counter() - t0, "violations": bad}
-    print(f"  lunarscope cpsat : {s.science_value(p):.3f} ({'valid' if not bad else bad[:2]}), "
-          f"{out['ours']['seconds']:.1f} s", flush=True)
+    print(
+        f"  lunarscope cpsat : {s.science_value(p):.3f} ({'valid' if not bad else bad[:2]}), "
+        f"{out['ours']['seconds']:.1f} s",
+        flush=True,
+    )
     return out
 
 

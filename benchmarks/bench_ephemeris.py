@@ -25,9 +25,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--n", type=int, default=1_000_000)
     args = ap.parse_args(argv)
 
+    from spice_kernels import furnish
+
     from lunarscope import time as lt
     from lunarscope.states import relative_state
-    from spice_kernels import furnish
 
     sp = furnish()
     t = lt.to_tdb("2030-01-01") + np.linspace(0.0, 365.25 * 86400.0, args.n)
@@ -48,8 +49,13 @@ def main(argv=None) -> dict:
     t_spice = time.perf_counter() - t0
 
     err_m = np.linalg.norm(ours[:, :3] - ref[:, :3], axis=1).max() * 1e3
-    result = {"n": args.n, "lunarscope_s": t_ours, "spice_loop_s": t_spice,
-              "ratio": t_spice / t_ours, "max_diff_m": err_m}
+    result = {
+        "n": args.n,
+        "lunarscope_s": t_ours,
+        "spice_loop_s": t_spice,
+        "ratio": t_spice / t_ours,
+        "max_diff_m": err_m,
+    }
     print(f"{args.n} epochs, Earth wrt Moon in MOON_PA")
     print(f"  lunarscope (vectorized):     {t_ours:8.3f} s  (median of 3 warm runs)")
     print(f"  SPICE loop (spkezr+sxform):  {t_spice:8.3f} s")

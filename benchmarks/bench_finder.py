@@ -46,19 +46,11 @@ def make_conditions(m: int, seed: int = 11):
 
     def g(t):
         x = (t - T0)[None, :]
-        return (
-            np.sin(w[:, None] * x + p[:, None])
-            + 0.3 * np.sin(W[:, None] * x + q[:, None])
-            - c[:, None]
-        )
+        return np.sin(w[:, None] * x + p[:, None]) + 0.3 * np.sin(W[:, None] * x + q[:, None]) - c[:, None]
 
     def g_rows(t, rows):
         x = t - T0
-        return (
-            np.sin(w[rows] * x + p[rows])
-            + 0.3 * np.sin(W[rows] * x + q[rows])
-            - c[rows]
-        )
+        return np.sin(w[rows] * x + p[rows]) + 0.3 * np.sin(W[rows] * x + q[rows]) - c[rows]
 
     return g, g_rows, w + 0.3 * W
 
@@ -134,30 +126,19 @@ def main():
 
     fg, fr = Counted(g, m), Counted(g_rows, 1)
     tic = time.perf_counter()
-    ours = find_windows(
-        fg, t0, t1, args.min_duration, args.tol, rate_bound=bound, g_rows=fr
-    )
+    ours = find_windows(fg, t0, t1, args.min_duration, args.tol, rate_bound=bound, g_rows=fr)
     t_ours = time.perf_counter() - tic
     our_calls, our_points = fg.calls + fr.calls, fg.points + fr.points
 
     md = args.min_duration
-    same = all(
-        canonical(a, t0, t1, md).isclose(canonical(b, t0, t1, md), 2 * args.tol)
-        for a, b in zip(ours, dense)
-    )
+    same = all(canonical(a, t0, t1, md).isclose(canonical(b, t0, t1, md), 2 * args.tol) for a, b in zip(ours, dense))
     n_win = sum(len(w) for w in ours)
-    print(
-        f"M={m} conditions over {args.days:g} d, min_duration={args.min_duration:g} s, tol={args.tol:g} s"
-    )
+    print(f"M={m} conditions over {args.days:g} d, min_duration={args.min_duration:g} s, tol={args.tol:g} s")
     print(
         f"windows found: {n_win} (finder) vs {sum(len(w) for w in dense)} (dense); same windows (features > min_duration, 2 tol): {same}"
     )
-    print(
-        f"dense  : {t_dense:8.2f} s wall, {dense_calls:6d} g calls, {dense_points:.3e} evaluations"
-    )
-    print(
-        f"finder : {t_ours:8.2f} s wall, {our_calls:6d} g calls, {our_points:.3e} evaluations"
-    )
+    print(f"dense  : {t_dense:8.2f} s wall, {dense_calls:6d} g calls, {dense_points:.3e} evaluations")
+    print(f"finder : {t_ours:8.2f} s wall, {our_calls:6d} g calls, {our_points:.3e} evaluations")
     print(
         f"ratio dense/finder: wall {t_dense / t_ours:.2f}x, evaluations {dense_points / our_points:.2f}x, "
         f"g calls {dense_calls / our_calls:.2f}x"

@@ -87,12 +87,17 @@ def lunarscope_runs(state0, t_grid, days) -> dict:
     from lunarscope.dynamics.forces import ForceModel
     from lunarscope.dynamics.propagator import propagate
     from lunarscope.gravity import load_field
-
     from lunarscope.sources import Sources
 
     src = Sources.default()
-    fm = ForceModel(load_field(str(DATA / "grgm1200a_70.sha")).truncated(70, 70), "IAU_MOON",
-                    ("earth", "sun"), srp=False, ephemeris=src.ephemeris, moon_pck=src.moon_pck)
+    fm = ForceModel(
+        load_field(str(DATA / "grgm1200a_70.sha")).truncated(70, 70),
+        "IAU_MOON",
+        ("earth", "sun"),
+        srp=False,
+        ephemeris=src.ephemeris,
+        moon_pck=src.moon_pck,
+    )
     t0, t1 = float(t_grid[0]), float(t_grid[0] + days * 86400.0)
     propagate(state0, t0, t0 + 3600.0, fm)  # numba cache load / compile
 
@@ -101,8 +106,14 @@ def lunarscope_runs(state0, t_grid, days) -> dict:
         w = time.perf_counter()
         res = propagate(state0, t0, t1, fm, rtol=rtol, atol_km=atol)
         w = time.perf_counter() - w
-        return {"rtol": rtol, "atol_km": atol, "wall_s": w, "n_steps": res.n_steps,
-                "n_rhs": res.n_rhs, "states": res.trajectory.state(t_grid)}
+        return {
+            "rtol": rtol,
+            "atol_km": atol,
+            "wall_s": w,
+            "n_steps": res.n_steps,
+            "n_rhs": res.n_rhs,
+            "states": res.trajectory.state(t_grid),
+        }
 
     ref = run(LUNARSCOPE_REF_RTOL)
     rows = []
@@ -110,9 +121,12 @@ def lunarscope_runs(state0, t_grid, days) -> dict:
         r = run(rtol)
         r["max_err_km"], r["final_err_km"] = _max_final(r.pop("states"), ref["states"])
         rows.append(r)
-        print(f"  lunarscope rtol {rtol:7.0e} atol {r['atol_km']:7.0e} km: {r['wall_s']:7.2f} s, "
-              f"{r['n_steps']:7d} steps, max |dr| vs rtol {LUNARSCOPE_REF_RTOL:g}: "
-              f"{r['max_err_km'] * 1e3:10.4f} m (final {r['final_err_km'] * 1e3:.4f} m)", flush=True)
+        print(
+            f"  lunarscope rtol {rtol:7.0e} atol {r['atol_km']:7.0e} km: {r['wall_s']:7.2f} s, "
+            f"{r['n_steps']:7d} steps, max |dr| vs rtol {LUNARSCOPE_REF_RTOL:g}: "
+            f"{r['max_err_km'] * 1e3:10.4f} m (final {r['final_err_km'] * 1e3:.4f} m)",
+            flush=True,
+        )
     return {"ref": ref, "rows": rows}
 
 
@@ -154,20 +168,27 @@ def orekit_ladder(t_grid, ref_states, days, ref_convergence_km, start_dp) -> lis
         if not np.allclose(t, t_grid, rtol=0, atol=1e-6):
             raise RuntimeError("Orekit output grid differs from the reference grid")
         mx, fin = _max_final(s, ref_states)
-        row = {"dp_m": dp, "wall_s": wall, "max_err_km": mx, "final_err_km": fin,
-               "against": "dP 1e-6 m"}
+        row = {"dp_m": dp, "wall_s": wall, "max_err_km": mx, "final_err_km": fin, "against": "dP 1e-6 m"}
         if dp == OREKIT_REF_DP_M:
             # the committed file *is* this run (checked), so its error is the stored 1e-6 vs 1e-8 m
             # convergence number of that file
             if mx > SAME_STATES_KM:
                 raise RuntimeError(f"Orekit 1e-6 m re-run differs from the committed file by {mx * 1e3:.3f} m")
-            row.update(rerun_vs_committed_km=mx, max_err_km=ref_convergence_km, final_err_km=np.nan,
-                       against="dP 1e-8 m (committed convergence)")
+            row.update(
+                rerun_vs_committed_km=mx,
+                max_err_km=ref_convergence_km,
+                final_err_km=np.nan,
+                against="dP 1e-8 m (committed convergence)",
+            )
         results[k] = row
-        extra = (f"; re-run vs committed states {mx * 1e3:.3g} m" if dp == OREKIT_REF_DP_M else
-                 f" (final {fin * 1e3:.4f} m)")
-        print(f"  Orekit dP {dp:7.0e} m: {wall:7.2f} s, max |dr| vs {row['against']}: "
-              f"{row['max_err_km'] * 1e3:10.4f} m{extra}", flush=True)
+        extra = (
+            f"; re-run vs committed states {mx * 1e3:.3g} m" if dp == OREKIT_REF_DP_M else f" (final {fin * 1e3:.4f} m)"
+        )
+        print(
+            f"  Orekit dP {dp:7.0e} m: {wall:7.2f} s, max |dr| vs {row['against']}: "
+            f"{row['max_err_km'] * 1e3:10.4f} m{extra}",
+            flush=True,
+        )
         return row["max_err_km"] <= ONE_METRE_KM
 
     k = OREKIT_DP_M.index(start_dp)
@@ -251,22 +272,33 @@ def main(argv=None) -> dict:
     ap.add_argument("--days", type=float, default=30.0, help="span (days, <= 30)")
     ap.add_argument("--skip-orekit-propagation", action="store_true")
     ap.add_argument("--skip-orekit", action="store_true", help="no Orekit at all (no Java needed)")
-    ap.add_argument("--orekit-start", type=float, default=1e-4, choices=OREKIT_DP_M,
-                    help="first Orekit position tolerance tried (m)")
+    ap.add_argument(
+        "--orekit-start",
+        type=float,
+        default=1e-4,
+        choices=OREKIT_DP_M,
+        help="first Orekit position tolerance tried (m)",
+    )
     args = ap.parse_args(argv)
     with_orekit = not args.skip_orekit
     ref, t_grid, ref_states = _reference(args.days)
     state0 = ref["state0"]
-    print(f"100 km polar orbit, {args.days:g} days from 2030-01-01 TDB, GRGM1200A 70x70 IAU_MOON "
-          f"+ Earth + Sun; {t_grid.size} states every {STEP_S:.0f} s", flush=True)
+    print(
+        f"100 km polar orbit, {args.days:g} days from 2030-01-01 TDB, GRGM1200A 70x70 IAU_MOON "
+        f"+ Earth + Sun; {t_grid.size} states every {STEP_S:.0f} s",
+        flush=True,
+    )
     out = {"days": args.days, "loadavg_start": os.getloadavg()}
     print(f"load average at start (2 shared cores): {out['loadavg_start'][0]:.2f}", flush=True)
 
     print("lunarscope ladder:", flush=True)
     ls = lunarscope_runs(state0, t_grid, args.days)
     ls_ref_vs_orekit = _max_final(ls["ref"]["states"], ref_states)
-    print(f"  (lunarscope rtol {LUNARSCOPE_REF_RTOL:g} vs Orekit dP 1e-6 m: max |dr| "
-          f"{ls_ref_vs_orekit[0] * 1e3:.4f} m; reference run {ls['ref']['wall_s']:.2f} s)", flush=True)
+    print(
+        f"  (lunarscope rtol {LUNARSCOPE_REF_RTOL:g} vs Orekit dP 1e-6 m: max |dr| "
+        f"{ls_ref_vs_orekit[0] * 1e3:.4f} m; reference run {ls['ref']['wall_s']:.2f} s)",
+        flush=True,
+    )
     out["lunarscope"] = ls["rows"]
     out["lunarscope_ref_wall_s"] = ls["ref"]["wall_s"]
     out["lunarscope_ref_vs_orekit_ref_max_km"] = ls_ref_vs_orekit[0]
@@ -277,8 +309,9 @@ def main(argv=None) -> dict:
     if with_orekit and not args.skip_orekit_propagation:
         print("Orekit setup check:", flush=True)
         chk = orekit_same_setup_check(ref)
-        print("  " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                               for k, v in chk.items()), flush=True)
+        print(
+            "  " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in chk.items()), flush=True
+        )
         out["orekit_setup_check"] = chk
         print("Orekit ladder:", flush=True)
         conv = float(ref["convergence_max_dpos_km"]) if args.days == float(ref["days"]) else np.nan
@@ -296,12 +329,16 @@ def main(argv=None) -> dict:
     print(f"load average at start / end: {out['loadavg_start'][0]:.2f} / {out['loadavg_end'][0]:.2f}")
     print(f"Propagation at equal accuracy (<= 1 m vs a tighter run of the same tool), {args.days:g} days")
     if ls_pick:
-        print(f"  lunarscope DOP853 rtol {ls_pick['rtol']:.0e} atol {ls_pick['atol_km']:.0e} km : "
-              f"{ls_pick['wall_s']:8.2f} s  (max |dr| {ls_pick['max_err_km'] * 1e3:.3f} m)")
+        print(
+            f"  lunarscope DOP853 rtol {ls_pick['rtol']:.0e} atol {ls_pick['atol_km']:.0e} km : "
+            f"{ls_pick['wall_s']:8.2f} s  (max |dr| {ls_pick['max_err_km'] * 1e3:.3f} m)"
+        )
     if ok_pick:
-        print(f"  Orekit DP853 dP {ok_pick['dp_m']:.0e} m                   : "
-              f"{ok_pick['wall_s']:8.2f} s  (max |dr| {ok_pick['max_err_km'] * 1e3:.3f} m vs "
-              f"{ok_pick['against']})")
+        print(
+            f"  Orekit DP853 dP {ok_pick['dp_m']:.0e} m                   : "
+            f"{ok_pick['wall_s']:8.2f} s  (max |dr| {ok_pick['max_err_km'] * 1e3:.3f} m vs "
+            f"{ok_pick['against']})"
+        )
     if ls_pick and ok_pick:
         ratio = ok_pick["wall_s"] / ls_pick["wall_s"]
         out["ratio_orekit_over_lunarscope"] = ratio
@@ -311,9 +348,11 @@ def main(argv=None) -> dict:
     print("           (best of 3)  (best of 3)")
     for g in grav:
         if "orekit_us" in g:
-            print(f"  {g['degree']:6d}   {g['lunarscope_us']:10.2f}   {g['orekit_us']:10.2f}   "
-                  f"{g['jpype_overhead_us']:10.2f}   {g['orekit_minus_overhead_us']:14.2f}   "
-                  f"{g['orekit_minus_overhead_us'] / g['lunarscope_us']:10.2f}x")
+            print(
+                f"  {g['degree']:6d}   {g['lunarscope_us']:10.2f}   {g['orekit_us']:10.2f}   "
+                f"{g['jpype_overhead_us']:10.2f}   {g['orekit_minus_overhead_us']:14.2f}   "
+                f"{g['orekit_minus_overhead_us'] / g['lunarscope_us']:10.2f}x"
+            )
         else:
             print(f"  {g['degree']:6d}   {g['lunarscope_us']:10.2f}")
     if grav and "orekit_anchor_us" in grav[0]:

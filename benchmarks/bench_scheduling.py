@@ -10,6 +10,7 @@ Prints one CSV row per instance. Every lunarscope plan is validated. Columns:
   n <= --astroplan-max; given our rules up front, then held to them and validated, see
   astroplan_anchor.py) and lunarscope / astroplan.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from scheduling_instances import build_instance  # noqa: E402
 
-from lunarscope.scheduling.portfolio import solve  # noqa: E402
 from lunarscope.scheduling import greedy, relaxation_bound, validate  # noqa: E402
+from lunarscope.scheduling.portfolio import solve  # noqa: E402
 
 
 def main(argv=None):
@@ -37,8 +38,10 @@ def main(argv=None):
     sizes = [20] if args.quick else [int(x) for x in args.sizes.split(",")]
     limit = 2.0 if args.quick else args.time_limit
     ap_max = 0 if args.quick else args.astroplan_max
-    print("n,days,antenna,greedy_value,greedy_s,cpsat_value,cpsat_s,cpsat_status,bound,"
-          "lp_bound,lp_s,greedy/bound,cpsat/bound,astroplan_value,astroplan_s,cpsat/astroplan")
+    print(
+        "n,days,antenna,greedy_value,greedy_s,cpsat_value,cpsat_s,cpsat_status,bound,"
+        "lp_bound,lp_s,greedy/bound,cpsat/bound,astroplan_value,astroplan_s,cpsat/astroplan"
+    )
     for n in sizes:
         p = build_instance(n, antenna=args.antenna, days=6 if args.quick else args.days)
         t = time.perf_counter()
@@ -57,14 +60,18 @@ def main(argv=None):
         av, at, ratio = "", "", ""
         if n <= ap_max:
             from astroplan_anchor import hold_to_rules, run_astroplan
+
             _, a_s, vis = run_astroplan(p, rules=True)
             held, broken = hold_to_rules(p, vis)
             assert broken == [], broken[:3]
             a_val = held.science_value(p)
             av, at, ratio = f"{a_val:.3f}", f"{a_s:.1f}", f"{cv / a_val:.3f}" if a_val > 0 else "inf"
-        print(f"{n},{6 if args.quick else args.days:g},{args.antenna},{gv:.3f},{tg:.2f},{cv:.3f},{tp:.1f},{c.status.replace(',', ';')},"
-              f"{bd:.3f},{lp:.3f},{tl:.1f},{gv / bd:.3f},{cv / bd:.3f},"
-              f"{av},{at},{ratio}", flush=True)
+        print(
+            f"{n},{6 if args.quick else args.days:g},{args.antenna},{gv:.3f},{tg:.2f},{cv:.3f},{tp:.1f},{c.status.replace(',', ';')},"
+            f"{bd:.3f},{lp:.3f},{tl:.1f},{gv / bd:.3f},{cv / bd:.3f},"
+            f"{av},{at},{ratio}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ def trajectory(days: float):
 
 def g_numpy(u, sc, sun, earth):
     """g (M, N) for unit targets u from spacecraft-relative body vectors (N,3) (routes 2, 3)."""
+
     def sep(d):
         d = d / np.linalg.norm(d, axis=1)[:, None]
         c = u @ d.T
@@ -95,8 +96,7 @@ def route_lunarscope(traj, t0, t1, u, sources):
 
     clock = time.perf_counter()
     scene = Scene(traj, sources.ephemeris, sources.moon_pck)
-    tc = TargetConstraints(scene, u, math.radians(SUN_DEG), math.radians(EARTH_DEG),
-                           math.radians(MOON_DEG), ATM)
+    tc = TargetConstraints(scene, u, math.radians(SUN_DEG), math.radians(EARTH_DEG), math.radians(MOON_DEG), ATM)
     wins = find_windows(tc.condition(t0, t1, True), t0, t1, MIN_S, TOL_S)
     return time.perf_counter() - clock, [list(w) for w in wins], scene.evaluations
 
@@ -112,9 +112,9 @@ def route_grid(traj, t0, t1, u, eph):
     grid = np.arange(t0, t1 + 0.5, 1.0)
     grid[-1] = min(grid[-1], t1)
     out = [[] for _ in range(len(u))]
-    prev_t, prev_in = None, None
+    _prev_t, _prev_in = None, None
     for i in range(0, grid.size, 3600):
-        t = grid[i:i + 3601]
+        t = grid[i : i + 3601]
         inside = g_numpy(u, *geom(t)) >= 0
         if i == 0:
             for m in np.flatnonzero(inside[:, 0]):
@@ -169,7 +169,7 @@ def route_spice(traj, t0, t1, u, step_s=MIN_S):
     clock = time.perf_counter()
     try:
         for m in range(len(u)):
-            um = u[m:m + 1]
+            um = u[m : m + 1]
 
             @sp.utils.callbacks.SpiceUDFUNS
             def udfuns(et, um=um):
@@ -222,8 +222,10 @@ def main():
     t0, t1, traj, sources = trajectory(days)
     eph = sources.ephemeris
     u = fibonacci_sphere(m)
-    print(f"problem: ELFO, {days:g} d, {m} targets, Sun {SUN_DEG:g} / Earth limb {EARTH_DEG:g} / "
-          f"Moon limb {MOON_DEG:g} deg + occultation, min window {MIN_S:g} s, tolerance {TOL_S * 1e3:g} ms")
+    print(
+        f"problem: ELFO, {days:g} d, {m} targets, Sun {SUN_DEG:g} / Earth limb {EARTH_DEG:g} / "
+        f"Moon limb {MOON_DEG:g} deg + occultation, min window {MIN_S:g} s, tolerance {TOL_S * 1e3:g} ms"
+    )
     route_lunarscope(traj, t0, t0 + 86400.0, u[:4], sources)  # warm numba caches and the ephemeris
     t_ls, w_ls, nev = route_lunarscope(traj, t0, t1, u, sources)
     n_win = sum(len(w) for w in w_ls)
@@ -238,18 +240,24 @@ def main():
     bad_sp = sum(agree(a, b) for a, b in zip(w_sp, w_ls_sub))
     scale_sp = (m / s_m) * (days / s_days)
     est_sp = t_sp * scale_sp
-    print(f"SPICE GF   : {t_sp:8.2f} s for {s_m} targets x {s_days:g} d; EXTRAPOLATED x{scale_sp:.0f} "
-          f"(linear in targets x days) -> {est_sp:9.0f} s; windows disagreeing: {bad_sp}")
+    print(
+        f"SPICE GF   : {t_sp:8.2f} s for {s_m} targets x {s_days:g} d; EXTRAPOLATED x{scale_sp:.0f} "
+        f"(linear in targets x days) -> {est_sp:9.0f} s; windows disagreeing: {bad_sp}"
+    )
 
     g1 = t0 + g_days * 86400.0
     t_gr, w_gr = route_grid(traj, t0, g1, u, eph)
     _, w_ls_g, _ = route_lunarscope(traj, t0, g1, u, sources)
     bad_gr = sum(agree(a, b) for a, b in zip(w_gr, w_ls_g))
     est_gr = t_gr * days / g_days
-    print(f"1 s grid   : {t_gr:8.2f} s for {m} targets x {g_days:g} d; EXTRAPOLATED x{days / g_days:.0f} "
-          f"(linear in days) -> {est_gr:9.0f} s; windows disagreeing: {bad_gr}")
-    print(f"ratio SPICE GF / lunarscope = {est_sp / t_ls:.0f}x (goal >= 50x); "
-          f"1 s grid / lunarscope = {est_gr / t_ls:.0f}x")
+    print(
+        f"1 s grid   : {t_gr:8.2f} s for {m} targets x {g_days:g} d; EXTRAPOLATED x{days / g_days:.0f} "
+        f"(linear in days) -> {est_gr:9.0f} s; windows disagreeing: {bad_gr}"
+    )
+    print(
+        f"ratio SPICE GF / lunarscope = {est_sp / t_ls:.0f}x (goal >= 50x); "
+        f"1 s grid / lunarscope = {est_gr / t_ls:.0f}x"
+    )
     return 0 if bad_sp == 0 and bad_gr == 0 else 1
 
 

@@ -26,8 +26,7 @@ import orekit_setup as osu
 SEED = 70
 
 
-def orekit_propagate_polar(days: float, position_tolerance_m: float, degree: int = 70,
-                           step_s: float | None = None):
+def orekit_propagate_polar(days: float, position_tolerance_m: float, degree: int = 70, step_s: float | None = None):
     """Propagate the reference 100 km polar orbit with Orekit (setup of ``propagate_polar.py``).
 
     Output every ``step_s`` seconds (default 60 s up to 1 day, 600 s beyond).

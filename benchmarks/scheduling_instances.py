@@ -8,12 +8,12 @@ by a 1 h lunar occultation. Requested exposure is scaled to ``oversubscription``
 union of all visibility. The builder returns a plain ``Problem`` so the lead can swap in
 real ELFO windows and contacts from the geometry layer.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from lunarscope.scheduling import (EngineeringBlock, Problem, Request, SlewModel, Spacecraft, Station, Target,
-                                   as_intervals)
+from lunarscope.scheduling import EngineeringBlock, Platform, Problem, Request, SlewModel, Station, Target, as_intervals
 from lunarscope.scheduling.requests import subtract
 
 ORBIT_PERIOD_S = 13.2 * 3600.0
@@ -21,8 +21,14 @@ DAY_S = 86400.0
 T_START = 1.0e9  # TDB s past J2000 (2031-09-09)
 
 
-def build_instance(n_requests: int, seed: int = 1, days: float = 30.0, oversubscription: float = 2.0,
-                   antenna: str = "gimballed", n_targets: int | None = None) -> Problem:
+def build_instance(
+    n_requests: int,
+    seed: int = 1,
+    days: float = 30.0,
+    oversubscription: float = 2.0,
+    antenna: str = "gimballed",
+    n_targets: int | None = None,
+) -> Problem:
     rng = np.random.default_rng(seed)
     t0, t1 = T_START, T_START + days * DAY_S
     nt = n_targets or max(10, int(n_requests * 0.6))
@@ -48,7 +54,7 @@ def build_instance(n_requests: int, seed: int = 1, days: float = 30.0, oversubsc
     # stations: daily contacts, minus a 1 h occultation per orbit
     occ = np.array([[t0 + (i + 0.05) * ORBIT_PERIOD_S, t0 + (i + 0.05) * ORBIT_PERIOD_S + 3600] for i in range(n_orb)])
     stations = []
-    for si, (name, off, rate) in enumerate([("Kashi", 0.10, 20.0), ("Jiamusi", 0.45, 10.0), ("Baikonur", 0.75, 8.0)]):
+    for _si, (name, off, rate) in enumerate([("Kashi", 0.10, 20.0), ("Jiamusi", 0.45, 10.0), ("Baikonur", 0.75, 8.0)]):
         d = np.arange(int(days) + 1)
         c = np.column_stack([t0 + (d + off) * DAY_S, t0 + (d + off) * DAY_S + 9 * 3600.0])
         c = subtract(as_intervals(np.clip(c, t0, t1), "c"), occ)
@@ -74,12 +80,28 @@ def build_instance(n_requests: int, seed: int = 1, days: float = 30.0, oversubsc
             cad = float(rng.choice([0.5, 1.0, 2.0])) * DAY_S
         elif kind < 0.5:
             n_vis = int(rng.integers(1, 6))
-        reqs.append(Request(target=f"T{j:03d}", exposure_s=float(max(exp[i], mv)), min_visit_s=mv,
-                            priority=float(np.round(rng.lognormal(0, 0.7), 3)), n_visits=n_vis, cadence_s=cad,
-                            validity=validity, data_rate_mbit_s=float(rng.choice([0.5, 1.0, 2.0, 4.0])),
-                            name=f"R{i:03d}"))
-    sc = Spacecraft(SlewModel(max_rate_deg_s=0.5, max_accel_deg_s2=0.02, settle_s=60.0),
-                    recorder_capacity_mbit=64000.0, recorder_initial_mbit=5000.0, antenna=antenna)
-    eng = [EngineeringBlock("momentum dump", period_s=DAY_S, duration_s=1800.0, flex_s=3 * 3600.0,
-                            first_start=t0 + 0.3 * DAY_S)]
+        reqs.append(
+            Request(
+                target=f"T{j:03d}",
+                exposure_s=float(max(exp[i], mv)),
+                min_visit_s=mv,
+                priority=float(np.round(rng.lognormal(0, 0.7), 3)),
+                n_visits=n_vis,
+                cadence_s=cad,
+                validity=validity,
+                data_rate_mbit_s=float(rng.choice([0.5, 1.0, 2.0, 4.0])),
+                name=f"R{i:03d}",
+            )
+        )
+    sc = Platform(
+        SlewModel(max_rate_deg_s=0.5, max_accel_deg_s2=0.02, settle_s=60.0),
+        recorder_capacity_mbit=64000.0,
+        recorder_initial_mbit=5000.0,
+        antenna=antenna,
+    )
+    eng = [
+        EngineeringBlock(
+            "momentum dump", period_s=DAY_S, duration_s=1800.0, flex_s=3 * 3600.0, first_start=t0 + 0.3 * DAY_S
+        )
+    ]
     return Problem(t0, t1, targets, stations, reqs, sc, eng)

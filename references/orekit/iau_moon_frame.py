@@ -40,22 +40,24 @@ DELTA0, DELTA_T = 66.5392, 0.0130
 W0, W_D, W_DD = 38.3213, 13.17635815, -1.4e-12
 #: E_k = E0 + Edot * d (deg); then sin coefficient for alpha, cos coefficient for delta,
 #: sin coefficient for W.
-E_TERMS = np.array([
-    # E0,      Edot,         alpha_sin, delta_cos, W_sin
-    [125.045, -0.0529921, -3.8787, 1.5419, 3.5610],
-    [250.089, -0.1059842, -0.1204, 0.0239, 0.1208],
-    [260.008, 13.0120009, 0.0700, -0.0278, -0.0642],
-    [176.625, 13.3407154, -0.0172, 0.0068, 0.0158],
-    [357.529, 0.9856003, 0.0, 0.0, 0.0252],
-    [311.589, 26.4057084, 0.0072, -0.0029, -0.0066],
-    [134.963, 13.0649930, 0.0, 0.0009, -0.0047],
-    [276.617, 0.3287146, 0.0, 0.0, -0.0046],
-    [34.226, 1.7484877, 0.0, 0.0, 0.0028],
-    [15.134, -0.1589763, -0.0052, 0.0008, 0.0052],
-    [119.743, 0.0036096, 0.0, 0.0, 0.0040],
-    [239.961, 0.1643573, 0.0, 0.0, 0.0019],
-    [25.053, 12.9590088, 0.0043, -0.0009, -0.0044],
-])
+E_TERMS = np.array(
+    [
+        # E0,      Edot,         alpha_sin, delta_cos, W_sin
+        [125.045, -0.0529921, -3.8787, 1.5419, 3.5610],
+        [250.089, -0.1059842, -0.1204, 0.0239, 0.1208],
+        [260.008, 13.0120009, 0.0700, -0.0278, -0.0642],
+        [176.625, 13.3407154, -0.0172, 0.0068, 0.0158],
+        [357.529, 0.9856003, 0.0, 0.0, 0.0252],
+        [311.589, 26.4057084, 0.0072, -0.0029, -0.0066],
+        [134.963, 13.0649930, 0.0, 0.0009, -0.0047],
+        [276.617, 0.3287146, 0.0, 0.0, -0.0046],
+        [34.226, 1.7484877, 0.0, 0.0, 0.0028],
+        [15.134, -0.1589763, -0.0052, 0.0008, 0.0052],
+        [119.743, 0.0036096, 0.0, 0.0, 0.0040],
+        [239.961, 0.1643573, 0.0, 0.0, 0.0019],
+        [25.053, 12.9590088, 0.0043, -0.0009, -0.0044],
+    ]
+)
 
 
 def iau_moon_numpy(t_tdb: np.ndarray, tt_epoch_offset: bool = True, dtype=np.float64) -> np.ndarray:
@@ -108,10 +110,8 @@ def _r3(a: np.ndarray) -> np.ndarray:
 def rotation_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle (rad) of the rotation a @ b^T, per epoch (robust for tiny angles)."""
     m = a @ np.swapaxes(b, -1, -2)
-    axial = np.stack([m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
-                      m[..., 1, 0] - m[..., 0, 1]], axis=-1)
-    return np.arctan2(0.5 * np.linalg.norm(axial, axis=-1),
-                      0.5 * (np.trace(m, axis1=-2, axis2=-1) - 1.0))
+    axial = np.stack([m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] - m[..., 0, 1]], axis=-1)
+    return np.arctan2(0.5 * np.linalg.norm(axial, axis=-1), 0.5 * (np.trace(m, axis1=-2, axis2=-1) - 1.0))
 
 
 def orekit_rotations(t_tdb: np.ndarray):
@@ -173,23 +173,35 @@ def main() -> Path:
     err_no = rotation_angle(rots, ref_no).max()
     ortho = np.abs(rots @ np.swapaxes(rots, 1, 2) - np.eye(3)).max()
     print(f"  {N_EPOCHS} epochs 1990-2049, |omega| {np.linalg.norm(omega_fd, axis=1).mean():.9e} rad/s")
-    print(f"  omega (Richardson differences of Orekit R) vs long-double numpy model: {ld_err:.2e} rel; "
-          f"Orekit getRotationRate vs long-double: {orekit_ld_err:.2e} rel; orthonormality {ortho:.1e}")
-    print(f"  numpy IAU-2009 formulas vs Orekit: max angle {err:.3e} rad "
-          f"(d from J2000 TDB instead of Orekit's TT epoch: {err_no:.3e} rad)")
+    print(
+        f"  omega (Richardson differences of Orekit R) vs long-double numpy model: {ld_err:.2e} rel; "
+        f"Orekit getRotationRate vs long-double: {orekit_ld_err:.2e} rel; orthonormality {ortho:.1e}"
+    )
+    print(
+        f"  numpy IAU-2009 formulas vs Orekit: max angle {err:.3e} rad "
+        f"(d from J2000 TDB instead of Orekit's TT epoch: {err_no:.3e} rad)"
+    )
     assert err < 1e-11 and ld_err < 2e-8 and fd_err < 3e-7
 
     path = osu.DATA_DIR / "iau_moon_rotations.npz"
     np.savez_compressed(
-        path, t_tdb=t, R=rots, omega_body=omega_fd, omega_icrf=omega_icrf,
-        omega_body_orekit=omega_orekit, omega_orekit_rel_err=fd_err, seed=SEED,
-        j2000_tt_minus_tdb_reading_s=offset, numpy_vs_orekit_max_angle_rad=err,
+        path,
+        t_tdb=t,
+        R=rots,
+        omega_body=omega_fd,
+        omega_icrf=omega_icrf,
+        omega_body_orekit=omega_orekit,
+        omega_orekit_rel_err=fd_err,
+        seed=SEED,
+        j2000_tt_minus_tdb_reading_s=offset,
+        numpy_vs_orekit_max_angle_rad=err,
         orekit_version=np.array(osu.orekit_version()),
         description=np.array(
             "Orekit Moon body-oriented frame (PredefinedIAUPoles.MOON = WGCCRE 2009 with "
             "E1..E13) relative to GCRF (ICRF axes): r_body = R @ r_icrf; omega_body in body "
             "axes, rad/s (Richardson differences of R; omega_body_orekit = Orekit's rate); t_tdb TDB s past J2000 TDB; Orekit's d counts from J2000 TT "
-            "(t_tdb + 7.266e-5 s). Made by references/orekit/iau_moon_frame.py"),
+            "(t_tdb + 7.266e-5 s). Made by references/orekit/iau_moon_frame.py"
+        ),
     )
     print(f"  -> {path} ({path.stat().st_size} B)")
     return path

@@ -81,11 +81,12 @@ def orekit_version() -> str:
         import orekit_jpype
 
         jars = os.listdir(Path(orekit_jpype.__file__).parent / "jars")
-        version = next(j[len("orekit-"):-4] for j in jars if j.startswith("orekit-"))
+        version = next(j[len("orekit-") : -4] for j in jars if j.startswith("orekit-"))
     return str(version)
 
 
 # --------------------------------------------------------------------------- time
+
 
 def tdb():
     start()
@@ -129,6 +130,7 @@ def epoch_date():
 
 # --------------------------------------------------------------------------- gravity
 
+
 def load_gravity_provider(path: Path | str = SHA_FILE, degree: int = 70, order: int | None = None):
     """Normalized spherical-harmonics provider read by Orekit's ``SHAFormatReader``.
 
@@ -155,6 +157,7 @@ def load_gravity_provider(path: Path | str = SHA_FILE, degree: int = 70, order: 
 
 
 # --------------------------------------------------------------------------- bodies and frames
+
 
 def moon():
     start()
@@ -212,9 +215,12 @@ def _make_translation_provider():
         def getTransform(self, date):
             if hasattr(date, "getField"):  # FieldAbsoluteDate
                 pv = body.getPVCoordinates(date, parent)
-                return FieldTransform(date, FieldPVCoordinates(pv.getPosition().negate(),
-                                                               pv.getVelocity().negate(),
-                                                               pv.getAcceleration().negate()))
+                return FieldTransform(
+                    date,
+                    FieldPVCoordinates(
+                        pv.getPosition().negate(), pv.getVelocity().negate(), pv.getAcceleration().negate()
+                    ),
+                )
             pv = body.getPVCoordinates(date, parent)
             return Transform(date, pv.negate())
 
@@ -229,8 +235,7 @@ def _make_translation_provider():
             if hasattr(date, "getField"):
                 return self.getTransform(date)  # a FieldTransform is a FieldKinematicTransform
             pv = body.getPVCoordinates(date, parent)
-            return KinematicTransform.of(date, PVCoordinates(pv.getPosition().negate(),
-                                                             pv.getVelocity().negate()))
+            return KinematicTransform.of(date, PVCoordinates(pv.getPosition().negate(), pv.getVelocity().negate()))
 
     return MoonTranslation()
 
@@ -275,6 +280,7 @@ def jvec(a):
 
 # --------------------------------------------------------------------------- polar orbit
 
+
 def polar_initial_state_km() -> np.ndarray:
     """Initial state (km, km/s) of the 100 km circular polar orbit, Moon-centred ICRF axes.
 
@@ -290,13 +296,16 @@ def polar_initial_state_km() -> np.ndarray:
 
 def third_body_gms_m3_s2() -> dict:
     """GM values (m^3/s^2) Orekit uses for the point-mass bodies (from the DE440 header)."""
-    return {"earth": float(earth().getGM()), "sun": float(sun().getGM()),
-            "moon_de440": float(moon().getGM())}
+    return {"earth": float(earth().getGM()), "sun": float(sun().getGM()), "moon_de440": float(moon().getGM())}
 
 
-def build_polar_propagator(position_tolerance_m: float = 1e-6, degree: int = 70,
-                           state0_km: np.ndarray | None = None, max_step_s: float = 600.0,
-                           third_bodies: bool = True):
+def build_polar_propagator(
+    position_tolerance_m: float = 1e-6,
+    degree: int = 70,
+    state0_km: np.ndarray | None = None,
+    max_step_s: float = 600.0,
+    third_bodies: bool = True,
+):
     """Numerical propagator for the 100 km polar orbit (Orekit objects, SI units).
 
     Forces: Newtonian central term with GM of GRGM1200A (added by the propagator) +
@@ -323,7 +332,8 @@ def build_polar_propagator(position_tolerance_m: float = 1e-6, degree: int = 70,
     pv = PVCoordinates(jvec(s0[:3] * M_PER_KM), jvec(s0[3:] * M_PER_KM))
     orbit = CartesianOrbit(pv, frame, epoch_date(), mu)
     tol = ToleranceProvider.getDefaultToleranceProvider(float(position_tolerance_m)).getTolerances(
-        orbit, OrbitType.CARTESIAN)
+        orbit, OrbitType.CARTESIAN
+    )
     integrator = DormandPrince853Integrator(1e-6, float(max_step_s), tol[0], tol[1])
     prop = NumericalPropagator(integrator)
     prop.setOrbitType(OrbitType.CARTESIAN)
@@ -339,8 +349,7 @@ def build_polar_propagator(position_tolerance_m: float = 1e-6, degree: int = 70,
     return prop, state0
 
 
-def propagate_polar(days: float, step_s: float, position_tolerance_m: float = 1e-6,
-                    degree: int = 70):
+def propagate_polar(days: float, step_s: float, position_tolerance_m: float = 1e-6, degree: int = 70):
     """Propagate the polar orbit and sample it every ``step_s`` seconds.
 
     Returns ``(t_tdb, states_km, wall_s, t_tdb_orekit)``:
@@ -381,8 +390,7 @@ def propagate_polar(days: float, step_s: float, position_tolerance_m: float = 1e
             if i < n:
                 p = s.getPVCoordinates(frame)
                 pos, vel = p.getPosition(), p.getVelocity()
-                states[i] = (pos.getX(), pos.getY(), pos.getZ(),
-                             vel.getX(), vel.getY(), vel.getZ())
+                states[i] = (pos.getX(), pos.getY(), pos.getZ(), vel.getX(), vel.getY(), vel.getZ())
                 elapsed[i] = s.getDate().durationFrom(epoch)
                 t_orekit[i] = tdb_seconds(s.getDate())
             counter[0] = i + 1

@@ -73,8 +73,9 @@ def check_frame() -> dict:
         "rotation_rate_rad_s": float(tr.getRotationRate().getNorm()),
     }
     s0 = osu.polar_initial_state_km()
-    orbit = CartesianOrbit(PVCoordinates(osu.jvec(s0[:3] * 1e3), osu.jvec(s0[3:] * 1e3)), frame,
-                           epoch, osu.GM_MOON_GRGM_KM3_S2 * 1e9)
+    orbit = CartesianOrbit(
+        PVCoordinates(osu.jvec(s0[:3] * 1e3), osu.jvec(s0[3:] * 1e3)), frame, epoch, osu.GM_MOON_GRGM_KM3_S2 * 1e9
+    )
     state = SpacecraftState(orbit)
     gms = osu.third_body_gms_m3_s2()
     for name, body, pos in (("earth", osu.earth(), -r_moon), ("sun", osu.sun(), r_sun_geo - r_moon)):
@@ -97,26 +98,39 @@ def run(days: int, step_s: float, out_dir: Path = osu.DATA_DIR) -> Path:
     path = out_dir / f"polar100_{days}d.npz"
     np.savez_compressed(
         path,
-        t_tdb=t, states=states, t_tdb_orekit=t_orekit, state0=osu.polar_initial_state_km(),
-        epoch_t_tdb=t[0], step_s=step_s, days=days,
-        wall_s=wall, wall_tight_s=wall2,
+        t_tdb=t,
+        states=states,
+        t_tdb_orekit=t_orekit,
+        state0=osu.polar_initial_state_km(),
+        epoch_t_tdb=t[0],
+        step_s=step_s,
+        days=days,
+        wall_s=wall,
+        wall_tight_s=wall2,
         position_tolerance_m=POSITION_TOLERANCE_M,
         tight_position_tolerance_m=TIGHT_POSITION_TOLERANCE_M,
-        convergence_max_dpos_km=dpos.max(), convergence_max_dvel_km_s=dvel.max(),
-        gm_moon_km3_s2=osu.GM_MOON_GRGM_KM3_S2, r_ref_km=osu.R_REF_GRGM_KM, degree=70,
-        gm_earth_km3_s2=gms["earth"] * 1e-9, gm_sun_km3_s2=gms["sun"] * 1e-9,
+        convergence_max_dpos_km=dpos.max(),
+        convergence_max_dvel_km_s=dvel.max(),
+        gm_moon_km3_s2=osu.GM_MOON_GRGM_KM3_S2,
+        r_ref_km=osu.R_REF_GRGM_KM,
+        degree=70,
+        gm_earth_km3_s2=gms["earth"] * 1e-9,
+        gm_sun_km3_s2=gms["sun"] * 1e-9,
         gm_moon_de440_km3_s2=gms["moon_de440"] * 1e-9,
         orekit_version=np.array(osu.orekit_version()),
         description=np.array(
             "Orekit DP853 100 km polar lunar orbit; Moon-centred ICRF(GCRF)-axes frame; "
             "GRGM1200A 70x70 HolmesFeatherstone in Orekit IAU Moon body frame + Earth, Sun "
             "point masses (DE440); no SRP/relativity; t_tdb = epoch + elapsed integration "
-            "seconds; states km, km/s. Made by references/orekit/propagate_polar.py"),
+            "seconds; states km, km/s. Made by references/orekit/propagate_polar.py"
+        ),
     )
-    print(f"{days:>3} d: {len(t)} states every {step_s:.0f} s, wall {wall:.1f} s "
-          f"(tight run {wall2:.1f} s); max |dr| nominal vs tight {dpos.max() * 1e3:.3e} m, "
-          f"max |dv| {dvel.max() * 1e6:.3e} mm/s; max |t_tdb - t_tdb_orekit| "
-          f"{np.abs(t - t_orekit).max() * 1e3:.3f} ms -> {path.name} ({path.stat().st_size} B)")
+    print(
+        f"{days:>3} d: {len(t)} states every {step_s:.0f} s, wall {wall:.1f} s "
+        f"(tight run {wall2:.1f} s); max |dr| nominal vs tight {dpos.max() * 1e3:.3e} m, "
+        f"max |dv| {dvel.max() * 1e6:.3e} mm/s; max |t_tdb - t_tdb_orekit| "
+        f"{np.abs(t - t_orekit).max() * 1e3:.3f} ms -> {path.name} ({path.stat().st_size} B)"
+    )
     return path
 
 
@@ -126,8 +140,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     osu.start()
     print(f"Orekit {osu.orekit_version()}, data {osu.orekit_data_dir()}")
-    print("GM used (m^3/s^2):", osu.third_body_gms_m3_s2(),
-          "central", osu.GM_MOON_GRGM_KM3_S2 * 1e9)
+    print("GM used (m^3/s^2):", osu.third_body_gms_m3_s2(), "central", osu.GM_MOON_GRGM_KM3_S2 * 1e9)
     print("initial state (km, km/s):", np.array2string(osu.polar_initial_state_km(), precision=12))
     for key, value in check_frame().items():
         print(f"  check {key}: {value:.3e}")

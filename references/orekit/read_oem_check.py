@@ -31,11 +31,15 @@ def read_oem(path: str | Path):
     times, states, meta = [], [], []
     for seg in oem.getSegments():
         md = seg.getMetadata()
-        meta.append({
-            "object_name": str(md.getObjectName()), "center": str(md.getCenter().getName()),
-            "ref_frame": str(md.getReferenceFrame().getName()),
-            "time_system": str(md.getTimeSystem()), "n": int(seg.getData().getEphemeridesDataLines().size()),
-        })
+        meta.append(
+            {
+                "object_name": str(md.getObjectName()),
+                "center": str(md.getCenter().getName()),
+                "ref_frame": str(md.getReferenceFrame().getName()),
+                "time_system": str(md.getTimeSystem()),
+                "n": int(seg.getData().getEphemeridesDataLines().size()),
+            }
+        )
         for pv in seg.getData().getEphemeridesDataLines():
             times.append(osu.tdb_seconds(pv.getDate()))
             p, v = pv.getPosition(), pv.getVelocity()
@@ -106,6 +110,8 @@ if __name__ == "__main__":
         print(path.read_text().splitlines()[0:14])
         t_r, s_r, meta = read_oem(path)
         print(meta)
-        print(f"read back {len(t_r)} states; max |dt| {np.abs(t_r - t_w).max():.3e} s, "
-              f"max |dr| {np.abs(s_r[:, :3] - s_w[:, :3]).max() * 1e6:.3e} mm, "
-              f"max |dv| {np.abs(s_r[:, 3:] - s_w[:, 3:]).max() * 1e9:.3e} mm/s")
+        print(
+            f"read back {len(t_r)} states; max |dt| {np.abs(t_r - t_w).max():.3e} s, "
+            f"max |dr| {np.abs(s_r[:, :3] - s_w[:, :3]).max() * 1e6:.3e} mm, "
+            f"max |dv| {np.abs(s_r[:, 3:] - s_w[:, 3:]).max() * 1e9:.3e} mm/s"
+        )

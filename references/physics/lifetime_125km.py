@@ -48,11 +48,18 @@ SAMPLE_S = 60.0
 DAY_S = 86400.0
 
 
-def run_one(raan_deg: float, days: float, t0: float, fm: ForceModel, frame: str = "MOON_ME",
-            rtol: float = RTOL, atol_km: float = ATOL_KM, inc_deg: float = 90.0) -> dict:
+def run_one(
+    raan_deg: float,
+    days: float,
+    t0: float,
+    fm: ForceModel,
+    frame: str = "MOON_ME",
+    rtol: float = RTOL,
+    atol_km: float = ATOL_KM,
+    inc_deg: float = 90.0,
+) -> dict:
     gm = fm.field.gm_km3_s2
-    s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + ALTITUDE_KM, 0.0, inc_deg, raan_deg, 0.0, 0.0, gm,
-                                   frame)
+    s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + ALTITUDE_KM, 0.0, inc_deg, raan_deg, 0.0, 0.0, gm, frame)
     rot_me = frames.rotation("MOON_ME", [t0], SOURCES.moon_pck)[0]
     inc_me = np.degrees(cartesian_to_keplerian(np.concatenate([rot_me @ s0[:3], rot_me @ s0[3:]]), gm)[2])
     wall = time.perf_counter()
@@ -60,8 +67,7 @@ def run_one(raan_deg: float, days: float, t0: float, fm: ForceModel, frame: str 
     wall = time.perf_counter() - wall
     t, states = res.trajectory.sample(SAMPLE_S)
     hist = periapsis_history(t, states, gm)
-    out = {"raan_deg": raan_deg, "wall_s": wall, "n_steps": res.n_steps,
-           "impact_t": res.impact_time, "t": t, **hist}
+    out = {"raan_deg": raan_deg, "wall_s": wall, "n_steps": res.n_steps, "impact_t": res.impact_time, "t": t, **hist}
     if res.impact_time is not None:
         life = (res.impact_time - t0) / DAY_S
         msg = f"impact {to_iso_utc([res.impact_time], 0)[0]} UTC after {life:.1f} days"
@@ -70,8 +76,11 @@ def run_one(raan_deg: float, days: float, t0: float, fm: ForceModel, frame: str 
         msg = f"no impact in {days:g} days; min altitude {hist['alt'].min():.2f} km"
     out["lifetime_days"] = life
     out["inc_me_deg"] = inc_me
-    print(f"RAAN {raan_deg:5.1f} deg (lunar inclination {inc_me:.2f} deg): {msg}  "
-          f"({res.n_steps} steps, {wall:.1f} s wall)", flush=True)
+    print(
+        f"RAAN {raan_deg:5.1f} deg (lunar inclination {inc_me:.2f} deg): {msg}  "
+        f"({res.n_steps} steps, {wall:.1f} s wall)",
+        flush=True,
+    )
     return out
 
 
@@ -82,8 +91,12 @@ def main(argv=None) -> list:
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--degree", type=int, default=DEGREE, help="field degree and order (default 50)")
     ap.add_argument("--bodies", nargs="*", default=["earth", "sun"], help="third bodies (none: no args)")
-    ap.add_argument("--elements-frame", default="MOON_ME", choices=["MOON_ME", "MOON_PA", "ICRF"],
-                    help="axes (frozen at the epoch) of the initial elements")
+    ap.add_argument(
+        "--elements-frame",
+        default="MOON_ME",
+        choices=["MOON_ME", "MOON_PA", "ICRF"],
+        help="axes (frozen at the epoch) of the initial elements",
+    )
     ap.add_argument("--tag", default="", help="suffix of the output file names (variants)")
     ap.add_argument("--inc", type=float, default=90.0, help="initial inclination (deg, default 90)")
     ap.add_argument("--rtol", type=float, default=RTOL, help="atol_km = 1000 km x rtol (default 1e-11)")
@@ -91,24 +104,39 @@ def main(argv=None) -> list:
     atol = args.rtol * 1e3
     t0 = tdb_seconds(*EPOCH)
     deg = args.degree
-    fm = ForceModel(builtin_field("GRGM1200A").truncated(deg, deg), "MOON_PA", tuple(args.bodies),
-                    ephemeris=SOURCES.ephemeris, moon_pck=SOURCES.moon_pck)
+    fm = ForceModel(
+        builtin_field("GRGM1200A").truncated(deg, deg),
+        "MOON_PA",
+        tuple(args.bodies),
+        ephemeris=SOURCES.ephemeris,
+        moon_pck=SOURCES.moon_pck,
+    )
     bodies = " + ".join(b.capitalize() for b in args.bodies) or "no third bodies"
-    print(f"125 km polar orbit from 2010-01-01T00:00:00 TDB ({t0:.1f} s TDB), elements in "
-          f"{args.elements_frame} axes, i {args.inc:g} deg, GRGM1200A {deg}x{deg} MOON_PA + {bodies}, rtol {args.rtol:g} "
-          f"atol {atol:g} km, up to {args.days:g} days", flush=True)
+    print(
+        f"125 km polar orbit from 2010-01-01T00:00:00 TDB ({t0:.1f} s TDB), elements in "
+        f"{args.elements_frame} axes, i {args.inc:g} deg, GRGM1200A {deg}x{deg} MOON_PA + {bodies}, rtol {args.rtol:g} "
+        f"atol {atol:g} km, up to {args.days:g} days",
+        flush=True,
+    )
     runs = [run_one(r, args.days, t0, fm, args.elements_frame, args.rtol, atol, args.inc) for r in args.raan]
     life = np.array([r["lifetime_days"] for r in runs])
     if np.all(np.isfinite(life)):
-        print(f"lifetime over RAAN {args.raan}: {life.min():.1f} .. {life.max():.1f} days "
-              f"(mean {life.mean():.1f}); published 384-411 days (LP fields)")
+        print(
+            f"lifetime over RAAN {args.raan}: {life.min():.1f} .. {life.max():.1f} days "
+            f"(mean {life.mean():.1f}); published 384-411 days (LP fields)"
+        )
     OUT.mkdir(exist_ok=True)
     np.savez_compressed(
-        OUT / f"lifetime_125km{args.tag}.npz", raan_deg=np.array(args.raan), lifetime_days=life, t0=t0,
+        OUT / f"lifetime_125km{args.tag}.npz",
+        raan_deg=np.array(args.raan),
+        lifetime_days=life,
+        t0=t0,
         **{f"rev_t_{k}": r["rev_t"] for k, r in enumerate(runs)},
-        **{f"rev_min_{k}": r["rev_min"] for k, r in enumerate(runs)})
+        **{f"rev_min_{k}": r["rev_min"] for k, r in enumerate(runs)},
+    )
     if not args.no_plot:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
@@ -116,16 +144,19 @@ def main(argv=None) -> list:
         fig, ax = plt.subplots(figsize=(8, 4.5))
         for r in runs:
             ok = np.isfinite(r["mean"])
-            lbl = f"RAAN {r['raan_deg']:.0f}°" + (f": impact day {r['lifetime_days']:.0f}"
-                                                   if np.isfinite(r["lifetime_days"]) else "")
-            line, = ax.plot((r["rev_t"] - t0) / DAY_S, r["rev_min"], lw=0.6, label=lbl)
+            lbl = f"RAAN {r['raan_deg']:.0f}°" + (
+                f": impact day {r['lifetime_days']:.0f}" if np.isfinite(r["lifetime_days"]) else ""
+            )
+            (line,) = ax.plot((r["rev_t"] - t0) / DAY_S, r["rev_min"], lw=0.6, label=lbl)
             ax.plot((r["t"][ok] - t0) / DAY_S, r["mean"][ok], lw=1.2, color=line.get_color(), alpha=0.6)
         ax.axvspan(384, 411, color="0.85", label="published lifetime 384–411 d (LP fields)")
         ax.axhline(0.0, color="k", lw=0.8)
         ax.set_xlabel("days since 2010-01-01 TDB")
         ax.set_ylabel("altitude above 1737.4 km sphere (km)")
-        ax.set_title(f"125 km polar orbit from 2010-01-01, GRGM1200A {deg}×{deg} + {bodies}\n"
-                     "thin: lowest altitude per revolution; thick: mean-element periapsis")
+        ax.set_title(
+            f"125 km polar orbit from 2010-01-01, GRGM1200A {deg}×{deg} + {bodies}\n"
+            "thin: lowest altitude per revolution; thick: mean-element periapsis"
+        )
         ax.legend(fontsize=7, loc="upper right")
         fig.tight_layout()
         fig.savefig(FIG / f"lifetime_125km{args.tag}.png", dpi=110)

@@ -15,16 +15,16 @@ import numpy as np
 
 from lunarscope import frames
 from lunarscope.constants import MOON_RADIUS_KM
-from lunarscope.sources import Sources
 from lunarscope.orbits.elements import (
     cartesian_to_keplerian,
     keplerian_to_cartesian,
     mean_elements,
 )
-
+from lunarscope.sources import Sources
 
 #: The data every reference script reads: DE440 and the DE421 lunar PA PCK (package defaults).
 SOURCES = Sources.default()
+
 
 def tdb_seconds(year: int, month: int, day: int) -> float:
     """TDB seconds past J2000 (2000-01-01T12:00:00 TDB) of 00:00:00 TDB on a calendar date.
@@ -32,13 +32,22 @@ def tdb_seconds(year: int, month: int, day: int) -> float:
     return (datetime(year, month, day) - datetime(2000, 1, 1, 12)).total_seconds()
 
 
-def initial_state_me_inertial(t0: float, a_km: float, e: float, i_deg: float, raan_deg: float,
-                              argp_deg: float, ta_deg: float, gm_km3_s2: float,
-                              frame: str = "MOON_ME") -> np.ndarray:
+def initial_state_me_inertial(
+    t0: float,
+    a_km: float,
+    e: float,
+    i_deg: float,
+    raan_deg: float,
+    argp_deg: float,
+    ta_deg: float,
+    gm_km3_s2: float,
+    frame: str = "MOON_ME",
+) -> np.ndarray:
     """Moon-centred ICRF state (6,) from elements in ``frame`` axes (MOON_ME, MOON_PA or ICRF)
     frozen at ``t0``."""
-    s = keplerian_to_cartesian(a_km, e, np.radians(i_deg), np.radians(raan_deg),
-                               np.radians(argp_deg), np.radians(ta_deg), gm_km3_s2).reshape(6)
+    s = keplerian_to_cartesian(
+        a_km, e, np.radians(i_deg), np.radians(raan_deg), np.radians(argp_deg), np.radians(ta_deg), gm_km3_s2
+    ).reshape(6)
     if frame == "ICRF":
         return s
     rot = frames.rotation(frame, [t0], SOURCES.moon_pck)[0]  # ICRF -> frame
@@ -68,5 +77,11 @@ def periapsis_history(t: np.ndarray, states: np.ndarray, gm_km3_s2: float) -> di
         rev_min.append(alt[k])
     me = mean_elements(t, states, gm_km3_s2, period=period)
     mean = me[:, 0] * (1.0 - me[:, 1]) - MOON_RADIUS_KM
-    return {"osc": osc, "alt": alt, "rev_t": np.array(rev_t), "rev_min": np.array(rev_min),
-            "mean": mean, "period_s": period}
+    return {
+        "osc": osc,
+        "alt": alt,
+        "rev_t": np.array(rev_t),
+        "rev_min": np.array(rev_min),
+        "mean": mean,
+        "period_s": period,
+    }

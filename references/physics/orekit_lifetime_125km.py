@@ -98,12 +98,15 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     t0 = tdb_seconds(args.year, 1, 1)
     field = load_field(str(osu.SHA_FILE)).truncated(args.degree, args.degree)
-    fm = ForceModel(field, "IAU_MOON", ("earth", "sun"), srp=False, ephemeris=SOURCES.ephemeris,
-                    moon_pck=SOURCES.moon_pck)
-    s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + args.altitude, 0.0, 90.0, args.raan, 0.0, 0.0,
-                                   field.gm_km3_s2)
-    print(f"{args.altitude:g} km polar orbit, RAAN {args.raan:g} deg (MOON_ME at epoch), {args.year}-01-01 TDB, GRGM1200A "
-          f"{args.degree}x{args.degree} IAU_MOON + Earth + Sun, up to {args.days:g} days", flush=True)
+    fm = ForceModel(
+        field, "IAU_MOON", ("earth", "sun"), srp=False, ephemeris=SOURCES.ephemeris, moon_pck=SOURCES.moon_pck
+    )
+    s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + args.altitude, 0.0, 90.0, args.raan, 0.0, 0.0, field.gm_km3_s2)
+    print(
+        f"{args.altitude:g} km polar orbit, RAAN {args.raan:g} deg (MOON_ME at epoch), {args.year}-01-01 TDB, GRGM1200A "
+        f"{args.degree}x{args.degree} IAU_MOON + Earth + Sun, up to {args.days:g} days",
+        flush=True,
+    )
     w = time.perf_counter()
     res = propagate(s0, t0, t0 + args.days * DAY_S, fm, rtol=LUNARSCOPE_RTOL, atol_km=LUNARSCOPE_ATOL_KM)
     w = time.perf_counter() - w

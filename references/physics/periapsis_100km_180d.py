@@ -49,8 +49,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
     t0 = tdb_seconds(2030, 1, 1)
-    fm = ForceModel(builtin_field("GRGM1200A").truncated(DEGREE, DEGREE), "MOON_PA", ("earth", "sun"),
-                    ephemeris=SOURCES.ephemeris, moon_pck=SOURCES.moon_pck)
+    fm = ForceModel(
+        builtin_field("GRGM1200A").truncated(DEGREE, DEGREE),
+        "MOON_PA",
+        ("earth", "sun"),
+        ephemeris=SOURCES.ephemeris,
+        moon_pck=SOURCES.moon_pck,
+    )
     gm = fm.field.gm_km3_s2
     s0 = initial_state_me_inertial(t0, MOON_RADIUS_KM + ALTITUDE_KM, 0.0, 90.0, args.raan, 0.0, 0.0, gm)
     wall = time.perf_counter()
@@ -58,8 +63,10 @@ def main(argv=None) -> dict:
     wall = time.perf_counter() - wall
     t, states = res.trajectory.sample(SAMPLE_S)
     h = periapsis_history(t, states, gm)
-    print(f"100 km polar orbit from 2030-01-01T00:00:00 TDB, RAAN {args.raan:g} deg (MOON_ME_INERTIAL), "
-          f"GRGM1200A {DEGREE}x{DEGREE} MOON_PA + Earth + Sun: {res.n_steps} steps, {wall:.1f} s wall")
+    print(
+        f"100 km polar orbit from 2030-01-01T00:00:00 TDB, RAAN {args.raan:g} deg (MOON_ME_INERTIAL), "
+        f"GRGM1200A {DEGREE}x{DEGREE} MOON_PA + Earth + Sun: {res.n_steps} steps, {wall:.1f} s wall"
+    )
     print(" day   mean periapsis alt (km)   lowest alt in the 30 days (km)   osculating rp range (km)")
     day = (t - t0) / DAY_S
     rday = (h["rev_t"] - t0) / DAY_S
@@ -71,18 +78,28 @@ def main(argv=None) -> dict:
         m = h["mean"][sel]
         m = m[np.isfinite(m)]
         mtxt = f"{m.min():7.2f} .. {m.max():7.2f}" if m.size else "      -"
-        print(f"{d0:4.0f}   {mtxt:>22}   {h['rev_min'][rsel].min():12.2f}"
-              f"                     {h['osc'][sel].min():7.2f} .. {h['osc'][sel].max():7.2f}")
+        print(
+            f"{d0:4.0f}   {mtxt:>22}   {h['rev_min'][rsel].min():12.2f}"
+            f"                     {h['osc'][sel].min():7.2f} .. {h['osc'][sel].max():7.2f}"
+        )
     k = int(np.argmin(h["alt"]))
-    summary = {"min_alt_km": float(h["alt"][k]), "min_alt_day": float(day[k]),
-               "impact_t": res.impact_time, "wall_s": wall, "n_steps": res.n_steps,
-               "final_mean_rp_alt_km": float(h["mean"][np.isfinite(h["mean"])][-1])}
+    summary = {
+        "min_alt_km": float(h["alt"][k]),
+        "min_alt_day": float(day[k]),
+        "impact_t": res.impact_time,
+        "wall_s": wall,
+        "n_steps": res.n_steps,
+        "final_mean_rp_alt_km": float(h["mean"][np.isfinite(h["mean"])][-1]),
+    }
     if res.impact_time is not None:
         print(f"IMPACT at {to_iso_utc([res.impact_time], 0)[0]} UTC, day {(res.impact_time - t0) / DAY_S:.1f}")
-    print(f"lowest altitude {summary['min_alt_km']:.2f} km on day {summary['min_alt_day']:.1f}; "
-          f"mean-element periapsis altitude at the end {summary['final_mean_rp_alt_km']:.2f} km")
+    print(
+        f"lowest altitude {summary['min_alt_km']:.2f} km on day {summary['min_alt_day']:.1f}; "
+        f"mean-element periapsis altitude at the end {summary['final_mean_rp_alt_km']:.2f} km"
+    )
     if not args.no_plot:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
@@ -94,8 +111,11 @@ def main(argv=None) -> dict:
         ax.plot(day[ok], h["mean"][ok], lw=1.4, label="mean-element periapsis (1-rev average)")
         ax.set_xlabel("days since 2030-01-01 TDB")
         ax.set_ylabel("altitude above 1737.4 km sphere (km)")
-        ax.set_title(f"100 km circular polar orbit from 2030-01-01 (RAAN {args.raan:g}° MOON_ME_INERTIAL)\n"
-                     f"GRGM1200A {DEGREE}×{DEGREE} (MOON_PA) + Earth + Sun", fontsize=10)
+        ax.set_title(
+            f"100 km circular polar orbit from 2030-01-01 (RAAN {args.raan:g}° MOON_ME_INERTIAL)\n"
+            f"GRGM1200A {DEGREE}×{DEGREE} (MOON_PA) + Earth + Sun",
+            fontsize=10,
+        )
         ax.legend(fontsize=8)
         fig.tight_layout()
         name = "periapsis_100km_180d.png" if args.raan == 0 else f"periapsis_100km_180d_raan{args.raan:g}.png"

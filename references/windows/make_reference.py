@@ -81,8 +81,7 @@ def earth_rotation(et):
     tt, ut1 = t.tt, t.ut1
     xp, yp = table.pm_xy(t.utc)
     arcsec = math.pi / (180.0 * 3600.0)
-    return erfa.c2t06a(tt.jd1, tt.jd2, ut1.jd1, ut1.jd2, xp.to_value("arcsec") * arcsec,
-                       yp.to_value("arcsec") * arcsec)
+    return erfa.c2t06a(tt.jd1, tt.jd2, ut1.jd1, ut1.jd2, xp.to_value("arcsec") * arcsec, yp.to_value("arcsec") * arcsec)
 
 
 class Geometry:
@@ -99,19 +98,35 @@ class Geometry:
             p = np.array(sp.georec(lon, lat, s.get("height_km", 0.0), R_EARTH, F_EARTH))
             mask = None
             if s.get("elevation_mask"):
-                tab = sorted((float(a) % 360.0, float(e)) for a, e in s["elevation_mask"]
-                             if not (float(a) == 360.0 and any(float(x) == 0.0 for x, _ in s["elevation_mask"])))
+                tab = sorted(
+                    (float(a) % 360.0, float(e))
+                    for a, e in s["elevation_mask"]
+                    if not (float(a) == 360.0 and any(float(x) == 0.0 for x, _ in s["elevation_mask"]))
+                )
                 mask = np.array(tab)
-            self.stations.append(dict(name=s["name"], p=p, enu=self._enu(lat, lon),
-                                      min_el=math.radians(s.get("min_elevation_deg", 10.0)),
-                                      mask=mask, max_range=s.get("max_range_km")))
+            self.stations.append(
+                dict(
+                    name=s["name"],
+                    p=p,
+                    enu=self._enu(lat, lon),
+                    min_el=math.radians(s.get("min_elevation_deg", 10.0)),
+                    mask=mask,
+                    max_range=s.get("max_range_km"),
+                )
+            )
         self.sites = []
         for s in mission_raw.get("sites", []) or []:
             lon, lat = math.radians(s["lon_deg"]), math.radians(s["lat_deg"])
             p = np.array(sp.latrec(R_MOON + s.get("height_km", 0.0), lon, lat))
-            self.sites.append(dict(name=s["name"], p=p, enu=self._enu(lat, lon),
-                                   horizon=math.radians(s.get("horizon_mask_deg", 0.0)),
-                                   min_sun=math.radians(s.get("min_sun_elevation_deg", 0.0))))
+            self.sites.append(
+                dict(
+                    name=s["name"],
+                    p=p,
+                    enu=self._enu(lat, lon),
+                    horizon=math.radians(s.get("horizon_mask_deg", 0.0)),
+                    min_sun=math.radians(s.get("min_sun_elevation_deg", 0.0)),
+                )
+            )
         c = mission_raw.get("constraints", {}) or {}
         self.sun_ex = math.radians(c["sun_exclusion_deg"]) if c.get("sun_exclusion_deg") is not None else None
         self.earth_limb = math.radians(c["earth_limb_deg"]) if c.get("earth_limb_deg") is not None else None
@@ -152,7 +167,7 @@ class Geometry:
         """Boolean-valued g >= 0 as float g (K, N) for all conditions at epochs ``et``."""
         sp = self.sp
         et = np.asarray(et, float)
-        r = self.traj.state(et)[:, :3]                      # spacecraft wrt Moon, ICRF
+        r = self.traj.state(et)[:, :3]  # spacecraft wrt Moon, ICRF
         sun = np.array(sp.spkpos("SUN", et, "J2000", "NONE", "MOON")[0]).reshape(-1, 3)
         earth = np.array(sp.spkpos("EARTH", et, "J2000", "NONE", "MOON")[0]).reshape(-1, 3)
         itrf = earth_rotation(et)
@@ -165,14 +180,17 @@ class Geometry:
         to_sun, to_moon, to_earth = sun - r, -r, earth - r
         a = np.arcsin(R_SUN / np.linalg.norm(to_sun, axis=1))
         for to_b, rad in ((to_moon, R_MOON), (to_earth, R_EARTH)):
-            b = np.arcsin(R_MOON / np.linalg.norm(to_b, axis=1)) if rad == R_MOON else \
-                np.arcsin(R_EARTH / np.linalg.norm(to_b, axis=1))
+            b = (
+                np.arcsin(R_MOON / np.linalg.norm(to_b, axis=1))
+                if rad == R_MOON
+                else np.arcsin(R_EARTH / np.linalg.norm(to_b, axis=1))
+            )
             c = ang(to_sun, to_b)
-            out.append((b - a) - c)                              # umbra
-            out.append(np.minimum(a + b - c, c - (b - a)))       # penumbra (partial only)
+            out.append((b - a) - c)  # umbra
+            out.append(np.minimum(a + b - c, c - (b - a)))  # penumbra (partial only)
         for s in self.stations:
             p_icrf = np.einsum("nji,j->ni", itrf, s["p"])
-            los = r - (earth + p_icrf)                           # station -> spacecraft
+            los = r - (earth + p_icrf)  # station -> spacecraft
             enu = np.einsum("ij,njk,nk->ni", s["enu"], itrf, los)
             el = np.arcsin(enu[:, 2] / np.linalg.norm(enu, axis=1))
             az = np.mod(np.arctan2(enu[:, 0], enu[:, 1]), 2 * np.pi)
@@ -238,7 +256,7 @@ def reference_windows(path):
     inside = np.empty((len(keys), grid.size), bool)
     clock = time.time()
     for i in range(0, grid.size, CHUNK):
-        inside[:, i:i + CHUNK] = geo.evaluate(grid[i:i + CHUNK], u) >= 0
+        inside[:, i : i + CHUNK] = geo.evaluate(grid[i : i + CHUNK], u) >= 0
     print(f"  sampled {grid.size} epochs in {time.time() - clock:.0f} s", file=sys.stderr)
     # brackets: (condition k, left sample j) where the sign changes
     kk, jj = np.nonzero(inside[:, 1:] != inside[:, :-1])
@@ -277,8 +295,9 @@ def main():
     rows = reference_windows(args.mission)
     with open(args.output, "w", encoding="utf-8") as fh:
         fh.write(f"# brute-force reference windows for {os.path.basename(args.mission)}: SPICE geometry,\n")
-        fh.write(f"# {GRID_S:g} s sampling, bisection to {BISECT_TO_S:g} s; made by "
-                 "references/windows/make_reference.py\n")
+        fh.write(
+            f"# {GRID_S:g} s sampling, bisection to {BISECT_TO_S:g} s; made by references/windows/make_reference.py\n"
+        )
         fh.write("kind,subject,start_tdb,stop_tdb\n")
         for kind, subj, a, b in rows:
             fh.write(f"{kind},{subj},{a:.7f},{b:.7f}\n")

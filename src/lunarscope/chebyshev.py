@@ -31,7 +31,7 @@ class ChebSegment:
     ncomp: int  # components evaluated (3 positions or 3 angles)
 
     @classmethod
-    def from_jplephem(cls, segment, ncomp: int = 3) -> "ChebSegment":
+    def from_jplephem(cls, segment, ncomp: int = 3) -> ChebSegment:
         """Map the coefficients of a jplephem SPK or PCK segment (no copy)."""
         init, intlen, rsize, n = segment.daf.read_array(segment.end_i - 3, segment.end_i)
         n, rsize = int(n), int(rsize)

@@ -47,9 +47,23 @@ BODY_CODES = {
     "earth": 399,
 }
 #: Display names by NAIF code.
-BODY_NAMES = {0: "ssb", 1: "mercury_barycenter", 2: "venus_barycenter", 3: "emb", 4: "mars",
-              5: "jupiter", 6: "saturn", 7: "uranus", 8: "neptune", 9: "pluto", 10: "sun",
-              199: "mercury", 299: "venus", 301: "moon", 399: "earth"}
+BODY_NAMES = {
+    0: "ssb",
+    1: "mercury_barycenter",
+    2: "venus_barycenter",
+    3: "emb",
+    4: "mars",
+    5: "jupiter",
+    6: "saturn",
+    7: "uranus",
+    8: "neptune",
+    9: "pluto",
+    10: "sun",
+    199: "mercury",
+    299: "venus",
+    301: "moon",
+    399: "earth",
+}
 
 #: Gravitational parameters (km^3/s^2) of DE440 (Park et al. 2021, Table 8) for third-body
 #: forces. The Moon's GM used for its own field travels with the gravity field instead.
@@ -85,8 +99,25 @@ def body_code(name) -> int:
         return BODY_CODES[key]
     if key.lstrip("-").isdigit():
         return int(key)
-    names = ", ".join(sorted({"sun", "earth", "moon", "emb", "ssb", "mercury", "venus", "mars",
-                              "jupiter", "saturn", "uranus", "neptune", "pluto"}))
+    names = ", ".join(
+        sorted(
+            {
+                "sun",
+                "earth",
+                "moon",
+                "emb",
+                "ssb",
+                "mercury",
+                "venus",
+                "mars",
+                "jupiter",
+                "saturn",
+                "uranus",
+                "neptune",
+                "pluto",
+            }
+        )
+    )
     raise InputError("body", f"unknown body {name!r}; known bodies: {names}")
 
 
@@ -165,8 +196,9 @@ class Ephemeris:
             path.append(edge)
             code = edge.center
         if code != 0 and not path and code not in {e.center for e in self._parent.values()}:
-            raise InputError("body", f"{BODY_NAMES.get(code, code)!r} is not in {self.path}; "
-                                     f"available: {', '.join(self.bodies)}")
+            raise InputError(
+                "body", f"{BODY_NAMES.get(code, code)!r} is not in {self.path}; available: {', '.join(self.bodies)}"
+            )
         return path
 
     def _edge_state(self, edge: _Edge, t: np.ndarray) -> np.ndarray:
@@ -178,8 +210,7 @@ class Ephemeris:
                 continue
             every = inside.all()
             if cheb is not None:
-                out[inside] = cheb_eval_many(cheb.coeffs, cheb.init, cheb.intlen,
-                                             t if every else t[inside], 3)
+                out[inside] = cheb_eval_many(cheb.coeffs, cheb.init, cheb.intlen, t if every else t[inside], 3)
             else:
                 jd1, jd2 = _split(t[inside])
                 pos, vel = seg.compute_and_differentiate(jd1, jd2)
@@ -192,8 +223,9 @@ class Ephemeris:
             hi = max(s.end_second for s in edge.segments)
             name = f"{BODY_NAMES.get(edge.target, edge.target)} w.r.t. {BODY_NAMES.get(edge.center, edge.center)}"
             start, stop, when = to_iso_utc([lo + 1.0, hi - 1.0, bad], 0)
-            raise CoverageError("time", f"{when} is outside the ephemeris coverage of {name} in "
-                                        f"{self.path}: {start} .. {stop}")
+            raise CoverageError(
+                "time", f"{when} is outside the ephemeris coverage of {name} in {self.path}: {start} .. {stop}"
+            )
         return out
 
     def state(self, target, observer, t) -> np.ndarray:

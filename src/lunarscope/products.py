@@ -29,8 +29,20 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "Plan", "PlanActivity", "PlanMetrics", "PlanMission", "PlanOrbit", "PlanPropagation", "PlanRecorder",
-    "PlanSchedule", "PlanSite", "PlanStation", "PlanTarget", "PlanTrajectory", "PlanUnscheduled", "PlanWindow",
+    "Plan",
+    "PlanActivity",
+    "PlanMetrics",
+    "PlanMission",
+    "PlanOrbit",
+    "PlanPropagation",
+    "PlanRecorder",
+    "PlanSchedule",
+    "PlanSite",
+    "PlanStation",
+    "PlanTarget",
+    "PlanTrajectory",
+    "PlanUnscheduled",
+    "PlanWindow",
 ]
 
 
@@ -119,8 +131,7 @@ def _check(where: str, value, tp, meta):
         if not isinstance(value, Mapping):
             _fail(where, value, "a mapping")
         kt, vt = typing.get_args(tp)
-        return {_check(f"{where} key", k, kt, meta): _check(f"{where}[{k!r}]", v, vt, meta)
-                for k, v in value.items()}
+        return {_check(f"{where} key", k, kt, meta): _check(f"{where}[{k!r}]", v, vt, meta) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
@@ -135,8 +146,9 @@ class _Node:
         hints = _hints(type(self))
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            object.__setattr__(self, f.name, _check(f"{type(self).__name__}.{f.name}", value, hints[f.name],
-                                                    f.metadata))
+            object.__setattr__(
+                self, f.name, _check(f"{type(self).__name__}.{f.name}", value, hints[f.name], f.metadata)
+            )
 
     def to_dict(self) -> dict:
         """The plain tree (dicts, lists, str, numbers, None) of this node, field order kept."""
@@ -184,8 +196,7 @@ def _build(tp, data, where: str):
         names = {f.name: f for f in dataclasses.fields(tp)}
         unknown = sorted(set(data) - set(names))
         if unknown:
-            raise TypeError(f"{where}: unknown field {unknown[0]!r} for {tp.__name__} "
-                            f"(fields: {', '.join(names)})")
+            raise TypeError(f"{where}: unknown field {unknown[0]!r} for {tp.__name__} (fields: {', '.join(names)})")
         kwargs = {}
         for name, f in names.items():
             if name in data:
@@ -374,8 +385,9 @@ class PlanRecorder(_Node):
     def __post_init__(self):
         super().__post_init__()
         if self.level_mbit.shape != self.t_tdb.shape:
-            raise TypeError(f"PlanRecorder.level_mbit: {self.level_mbit.shape[0]} values, "
-                            f"t_tdb has {self.t_tdb.shape[0]}")
+            raise TypeError(
+                f"PlanRecorder.level_mbit: {self.level_mbit.shape[0]} values, t_tdb has {self.t_tdb.shape[0]}"
+            )
 
 
 @dataclass(frozen=True, eq=False)

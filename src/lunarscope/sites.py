@@ -111,8 +111,13 @@ class EarthStation(Site):
 
     @property
     def position_body_km(self) -> np.ndarray:
-        xyz_m = erfa.gd2gce(WGS84_A_KM * 1e3, 1.0 / WGS84_INV_F, np.radians(self.lon_deg),
-                            np.radians(self.lat_deg), self.height_km * 1e3)
+        xyz_m = erfa.gd2gce(
+            WGS84_A_KM * 1e3,
+            1.0 / WGS84_INV_F,
+            np.radians(self.lon_deg),
+            np.radians(self.lat_deg),
+            self.height_km * 1e3,
+        )
         return np.asarray(xyz_m, float) / 1e3
 
 

@@ -58,16 +58,24 @@ class Sources:
         if not isinstance(self.moon_pck, MoonPCK):
             raise TypeError(f"Sources.moon_pck must be a MoonPCK, not {type(self.moon_pck).__name__}")
         if self.earth_orientation not in EARTH_ORIENTATION_POLICIES:
-            raise ValueError(f"earth_orientation {self.earth_orientation!r} must be one of "
-                             f"{', '.join(EARTH_ORIENTATION_POLICIES)}")
+            raise ValueError(
+                f"earth_orientation {self.earth_orientation!r} must be one of {', '.join(EARTH_ORIENTATION_POLICIES)}"
+            )
 
     @classmethod
-    def from_paths(cls, spk: str | None = None, moon_pck_path: str | None = None, gravity=None,
-                   pa_to_me_arcsec=PA_TO_ME_DE421_ARCSEC) -> Sources:
+    def from_paths(
+        cls,
+        spk: str | None = None,
+        moon_pck_path: str | None = None,
+        gravity=None,
+        pa_to_me_arcsec=PA_TO_ME_DE421_ARCSEC,
+    ) -> Sources:
         """Sources from file paths; ``None`` means the shipped default of that file."""
         eph = load_ephemeris(str(spk) if spk is not None else default_spk_path())
-        pck = moon_pck(str(moon_pck_path) if moon_pck_path is not None else default_moon_pck_path(),
-                       tuple(float(a) for a in pa_to_me_arcsec))
+        pck = moon_pck(
+            str(moon_pck_path) if moon_pck_path is not None else default_moon_pck_path(),
+            tuple(float(a) for a in pa_to_me_arcsec),
+        )
         return cls(eph, pck, "iers-hold", gravity)
 
     @classmethod
@@ -93,8 +101,11 @@ class Sources:
 
     def describe(self) -> str:
         """One line naming every file with its coverage or version."""
-        parts = [f"SPK {self.ephemeris.describe()}", f"lunar PCK {self.moon_pck.describe()}",
-                 f"Earth orientation {_iers_version()} ({self.earth_orientation})"]
+        parts = [
+            f"SPK {self.ephemeris.describe()}",
+            f"lunar PCK {self.moon_pck.describe()}",
+            f"Earth orientation {_iers_version()} ({self.earth_orientation})",
+        ]
         if self.gravity is not None:
             g = self.gravity
             parts.append(f"gravity {g.name or 'field'} {g.degree_max}x{g.order_max} in {g.frame}")
@@ -102,7 +113,10 @@ class Sources:
 
     def __repr__(self) -> str:
         """One line with the file names (``describe()`` gives full paths and coverage)."""
-        return (f"Sources(spk={os.path.basename(self.ephemeris.path)!r}, "
-                f"moon_pck={os.path.basename(self.moon_pck.path)!r}, "
-                f"earth_orientation={self.earth_orientation!r}"
-                + (f", gravity={getattr(self.gravity, 'name', '')!r}" if self.gravity is not None else "") + ")")
+        return (
+            f"Sources(spk={os.path.basename(self.ephemeris.path)!r}, "
+            f"moon_pck={os.path.basename(self.moon_pck.path)!r}, "
+            f"earth_orientation={self.earth_orientation!r}"
+            + (f", gravity={getattr(self.gravity, 'name', '')!r}" if self.gravity is not None else "")
+            + ")"
+        )

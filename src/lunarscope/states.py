@@ -33,8 +33,9 @@ LIGHT_TIME_ITERATIONS = 3
 
 def _require_ephemeris(ephemeris) -> Ephemeris:
     if not isinstance(ephemeris, Ephemeris):
-        raise TypeError("an Ephemeris is required (pass sources.ephemeris; "
-                        "lunarscope.sources.Sources.default() gives DE440)")
+        raise TypeError(
+            "an Ephemeris is required (pass sources.ephemeris; lunarscope.sources.Sources.default() gives DE440)"
+        )
     return ephemeris
 
 
@@ -109,8 +110,17 @@ def _light_time(target, observer, t, eph, moon_pck) -> np.ndarray:
     return np.concatenate([d, vel], axis=1)
 
 
-def relative_state(target, observer, t, frame: str = "ICRF", *, sources=None,
-                   ephemeris: Ephemeris | None = None, moon_pck=None, aberration: str = "NONE") -> np.ndarray:
+def relative_state(
+    target,
+    observer,
+    t,
+    frame: str = "ICRF",
+    *,
+    sources=None,
+    ephemeris: Ephemeris | None = None,
+    moon_pck=None,
+    aberration: str = "NONE",
+) -> np.ndarray:
     """State of ``target`` relative to ``observer`` (N,6) km, km/s, in ``frame`` axes.
 
     ``frame`` is one of ``frames.FRAMES`` or ``"ENU"`` (east-north-up at the observer, which

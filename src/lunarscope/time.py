@@ -56,8 +56,10 @@ MAX_GRID_SAMPLES = 5_000_000
 #: Longest user text echoed back in an error message (characters); longer values are cut.
 MAX_ECHO_CHARS = 80
 #: The time forms the mission file accepts, quoted in error messages.
-ACCEPTED_TIME_FORMS = ("ISO-8601 UTC like 2030-01-01T00:00:00Z, a Julian epoch like J2000.0, "
-                       "or a Julian date with its scale like 'JD 2462502.5 TDB' or 'MJD 62502 UTC'")
+ACCEPTED_TIME_FORMS = (
+    "ISO-8601 UTC like 2030-01-01T00:00:00Z, a Julian epoch like J2000.0, "
+    "or a Julian date with its scale like 'JD 2462502.5 TDB' or 'MJD 62502 UTC'"
+)
 
 # ERFA warns "dubious year" for dates after the last leap-second announcement; lunarscope
 # documents that no further leap seconds are assumed, so the warning carries no news.
@@ -128,8 +130,7 @@ def _interp_on_nodes(func, jd1, jd2, node_s):
 def _dtdb_s(jd1, jd2) -> np.ndarray:
     """TDB − TT in seconds at the geocentre (ERFA dtdb, Fairhead & Bretagnon 1990)."""
     z = np.zeros_like(np.asarray(jd2, float))
-    return _interp_on_nodes(lambda a, b: erfa.dtdb(a, b, 0.0 * b, 0.0, 0.0, 0.0), jd1 + z, jd2 + z,
-                            _DTDB_NODE_S)
+    return _interp_on_nodes(lambda a, b: erfa.dtdb(a, b, 0.0 * b, 0.0, 0.0, 0.0), jd1 + z, jd2 + z, _DTDB_NODE_S)
 
 
 def utc_jd_to_tdb(jd1, jd2) -> np.ndarray:
@@ -222,8 +223,11 @@ def _calendar_from_iso(text: str, field: str) -> tuple[int, int, int, int, int, 
 
 _JULIAN_EPOCH = re.compile(r"^\s*J(\d{4}(?:\.\d*)?)\s*$", re.IGNORECASE)
 #: ``JD 2462502.5 TDB`` / ``MJD 62502.0 UTC``: a Julian date always with its scale.
-_JULIAN_DATE = re.compile(r"^\s*(?P<kind>M?JD)\s*(?P<int>[+-]?\d+)(?P<frac>\.\d*)?\s+"
-                          r"(?P<scale>UTC|TAI|TT|TDB)\s*$", re.IGNORECASE)
+_JULIAN_DATE = re.compile(
+    r"^\s*(?P<kind>M?JD)\s*(?P<int>[+-]?\d+)(?P<frac>\.\d*)?\s+"
+    r"(?P<scale>UTC|TAI|TT|TDB)\s*$",
+    re.IGNORECASE,
+)
 #: ISO calendar time followed by a time scale instead of ``Z``.
 _ISO_SCALE = re.compile(r"^(?P<iso>.*?\d)\s+(?P<scale>UTC|TAI|TT|TDB)\s*$", re.IGNORECASE)
 #: MJD = JD − 2400000.5 (IAU 1973).
@@ -233,12 +237,15 @@ MJD_ZERO_JD = 2400000.5
 def short(value) -> str:
     """``repr(value)`` cut to :data:`MAX_ECHO_CHARS` characters, for error messages."""
     try:
-        text = repr(value) if not isinstance(value, str) or len(value) < 4 * MAX_ECHO_CHARS \
-            else repr(value[:4 * MAX_ECHO_CHARS])
+        text = (
+            repr(value)
+            if not isinstance(value, str) or len(value) < 4 * MAX_ECHO_CHARS
+            else repr(value[: 4 * MAX_ECHO_CHARS])
+        )
     except (RecursionError, ValueError):  # self-referencing or huge containers
         text = f"<{type(value).__name__}>"
     text = text.replace("\n", " ")
-    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS - 3] + "..."
+    return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
 
 
 def _julian_date_to_tdb(m, field: str) -> float:
@@ -282,8 +289,7 @@ def _parse_strings(texts, field: str) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", erfa.ErfaWarning)
-            jd1, jd2 = erfa.dtf2d("UTC", y.astype(int), mo.astype(int), d.astype(int),
-                                  h.astype(int), mi.astype(int), s)
+            jd1, jd2 = erfa.dtf2d("UTC", y.astype(int), mo.astype(int), d.astype(int), h.astype(int), mi.astype(int), s)
     except ValueError as exc:
         raise InputError(field, f"not a valid UTC calendar time ({exc})") from None
     return utc_jd_to_tdb(jd1, jd2)
@@ -393,14 +399,18 @@ def utc_calendar(t_tdb, decimals: int = 3) -> tuple[np.ndarray, ...]:
     u1, u2 = tdb_to_scale_jd(t, "UTC")
     iy, im, iday, ihmsf = _quiet(erfa.d2dtf, "UTC", decimals, u1, u2)
     h, mi, sec, frac = (ihmsf[k].astype(int) for k in ("h", "m", "s", "f"))
-    return iy, im, iday, h, mi, (sec * 10 ** decimals + frac) / 10 ** decimals
+    return iy, im, iday, h, mi, (sec * 10**decimals + frac) / 10**decimals
 
 
 def utc_calendar_to_tdb(year, month, day, hour, minute, seconds) -> np.ndarray:
     """UTC calendar fields (arrays) → TDB seconds past J2000 (ERFA ``dtf2d``, leap-second aware)."""
     _load_leap_seconds()
-    jd1, jd2 = _quiet(erfa.dtf2d, "UTC", *(np.asarray(x).astype(int) for x in (year, month, day, hour, minute)),
-                      np.asarray(seconds, float))
+    jd1, jd2 = _quiet(
+        erfa.dtf2d,
+        "UTC",
+        *(np.asarray(x).astype(int) for x in (year, month, day, hour, minute)),
+        np.asarray(seconds, float),
+    )
     return utc_jd_to_tdb(jd1, jd2)
 
 
@@ -428,10 +438,12 @@ def to_iso_scale(t_tdb, scale: str, decimals: int = 6) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", erfa.ErfaWarning)
         iy, im, id_, ihmsf = erfa.d2dtf(scale.upper(), decimals, j1, j2)
-    return np.array([
-        f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}" + (f".{f:0{decimals}d}" if decimals else "")
-        for y, mo, d, (h, mi, s, f) in zip(iy, im, id_, ihmsf)
-    ])
+    return np.array(
+        [
+            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}" + (f".{f:0{decimals}d}" if decimals else "")
+            for y, mo, d, (h, mi, s, f) in zip(iy, im, id_, ihmsf)
+        ]
+    )
 
 
 def add_si_seconds(t_tdb, seconds) -> np.ndarray | float:
@@ -454,8 +466,11 @@ def check_grid_size(t0: float, t1: float, step_s: float, field: str = "step") ->
     """``grid_size`` or an InputError naming ``field`` when above :data:`MAX_GRID_SAMPLES`."""
     n = grid_size(t0, t1, step_s)
     if n > MAX_GRID_SAMPLES:
-        raise InputError(field, f"{step_s:g} s over {(t1 - t0) / 86400:.4g} d gives {n:,} epochs, more than "
-                                f"the limit of {MAX_GRID_SAMPLES:,}; use a larger step")
+        raise InputError(
+            field,
+            f"{step_s:g} s over {(t1 - t0) / 86400:.4g} d gives {n:,} epochs, more than "
+            f"the limit of {MAX_GRID_SAMPLES:,}; use a larger step",
+        )
     return n
 
 
@@ -492,8 +507,17 @@ def time_grid(start, stop, step_s) -> np.ndarray:
 
 def parse_duration_s(value, field: str = "duration") -> float:
     """Parse ``'30 d'``, ``'12 h'``, ``'90 min'``, ``'45 s'`` or a number of seconds → seconds."""
-    units = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hr": 3600.0,
-             "d": 86400.0, "day": 86400.0, "days": 86400.0}
+    units = {
+        "s": 1.0,
+        "sec": 1.0,
+        "min": 60.0,
+        "m": 60.0,
+        "h": 3600.0,
+        "hr": 3600.0,
+        "d": 86400.0,
+        "day": 86400.0,
+        "days": 86400.0,
+    }
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
     else:

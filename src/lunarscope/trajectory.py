@@ -130,20 +130,37 @@ class Trajectory:
         return t, mean_elements(t, s, gm_km3_s2)
 
     # ------------------------------------------------------------------ files
-    def write_oem(self, path: str, step_s: float = 60.0, object_id: str = "LUNARSCOPE-SC",
-                  creation_date: str | None = None, comments=()) -> None:
+    def write_oem(
+        self,
+        path: str,
+        step_s: float = 60.0,
+        object_id: str = "LUNARSCOPE-SC",
+        creation_date: str | None = None,
+        comments=(),
+    ) -> None:
         """Write a CCSDS OEM (KVN) sampled every ``step_s``, Moon-centred ICRF, TDB."""
         from .io.oem import write_oem
 
         t, s = self.sample(step_s)
-        write_oem(path, t, s, object_name=self.name, object_id=object_id, center_name="MOON",
-                  ref_frame="ICRF", time_system="TDB", interpolation="LAGRANGE",
-                  interpolation_degree=DEFAULT_LAGRANGE_DEGREE, comments=list(comments),
-                  creation_date=creation_date)
+        write_oem(
+            path,
+            t,
+            s,
+            object_name=self.name,
+            object_id=object_id,
+            center_name="MOON",
+            ref_frame="ICRF",
+            time_system="TDB",
+            interpolation="LAGRANGE",
+            interpolation_degree=DEFAULT_LAGRANGE_DEGREE,
+            comments=list(comments),
+            creation_date=creation_date,
+        )
 
     @classmethod
-    def from_table(cls, t, states, degree: int = DEFAULT_LAGRANGE_DEGREE, name="spacecraft",
-                   source="table") -> "Trajectory":
+    def from_table(
+        cls, t, states, degree: int = DEFAULT_LAGRANGE_DEGREE, name="spacecraft", source="table"
+    ) -> Trajectory:
         t = np.asarray(t, float)
         states = np.asarray(states, float)
         order = np.argsort(t, kind="stable")
@@ -155,7 +172,7 @@ class Trajectory:
         return cls(_Table(t, states, int(degree)), float(t[0]), float(t[-1]), t, name, source)
 
     @classmethod
-    def from_oem(cls, path: str, ephemeris=None) -> "Trajectory":
+    def from_oem(cls, path: str, ephemeris=None) -> Trajectory:
         """Read an OEM (any centre Earth/Moon, frame ICRF/EME2000, any time system).
 
         ``ephemeris`` (an Ephemeris, e.g. ``sources.ephemeris``) is required when a segment is
@@ -181,8 +198,10 @@ class Trajectory:
                 raise InputError("trajectory", f"{path}: REF_FRAME {ref} is not supported; use ICRF or EME2000")
             if center not in ("MOON", "301"):
                 if not isinstance(ephemeris, Ephemeris):
-                    raise TypeError(f"{path}: CENTER_NAME {center} needs the ephemeris to move the "
-                                    "states to the Moon: pass from_oem(path, ephemeris=sources.ephemeris)")
+                    raise TypeError(
+                        f"{path}: CENTER_NAME {center} needs the ephemeris to move the "
+                        "states to the Moon: pass from_oem(path, ephemeris=sources.ephemeris)"
+                    )
                 eph = ephemeris
                 try:
                     s = s + eph.state(center.lower().replace(" ", "_"), "moon", t)

@@ -101,8 +101,11 @@ MISSION_EDITS = [
     ("output-step-tiny", {"propagator.output_step_s": 1e-6}, "plan"),
     ("maneuver-bare-time", {"maneuvers": [{"time": 946728000, "dv_mps": [1, 0, 0]}]}, "propagate"),
     ("maneuver-outside-span", {"maneuvers": [{"time": "2031-01-01T00:00:00Z", "dv_mps": [1, 0, 0]}]}, "propagate"),
-    ("maneuver-two-dv", {"maneuvers": [{"time": "2030-01-01T01:00:00Z", "dv_mps": [1, 0, 0],
-                                        "dv_kms": [0, 0, 0]}]}, "propagate"),
+    (
+        "maneuver-two-dv",
+        {"maneuvers": [{"time": "2030-01-01T01:00:00Z", "dv_mps": [1, 0, 0], "dv_kms": [0, 0, 0]}]},
+        "propagate",
+    ),
     ("station-latitude", {"stations.0.lat_deg": 100}, "windows"),
     ("station-typo", {"stations.0.min_elev_deg": 5}, "windows"),
     ("station-duplicate", lambda r: r["stations"].append(dict(r["stations"][0])), "windows"),
@@ -121,14 +124,27 @@ MISSION_EDITS = [
     ("solver-name", {"scheduling.solver": "gurobi"}, "schedule"),
     ("time-limit-inf", {"scheduling.time_limit_s": float("inf")}, "schedule"),
     ("request-unknown-target", {"requests": [{"target": "Polaris", "exposure_s": 100}]}, "schedule"),
-    ("request-bare-valid-from", {"requests": [{"target": "Vega", "exposure_s": 100, "valid_from": 1e9}]},
-     "schedule"),
-    ("request-valid-order", {"requests": [{"target": "Vega", "exposure_s": 100,
-                                           "valid_from": "2030-01-01T05:00:00Z",
-                                           "valid_to": "2030-01-01T01:00:00Z"}]}, "schedule"),
+    ("request-bare-valid-from", {"requests": [{"target": "Vega", "exposure_s": 100, "valid_from": 1e9}]}, "schedule"),
+    (
+        "request-valid-order",
+        {
+            "requests": [
+                {
+                    "target": "Vega",
+                    "exposure_s": 100,
+                    "valid_from": "2030-01-01T05:00:00Z",
+                    "valid_to": "2030-01-01T01:00:00Z",
+                }
+            ]
+        },
+        "schedule",
+    ),
     ("request-typo", {"requests": [{"target": "Vega", "exposure": 100}]}, "schedule"),
-    ("request-two-cadences", {"requests": [{"target": "Vega", "exposure_s": 100, "cadence_s": 10,
-                                            "cadence_h": 1}]}, "schedule"),
+    (
+        "request-two-cadences",
+        {"requests": [{"target": "Vega", "exposure_s": 100, "cadence_s": 10, "cadence_h": 1}]},
+        "schedule",
+    ),
     ("engineering-bare-first", {"engineering.0.first": 20300101}, "schedule"),
     ("engineering-first-outside", {"engineering.0.first": "2031-01-01T00:00:00Z"}, "schedule"),
     ("engineering-every", {"engineering.0.every": "-1 h"}, "schedule"),
@@ -190,8 +206,13 @@ def _short_oem(folder):
     from lunarscope.time import to_tdb
 
     t0 = to_tdb("2030-01-01T00:00:00Z")
-    write_oem(str(folder / "t.oem"), [t0, t0 + 60, t0 + 120, t0 + 180],
-              [[2000 + k, 0, 0, 0, 1.5, 0] for k in range(4)], "SC", "0000-000A")
+    write_oem(
+        str(folder / "t.oem"),
+        [t0, t0 + 60, t0 + 120, t0 + 180],
+        [[2000 + k, 0, 0, 0, 1.5, 0] for k in range(4)],
+        "SC",
+        "0000-000A",
+    )
     return ["windows", str(_good(folder)), "-o", str(folder / "out" / "w.csv"), "--trajectory", str(folder / "t.oem")]
 
 
@@ -212,19 +233,28 @@ OTHER_CASES = {
     "mission-empty": lambda f: _mission_file(f, b""),
     # catalogues
     "catalogue-directory": lambda f: (os.mkdir(f / "cat.csv"), _catalogue_mission(f, "cat.csv"))[1],
-    "catalogue-binary": lambda f: ((f / "cat.csv").write_bytes(b"\x00\x01\x02" * 100),
-                                   _catalogue_mission(f, "cat.csv"))[1],
+    "catalogue-binary": lambda f: (
+        (f / "cat.csv").write_bytes(b"\x00\x01\x02" * 100),
+        _catalogue_mission(f, "cat.csv"),
+    )[1],
     "catalogue-typo-column": lambda f: _write_catalogue(f, "name,ra_deg,dec_deg,exposure\nVega,279.2,38.8,100\n"),
     "catalogue-bare-valid-from": lambda f: _write_catalogue(
-        f, "name,ra_deg,dec_deg,exposure_s,valid_from\nVega,279.2,38.8,100,2462502.5\n"),
+        f, "name,ra_deg,dec_deg,exposure_s,valid_from\nVega,279.2,38.8,100,2462502.5\n"
+    ),
     "catalogue-extra-fields": lambda f: _write_catalogue(f, "name,ra_deg,dec_deg\nVega,279.2,38.8,1,2\n"),
     "catalogue-no-rows": lambda f: _write_catalogue(f, "name,ra_deg,dec_deg\n"),
     "catalogue-huge-field": lambda f: _write_catalogue(f, 'name,ra_deg,dec_deg\n"' + "V" * 200000 + '",1,2\n'),
     "catalogue-nan-position": lambda f: _write_catalogue(f, "name,ra_deg,dec_deg\nVega,nan,inf\n"),
     "catalogue-wrong-extension": lambda f: ((f / "cat.txt").write_text("x"), _catalogue_mission(f, "cat.txt"))[1],
     # trajectories for --trajectory
-    "oem-missing": lambda f: ["windows", str(_good(f)), "-o", str(f / "out" / "w.csv"), "--trajectory",
-                              str(f / "none.oem")],
+    "oem-missing": lambda f: [
+        "windows",
+        str(_good(f)),
+        "-o",
+        str(f / "out" / "w.csv"),
+        "--trajectory",
+        str(f / "none.oem"),
+    ],
     "oem-directory": lambda f: ["windows", str(_good(f)), "-o", str(f / "out" / "w.csv"), "--trajectory", str(f)],
     "oem-not-oem": lambda f: _oem(f, b"hello\nworld\n"),
     "oem-binary": lambda f: _oem(f, bytes(range(256)) * 10),
@@ -232,44 +262,149 @@ OTHER_CASES = {
     "oem-short-coverage": _short_oem,
     # windows files for schedule --windows
     "windows-other-station": lambda f: _windows_csv(
-        f, "kind,subject,start_utc,stop_utc,duration_s\n"
-           "contact,Goldstone,2030-01-01T01:00:00.000Z,2030-01-01T02:00:00.000Z,3600\n"),
+        f,
+        "kind,subject,start_utc,stop_utc,duration_s\n"
+        "contact,Goldstone,2030-01-01T01:00:00.000Z,2030-01-01T02:00:00.000Z,3600\n",
+    ),
     "windows-other-span": lambda f: _windows_csv(
-        f, "kind,subject,start_utc,stop_utc,duration_s\n"
-           "contact,DSS-43,2031-01-01T01:00:00.000Z,2031-01-01T02:00:00.000Z,3600\n"),
+        f,
+        "kind,subject,start_utc,stop_utc,duration_s\n"
+        "contact,DSS-43,2031-01-01T01:00:00.000Z,2031-01-01T02:00:00.000Z,3600\n",
+    ),
     "windows-not-csv": lambda f: _windows_csv(f, "this is not\na windows file\n"),
     "windows-bad-time": lambda f: _windows_csv(
-        f, "kind,subject,start_utc,stop_utc,duration_s\ncontact,DSS-43,yesterday,today,1\n"),
+        f, "kind,subject,start_utc,stop_utc,duration_s\ncontact,DSS-43,yesterday,today,1\n"
+    ),
     # output locations
     "propagate-o-directory": lambda f: ["propagate", str(_good(f)), "-o", str(f / "out")],
     "propagate-o-missing-folder": lambda f: ["propagate", str(_good(f)), "-o", str(f / "out" / "no" / "t.oem")],
     "propagate-o-proc": lambda f: ["propagate", str(_good(f)), "-o", "/proc/lunarscope-test.oem"],
     "windows-o-directory": lambda f: ["windows", str(_good(f)), "-o", str(f / "out")],
     "schedule-o-dev-null-folder": lambda f: ["schedule", str(_good(f)), "-o", "/dev/null/s.csv"],
-    "plan-o-existing-file": lambda f: ((f / "out" / "file").write_text("keep"),
-                                       ["plan", str(_good(f)), "-o", str(f / "out" / "file")])[1],
+    "plan-o-existing-file": lambda f: (
+        (f / "out" / "file").write_text("keep"),
+        ["plan", str(_good(f)), "-o", str(f / "out" / "file")],
+    )[1],
     "plan-o-missing-parent": lambda f: ["plan", str(_good(f)), "-o", str(f / "out" / "a" / "b")],
-    "ephem-o-directory": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--start", "2030-01-01",
-                                    "--stop", "2030-01-02", "--step", "3600", "-o", str(f / "out")],
+    "ephem-o-directory": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--start",
+        "2030-01-01",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "3600",
+        "-o",
+        str(f / "out"),
+    ],
     # command-line values
     "propagate-step-tiny": lambda f: ["propagate", str(_good(f)), "-o", str(f / "out" / "t.oem"), "--step", "1e-6"],
     "propagate-step-nan": lambda f: ["propagate", str(_good(f)), "-o", str(f / "out" / "t.oem"), "--step", "nan"],
     "propagate-step-negative": lambda f: ["propagate", str(_good(f)), "-o", str(f / "out" / "t.oem"), "--step", "-1"],
     "propagate-step-text": lambda f: ["propagate", str(_good(f)), "-o", str(f / "out" / "t.oem"), "--step", "1h"],
-    "ephem-step-tiny": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--start", "2030-01-01",
-                                  "--stop", "2030-01-02", "--step", "1e-6", "-o", str(f / "out" / "e.csv")],
-    "ephem-step-inf": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--start", "2030-01-01",
-                                 "--stop", "2030-01-02", "--step", "inf", "-o", str(f / "out" / "e.csv")],
-    "ephem-start-bare-number": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--start",
-                                          "2462502.5", "--stop", "2030-01-02", "--step", "60"],
-    "ephem-target": lambda f: ["ephem", "--target", "vulcan", "--observer", "moon", "--start", "2030-01-01",
-                               "--stop", "2030-01-02", "--step", "60"],
-    "ephem-frame": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--frame", "GSE",
-                              "--start", "2030-01-01", "--stop", "2030-01-02", "--step", "60"],
-    "ephem-kernel-missing": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--start", "2030-01-01",
-                                       "--stop", "2030-01-02", "--step", "60", "--ephemeris", str(f / "de.bsp")],
-    "ephem-outside-kernel": lambda f: ["ephem", "--target", "earth", "--observer", "moon", "--start", "2900-01-01",
-                                       "--stop", "2900-01-02", "--step", "3600"],
+    "ephem-step-tiny": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--start",
+        "2030-01-01",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "1e-6",
+        "-o",
+        str(f / "out" / "e.csv"),
+    ],
+    "ephem-step-inf": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--start",
+        "2030-01-01",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "inf",
+        "-o",
+        str(f / "out" / "e.csv"),
+    ],
+    "ephem-start-bare-number": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--start",
+        "2462502.5",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "60",
+    ],
+    "ephem-target": lambda f: [
+        "ephem",
+        "--target",
+        "vulcan",
+        "--observer",
+        "moon",
+        "--start",
+        "2030-01-01",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "60",
+    ],
+    "ephem-frame": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--frame",
+        "GSE",
+        "--start",
+        "2030-01-01",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "60",
+    ],
+    "ephem-kernel-missing": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--start",
+        "2030-01-01",
+        "--stop",
+        "2030-01-02",
+        "--step",
+        "60",
+        "--ephemeris",
+        str(f / "de.bsp"),
+    ],
+    "ephem-outside-kernel": lambda f: [
+        "ephem",
+        "--target",
+        "earth",
+        "--observer",
+        "moon",
+        "--start",
+        "2900-01-01",
+        "--stop",
+        "2900-01-02",
+        "--step",
+        "3600",
+    ],
     "schedule-time-limit": lambda f: ["schedule", str(_good(f)), "-o", str(f / "out" / "s.csv"), "--time-limit", "-1"],
     "schedule-solver": lambda f: ["schedule", str(_good(f)), "-o", str(f / "out" / "s.csv"), "--solver", "gurobi"],
     "plan-time-limit-nan": lambda f: ["plan", str(_good(f)), "-o", str(f / "out" / "p"), "--time-limit", "nan"],
@@ -278,9 +413,11 @@ OTHER_CASES = {
 }
 
 # run in a subprocess under a memory limit: they could eat memory or recurse
-_BOMB = b"".join([b"a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"] +
-                 [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]\n".encode() for k in range(1, 9)] +
-                 [b"start: *a8\n"])
+_BOMB = b"".join(
+    [b"a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"]
+    + [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]\n".encode() for k in range(1, 9)]
+    + [b"start: *a8\n"]
+)
 
 
 def _sparse(path, size):
@@ -295,19 +432,30 @@ SUBPROCESS_CASES = {
     "mission-python-tag": lambda f: _mission_file(f, b"name: !!python/object/apply:os.system ['echo pwned']\n"),
     "mission-binary": lambda f: _mission_file(f, bytes(range(256)) * 64),
     "mission-dev-zero": lambda f: ["propagate", "/dev/zero", "-o", str(f / "out" / "t.oem")],
-    "mission-huge-sparse": lambda f: (_sparse(f / "m.yaml", 3 * 1024**3),
-                                      ["propagate", str(f / "m.yaml"), "-o", str(f / "out" / "t.oem")])[1],
-    "mission-fifo": lambda f: (os.mkfifo(f / "m.yaml"),
-                               ["propagate", str(f / "m.yaml"), "-o", str(f / "out" / "t.oem")])[1],
+    "mission-huge-sparse": lambda f: (
+        _sparse(f / "m.yaml", 3 * 1024**3),
+        ["propagate", str(f / "m.yaml"), "-o", str(f / "out" / "t.oem")],
+    )[1],
+    "mission-fifo": lambda f: (
+        os.mkfifo(f / "m.yaml"),
+        ["propagate", str(f / "m.yaml"), "-o", str(f / "out" / "t.oem")],
+    )[1],
     "catalogue-dev-zero": lambda f: (os.symlink("/dev/zero", f / "cat.csv"), _catalogue_mission(f, "cat.csv"))[1],
     "catalogue-fifo": lambda f: (os.mkfifo(f / "cat.csv"), _catalogue_mission(f, "cat.csv"))[1],
     "catalogue-huge-sparse": lambda f: (_sparse(f / "cat.csv", 3 * 1024**3), _catalogue_mission(f, "cat.csv"))[1],
     "oem-dev-zero": lambda f: ["windows", str(_good(f)), "-o", str(f / "out" / "w.csv"), "--trajectory", "/dev/zero"],
-    "oem-huge-sparse": lambda f: (_sparse(f / "t.oem", 3 * 1024**3),
-                                  ["windows", str(_good(f)), "-o", str(f / "out" / "w.csv"), "--trajectory",
-                                   str(f / "t.oem")])[1],
-    "windows-csv-dev-zero": lambda f: ["schedule", str(_good(f)), "-o", str(f / "out" / "s.csv"), "--windows",
-                                       "/dev/zero"],
+    "oem-huge-sparse": lambda f: (
+        _sparse(f / "t.oem", 3 * 1024**3),
+        ["windows", str(_good(f)), "-o", str(f / "out" / "w.csv"), "--trajectory", str(f / "t.oem")],
+    )[1],
+    "windows-csv-dev-zero": lambda f: [
+        "schedule",
+        str(_good(f)),
+        "-o",
+        str(f / "out" / "s.csv"),
+        "--windows",
+        "/dev/zero",
+    ],
 }
 
 CASE_COUNT = len(MISSION_EDITS) + len(OTHER_CASES) + len(SUBPROCESS_CASES)
@@ -375,9 +523,14 @@ def subprocess_results(tmp_path_factory):
     def run(name):
         folder, argv, _ = prepared[name]
         try:
-            proc = subprocess.run([sys.executable, "-m", "lunarscope.cli.main", *argv], capture_output=True,
-                                  text=True, timeout=SUBPROCESS_TIMEOUT_S, preexec_fn=_limit_memory,
-                                  errors="replace")
+            proc = subprocess.run(
+                [sys.executable, "-m", "lunarscope.cli.main", *argv],
+                capture_output=True,
+                text=True,
+                timeout=SUBPROCESS_TIMEOUT_S,
+                preexec_fn=_limit_memory,
+                errors="replace",
+            )
             return proc.returncode, proc.stderr
         except subprocess.TimeoutExpired:
             return None, f"timed out after {SUBPROCESS_TIMEOUT_S} s"

@@ -1,5 +1,6 @@
 """Ctrl-C in every stage: a real SIGINT to a real `lunarscope` process stops it within 2 s
 with exit code 130 and leaves no staging folder and no product (files already in -o kept)."""
+
 import os
 import pathlib
 import queue
@@ -24,11 +25,13 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def _mission(tmp_path) -> pathlib.Path:
     """The demo mission shortened to 2 days, CP-SAT with a large budget: every stage lasts."""
     text = (ROOT / "examples" / "circumlunar-telescope.yaml").read_text()
-    text = text.replace("catalogues/telescope_targets.csv",
-                        str(ROOT / "examples" / "catalogues" / "telescope_targets.csv"))
+    text = text.replace(
+        "catalogues/telescope_targets.csv", str(ROOT / "examples" / "catalogues" / "telescope_targets.csv")
+    )
     text = re.sub(r"^duration: .*$", "duration: 2 d", text, flags=re.M)
-    text = re.sub(r"^scheduling: .*$", "scheduling: {solver: cpsat, time_limit_s: 600, work_limit: 1000}",
-                  text, flags=re.M)
+    text = re.sub(
+        r"^scheduling: .*$", "scheduling: {solver: cpsat, time_limit_s: 600, work_limit: 1000}", text, flags=re.M
+    )
     path = tmp_path / "mission.yaml"
     path.write_text(text)
     return path
@@ -37,8 +40,14 @@ def _mission(tmp_path) -> pathlib.Path:
 def _interrupt(cmd, cwd, marker: str, delay_s: float):
     """Start ``cmd``, wait for ``marker`` on stderr, then ``delay_s``, send SIGINT.
     Returns (exit code, seconds from the signal to the exit, stderr)."""
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     lines: queue.Queue = queue.Queue()
     seen = []
 
@@ -106,8 +115,9 @@ def test_ctrl_c_in_every_plan_stage(tmp_path, stage):
 def test_ctrl_c_in_schedule_command(tmp_path):
     mission = _mission(tmp_path)
     target = tmp_path / "schedule.csv"
-    rc, elapsed, err = _interrupt(["lunarscope", "schedule", str(mission), "-o", str(target)], tmp_path,
-                                  "windows: done", 1.5)
+    rc, elapsed, err = _interrupt(
+        ["lunarscope", "schedule", str(mission), "-o", str(target)], tmp_path, "windows: done", 1.5
+    )
     assert rc == 130, err
     assert elapsed < EXIT_WITHIN_S, f"{elapsed:.2f} s: {err}"
     assert not target.exists()

@@ -68,12 +68,14 @@ def nan_rhs(t, y, args):
 
 def _rot(i, raan, argp):
     """Perifocal -> inertial rotation R3(-raan) R1(-i) R3(-argp) (Vallado eq. 2-99)."""
-    cO, sO, ci, si, cw, sw = (np.cos(raan), np.sin(raan), np.cos(i), np.sin(i),
-                              np.cos(argp), np.sin(argp))
-    return np.array([
-        [cO * cw - sO * sw * ci, -cO * sw - sO * cw * ci, sO * si],
-        [sO * cw + cO * sw * ci, -sO * sw + cO * cw * ci, -cO * si],
-        [sw * si, cw * si, ci]])
+    cO, sO, ci, si, cw, sw = (np.cos(raan), np.sin(raan), np.cos(i), np.sin(i), np.cos(argp), np.sin(argp))
+    return np.array(
+        [
+            [cO * cw - sO * sw * ci, -cO * sw - sO * cw * ci, sO * si],
+            [sO * cw + cO * sw * ci, -sO * sw + cO * cw * ci, -cO * si],
+            [sw * si, cw * si, ci],
+        ]
+    )
 
 
 def kepler_state(t, a, e, i, raan, argp, mu=GM_MOON, m0=0.0):
@@ -137,8 +139,7 @@ def test_tableau_matches_scipy_transcription():
 # ------------------------------------------------------------------------------ (a) Kepler
 
 
-@pytest.mark.parametrize("orbit,bound_km", [(CIRCULAR, ONE_MM_KM), (ECCENTRIC, ONE_M_KM)],
-                         ids=["circular", "e0.6"])
+@pytest.mark.parametrize("orbit,bound_km", [(CIRCULAR, ONE_MM_KM), (ECCENTRIC, ONE_M_KM)], ids=["circular", "e0.6"])
 def test_kepler_many_orbits(orbit, bound_km):
     p = period(orbit["a"])
     n_orbits = 50
@@ -149,8 +150,9 @@ def test_kepler_many_orbits(orbit, bound_km):
     assert res.t[-1] == t[-1]
     ref = kepler_state(t, **orbit)
     err = np.linalg.norm(res.dense(t)[:, :3] - ref[:, :3], axis=1).max()
-    print(f"\n{n_orbits} orbits a={orbit['a']} e={orbit['e']}: max position error "
-          f"{err * 1e6:.3f} mm, {res.n_steps} steps")
+    print(
+        f"\n{n_orbits} orbits a={orbit['a']} e={orbit['e']}: max position error {err * 1e6:.3f} mm, {res.n_steps} steps"
+    )
     # the along-track error grows linearly with time (energy error of the method, the
     # same as scipy's DOP853 at these tolerances: see test_invariant_drift_100_orbits)
     assert err < bound_km
@@ -159,10 +161,14 @@ def test_kepler_many_orbits(orbit, bound_km):
 # ------------------------------------------------------------------------------ (b) drift
 
 
-@pytest.mark.parametrize("orbit,rtol,atol", [
-    (CIRCULAR, 1e-13, 1e-13),
-    (ECCENTRIC, 3e-15, 1e-20),
-], ids=["circular", "e0.6"])
+@pytest.mark.parametrize(
+    "orbit,rtol,atol",
+    [
+        (CIRCULAR, 1e-13, 1e-13),
+        (ECCENTRIC, 3e-15, 1e-20),
+    ],
+    ids=["circular", "e0.6"],
+)
 def test_invariant_drift_100_orbits(orbit, rtol, atol):
     """Project figure: relative energy and angular-momentum drift over 100 orbits."""
     y0 = kepler_state(0.0, **orbit)[0]
@@ -174,10 +180,12 @@ def test_invariant_drift_100_orbits(orbit, rtol, atol):
     # the same at the common setting rtol = atol = 1e-12, for the record
     res12 = integrate(two_body, 0.0, y0, t_end, (GM_MOON,), rtol=1e-12, atol=1e-12)
     e12, h12 = invariants(res12.y)
-    print(f"\n100 orbits a={orbit['a']} km e={orbit['e']}: rtol={rtol:g} atol={atol:g}: "
-          f"energy drift {d_e:.2e}, |h| drift {d_h:.2e} ({res.n_steps} steps); "
-          f"rtol=atol=1e-12: energy {np.abs(e12 / e12[0] - 1).max():.2e}, "
-          f"|h| {np.abs(h12 / h12[0] - 1).max():.2e} ({res12.n_steps} steps)")
+    print(
+        f"\n100 orbits a={orbit['a']} km e={orbit['e']}: rtol={rtol:g} atol={atol:g}: "
+        f"energy drift {d_e:.2e}, |h| drift {d_h:.2e} ({res.n_steps} steps); "
+        f"rtol=atol=1e-12: energy {np.abs(e12 / e12[0] - 1).max():.2e}, "
+        f"|h| {np.abs(h12 / h12[0] - 1).max():.2e} ({res12.n_steps} steps)"
+    )
     assert d_e <= RELATIVE_DRIFT_LIMIT
     assert d_h <= RELATIVE_DRIFT_LIMIT
 
@@ -197,8 +205,7 @@ def test_dense_output_random_times(rtol, bound_km):
     ref = kepler_state(tq, **orbit)
     err_dense = np.linalg.norm(got[:, :3] - ref[:, :3], axis=1).max()
     err_nodes = np.linalg.norm(res.y[:, :3] - kepler_state(res.t, **orbit)[:, :3], axis=1).max()
-    print(f"\nrtol {rtol:g}: dense error {err_dense * 1e3:.3e} m, node error "
-          f"{err_nodes * 1e3:.3e} m")
+    print(f"\nrtol {rtol:g}: dense error {err_dense * 1e3:.3e} m, node error {err_nodes * 1e3:.3e} m")
     assert err_dense < bound_km
     # interpolation adds little to the error already present at the step boundaries
     assert err_dense < 2.0 * err_nodes + 1e-9
@@ -217,12 +224,21 @@ def test_against_scipy_dop853():
     y0 = kepler_state(0.0, **orbit)[0]
     rtol = atol = 1e-10
     res = integrate(two_body, 0.0, y0, 5 * p, (GM_MOON,), rtol=rtol, atol=atol)
-    ref = solve_ivp(lambda t, y: two_body(t, y, (GM_MOON,)), (0.0, 5 * p), y0,
-                    method="DOP853", rtol=rtol, atol=atol, dense_output=True)
+    ref = solve_ivp(
+        lambda t, y: two_body(t, y, (GM_MOON,)),
+        (0.0, 5 * p),
+        y0,
+        method="DOP853",
+        rtol=rtol,
+        atol=atol,
+        dense_output=True,
+    )
     n_scipy = len(ref.t) - 1
-    print(f"\nsteps: lunarscope {res.n_steps}, scipy {n_scipy}; rhs calls "
-          f"{res.n_rhs} vs {ref.nfev} (lunarscope includes the 3 dense-output stages of "
-          "every step)")
+    print(
+        f"\nsteps: lunarscope {res.n_steps}, scipy {n_scipy}; rhs calls "
+        f"{res.n_rhs} vs {ref.nfev} (lunarscope includes the 3 dense-output stages of "
+        "every step)"
+    )
     # same tableau and error norm; controllers differ only in the clamp factors
     assert abs(res.n_steps - n_scipy) <= 0.05 * n_scipy
     d_end = np.linalg.norm(res.y[-1, :3] - ref.y[:3, -1])
@@ -244,8 +260,7 @@ def test_event_radius_threshold():
     # analytic: r = a (1 - e cos E) on the descending branch E in (pi, 2 pi)
     ecc = 2.0 * math.pi - math.acos((1.0 - r_thr / a) / e)
     t_ref = (ecc - e * math.sin(ecc) - math.pi) / n
-    res = integrate(two_body, 0.0, y0, 2 * period(a), (GM_MOON, r_thr), rtol=1e-12,
-                    atol=1e-12, event=radius_below)
+    res = integrate(two_body, 0.0, y0, 2 * period(a), (GM_MOON, r_thr), rtol=1e-12, atol=1e-12, event=radius_below)
     assert res.status == IntegrationStatus.EVENT
     print(f"\nevent time error {(res.event_time - t_ref) * 1e6:.3f} us")
     assert abs(res.event_time - t_ref) < EVENT_TIME_TOL_S
@@ -260,8 +275,9 @@ def test_event_radius_threshold():
 def test_event_not_triggered_without_crossing():
     orbit = CIRCULAR
     y0 = kepler_state(0.0, **orbit)[0]
-    res = integrate(two_body, 0.0, y0, period(orbit["a"]), (GM_MOON, 1000.0), rtol=1e-10,
-                    atol=1e-10, event=radius_below)
+    res = integrate(
+        two_body, 0.0, y0, period(orbit["a"]), (GM_MOON, 1000.0), rtol=1e-10, atol=1e-10, event=radius_below
+    )
     assert res.status == IntegrationStatus.SUCCESS
     assert np.isnan(res.event_time)
 
@@ -292,8 +308,7 @@ def test_backward_integration():
 
 def test_second_rhs_function_and_per_component_atol():
     w = 0.3
-    res = integrate(harmonic, 0.0, np.array([1.0, 0.0]), 100.0, (w,), rtol=1e-12,
-                    atol=np.array([1e-12, 1e-13]))
+    res = integrate(harmonic, 0.0, np.array([1.0, 0.0]), 100.0, (w,), rtol=1e-12, atol=np.array([1e-12, 1e-13]))
     tq = np.linspace(0.0, 100.0, 301)
     np.testing.assert_allclose(res.dense(tq)[:, 0], np.cos(w * tq), atol=1e-10)
     np.testing.assert_allclose(res.dense(tq)[:, 1], -w * np.sin(w * tq), atol=1e-10)

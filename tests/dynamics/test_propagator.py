@@ -19,8 +19,9 @@ ONE_MM_KM = 1e-6
 
 
 def _two_body():
-    return ForceModel(FIELD.truncated(0, 0), "MOON_PA", (), srp=False, ephemeris=SOURCES.ephemeris,
-                      moon_pck=SOURCES.moon_pck)
+    return ForceModel(
+        FIELD.truncated(0, 0), "MOON_PA", (), srp=False, ephemeris=SOURCES.ephemeris, moon_pck=SOURCES.moon_pck
+    )
 
 
 def _circular(r_km):
@@ -31,10 +32,11 @@ def test_tangential_burn_matches_vis_viva_and_split_arcs():
     s0 = _circular(2000.0)
     dv = 0.050  # km/s along-track
     tb = T0 + 1800.0
-    res = propagate(s0, T0, T0 + 7200.0, _two_body(), maneuvers=[Maneuver(tb, (0.0, dv, 0.0), "RTN")],
-                    rtol=1e-13, atol_km=1e-10)
+    res = propagate(
+        s0, T0, T0 + 7200.0, _two_body(), maneuvers=[Maneuver(tb, (0.0, dv, 0.0), "RTN")], rtol=1e-13, atol_km=1e-10
+    )
     before = res.trajectory.state([tb - 1e-3])[0]
-    after = res.trajectory.state([tb])[0]          # right-continuous: post-burn at the burn epoch
+    after = res.trajectory.state([tb])[0]  # right-continuous: post-burn at the burn epoch
     assert np.linalg.norm(after[3:] - before[3:]) == pytest.approx(dv, abs=1e-8)
     v_after = np.linalg.norm(before[3:]) + dv
     a_expected = 1.0 / (2.0 / 2000.0 - v_after**2 / GM)
@@ -60,7 +62,7 @@ def test_impact_event_reports_time_and_stops():
     nu1 = np.arccos((a * (1 - e * e) / 1737.4 - 1.0) / e)
     E1 = 2 * np.arctan(np.sqrt((1 - e) / (1 + e)) * np.tan(nu1 / 2))
     M1 = E1 - e * np.sin(E1)
-    t_hit = (np.pi - M1) / np.sqrt(GM / a**3)   # (2π − M1) − π
+    t_hit = (np.pi - M1) / np.sqrt(GM / a**3)  # (2π − M1) − π
     assert res.impact_time - T0 == pytest.approx(t_hit, abs=1e-3)
 
 

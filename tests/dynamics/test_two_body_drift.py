@@ -51,8 +51,14 @@ CASES = {
 
 def _point_mass_model() -> ForceModel:
     src = Sources.default()
-    return ForceModel(builtin_field("GRGM1200A").truncated(0, 0), "MOON_PA", (), srp=False,
-                      ephemeris=src.ephemeris, moon_pck=src.moon_pck)
+    return ForceModel(
+        builtin_field("GRGM1200A").truncated(0, 0),
+        "MOON_PA",
+        (),
+        srp=False,
+        ephemeris=src.ephemeris,
+        moon_pck=src.moon_pck,
+    )
 
 
 def _drifts(states: np.ndarray, gm: float) -> tuple[float, float]:
@@ -68,15 +74,16 @@ def test_two_body_drift_100_orbits_through_propagator(name):
     fm = _point_mass_model()
     gm = fm.field.gm_km3_s2
     assert fm.field.degree_max == 0
-    y0 = keplerian_to_cartesian(a, e, math.radians(i), math.radians(raan), math.radians(argp), 0.0,
-                                gm).reshape(6)
+    y0 = keplerian_to_cartesian(a, e, math.radians(i), math.radians(raan), math.radians(argp), 0.0, gm).reshape(6)
     period = 2.0 * math.pi * math.sqrt(a**3 / gm)
     res = propagate(y0, T0_TDB, T0_TDB + N_ORBITS * period, fm, rtol=rtol, atol_km=atol_km)
     assert res.impact_time is None
     # integrator nodes (the step states themselves) plus 20 dense-output points per orbit
     t = np.union1d(res.trajectory.nodes, T0_TDB + np.linspace(0.0, N_ORBITS * period, 20 * N_ORBITS + 1))
     d_e, d_h = _drifts(res.trajectory.state(t), gm)
-    print(f"\n{name}: 100 orbits ({N_ORBITS * period / 86400:.1f} d), rtol {rtol:g}, atol {atol_km:g} km: "
-          f"energy drift {d_e:.2e}, |h| drift {d_h:.2e} ({res.n_steps} steps)")
+    print(
+        f"\n{name}: 100 orbits ({N_ORBITS * period / 86400:.1f} d), rtol {rtol:g}, atol {atol_km:g} km: "
+        f"energy drift {d_e:.2e}, |h| drift {d_h:.2e} ({res.n_steps} steps)"
+    )
     assert d_e <= RELATIVE_DRIFT_LIMIT
     assert d_h <= RELATIVE_DRIFT_LIMIT

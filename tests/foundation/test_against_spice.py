@@ -6,12 +6,12 @@ Figures (DEVELOPERS issue 2): ≤ 1 m and ≤ 1 mm/s for every pair and frame.
 
 import numpy as np
 import pytest
+from spice_kernels import furnish, itrf93_coverage
 
 from lunarscope import time as lt
 from lunarscope.sites import EarthStation, LunarSite
 from lunarscope.sources import Sources
 from lunarscope.states import relative_state
-from spice_kernels import furnish, itrf93_coverage
 
 ONE_METRE_KM = 1e-3
 ONE_MM_S_KM_S = 1e-6
@@ -104,6 +104,12 @@ def test_light_time_corrected_states_match_spice_converged_lt():
     sp = furnish()
     t = _epochs("1990-01-01", "2049-12-31", 6)[:300]
     for target, observer in (("sun", "moon"), ("earth", "moon"), ("jupiter", "earth")):
-        ref = np.array([sp.spkezr(target.upper() if target != "jupiter" else "JUPITER BARYCENTER", tk,
-                                  "J2000", "CN", observer.upper())[0] for tk in t])
+        ref = np.array(
+            [
+                sp.spkezr(
+                    target.upper() if target != "jupiter" else "JUPITER BARYCENTER", tk, "J2000", "CN", observer.upper()
+                )[0]
+                for tk in t
+            ]
+        )
         _report(f"{target} wrt {observer} LT", relative_state(target, observer, t, aberration="LT"), ref)

@@ -39,6 +39,14 @@ def synthetic_field(nmax: int, seed: int = 20240601) -> GravityField:
     S = np.tril(S)
     S[:, 0] = 0.0
     C[0, 0] = 1.0
-    return GravityField(gm_km3_s2=GM_KM3_S2, radius_km=RADIUS_KM, degree_max=nmax, order_max=nmax,
-                        C=C, S=S, frame="MOON_PA", name=f"synthetic-{nmax}-{seed}",
-                        source="tests/gravity/gravity_synthetic.py")
+    return GravityField(
+        gm_km3_s2=GM_KM3_S2,
+        radius_km=RADIUS_KM,
+        degree_max=nmax,
+        order_max=nmax,
+        C=C,
+        S=S,
+        frame="MOON_PA",
+        name=f"synthetic-{nmax}-{seed}",
+        source="tests/gravity/gravity_synthetic.py",
+    )

@@ -73,8 +73,7 @@ def pysh_accel(cilm: np.ndarray, gm: float, radius: float, p: np.ndarray) -> np.
 def pysh_pole_accel(field, radii) -> tuple[np.ndarray, np.ndarray]:
     """Reference accelerations at (0, 0, +-r) via a pyshtools rotation of the field."""
     coeffs = pysh.SHCoeffs.from_array(np.array([field.C, field.S]), normalization="4pi", csphase=1)
-    rot = coeffs.rotate(0.0, 90.0, 0.0, degrees=True, body=True).to_array(
-        normalization="4pi", csphase=1)
+    rot = coeffs.rotate(0.0, 90.0, 0.0, degrees=True, body=True).to_array(normalization="4pi", csphase=1)
     pts, acc = [], []
     for r in radii:
         for sign in (1.0, -1.0):
@@ -109,8 +108,7 @@ def main() -> None:
     for name, (field, pts, pole_radii) in cases().items():
         cilm = np.array([field.C, field.S])
         out[f"{name}_points"] = pts
-        out[f"{name}_accel"] = np.array(
-            [pysh_accel(cilm, field.gm_km3_s2, field.radius_km, p) for p in pts])
+        out[f"{name}_accel"] = np.array([pysh_accel(cilm, field.gm_km3_s2, field.radius_km, p) for p in pts])
         pp, pa = pysh_pole_accel(field, pole_radii)
         out[f"{name}_pole_points"] = pp
         out[f"{name}_pole_accel"] = pa

@@ -98,8 +98,9 @@ def test_degree_1200_finite_and_matches_pyshtools():
     # on the reference sphere, at and next to the poles, and on the equator: no overflow/NaN
     R = field.radius_km
     eps = 1e-9
-    pts = np.array([[0, 0, R], [0, 0, -R], [R * eps, 0, R], [R, 0, 0], [0, -R, 0],
-                    [R * np.sqrt(0.5), 0, -R * np.sqrt(0.5)]])
+    pts = np.array(
+        [[0, 0, R], [0, 0, -R], [R * eps, 0, R], [R, 0, 0], [0, -R, 0], [R * np.sqrt(0.5), 0, -R * np.sqrt(0.5)]]
+    )
     a, h = field.acceleration_and_gradient(pts)
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(h))
     assert np.all(np.isfinite(field.potential(pts)))
@@ -129,8 +130,15 @@ def test_point_mass_limit(grgm70):
 @pytest.mark.parametrize("degree", [8, 70])
 def test_gradient_vs_central_differences(grgm70, degree):
     field = grgm70.truncated(degree)
-    pts = np.array([[1800.0, 100.0, 300.0], [0.0, 0.0, 1790.0], [0.0, 0.0, -2500.0],
-                    [-1000.0, -1500.0, -500.0], [4000.0, -2000.0, 9000.0]])
+    pts = np.array(
+        [
+            [1800.0, 100.0, 300.0],
+            [0.0, 0.0, 1790.0],
+            [0.0, 0.0, -2500.0],
+            [-1000.0, -1500.0, -500.0],
+            [4000.0, -2000.0, 9000.0],
+        ]
+    )
     a, H = field.acceleration_and_gradient(pts)
     for p, ai, Hi in zip(pts, a, H):
         fd = np.empty((3, 3))
@@ -147,8 +155,9 @@ def test_gradient_vs_central_differences(grgm70, degree):
 def test_accel_is_gradient_of_potential(grgm70):
     p = np.array([1500.0, -900.0, 700.0])
     a = grgm70.acceleration(p)
-    g = np.array([(grgm70.potential(p + d) - grgm70.potential(p - d)) / (2 * FD_STEP_KM)
-                  for d in np.eye(3) * FD_STEP_KM])
+    g = np.array(
+        [(grgm70.potential(p + d) - grgm70.potential(p - d)) / (2 * FD_STEP_KM) for d in np.eye(3) * FD_STEP_KM]
+    )
     assert np.linalg.norm(g - a) <= REL_TOL_FD_GRADIENT * np.linalg.norm(a)
 
 
@@ -160,8 +169,9 @@ def test_order_truncation_drops_tesserals(grgm70):
     c, s = np.cos(0.7), np.sin(0.7)
     Rz = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
     assert np.allclose(zonal.acceleration(Rz @ p), Rz @ zonal.acceleration(p), rtol=1e-14, atol=0)
-    assert not np.allclose(grgm70.truncated(20, 20).acceleration(Rz @ p),
-                           Rz @ grgm70.truncated(20, 20).acceleration(p), rtol=1e-6, atol=0)
+    assert not np.allclose(
+        grgm70.truncated(20, 20).acceleration(Rz @ p), Rz @ grgm70.truncated(20, 20).acceleration(p), rtol=1e-6, atol=0
+    )
 
 
 def test_scalar_kernel_callable_from_njit(grgm70):
@@ -194,8 +204,14 @@ def test_bad_positions_and_degree_limits(grgm70):
         grgm70.truncated(71)
     with pytest.raises(InputError, match="force_model.gravity.order"):
         grgm70.truncated(10, 11)
-    big = GravityField(1.0, 1.0, K.MAX_DEGREE + 1, 0, np.zeros((K.MAX_DEGREE + 2, K.MAX_DEGREE + 2)),
-                       np.zeros((K.MAX_DEGREE + 2, K.MAX_DEGREE + 2)))
+    big = GravityField(
+        1.0,
+        1.0,
+        K.MAX_DEGREE + 1,
+        0,
+        np.zeros((K.MAX_DEGREE + 2, K.MAX_DEGREE + 2)),
+        np.zeros((K.MAX_DEGREE + 2, K.MAX_DEGREE + 2)),
+    )
     with pytest.raises(InputError, match="kernel limit"):
         big.kernel_args()
 

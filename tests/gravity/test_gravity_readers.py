@@ -141,9 +141,16 @@ def test_icgem_reader_fully_normalized_and_unnormalized(grgm, tmp_path):
 
 
 def test_icgem_time_variable_records_warn(grgm, tmp_path):
-    lines = ["earth_gravity_constant 4.9e12", "radius 1.738e6", "max_degree 2", "end_of_head",
-             "gfct 2 0 -9.0e-05 0 0 0 20100101", "trnd 2 0 1e-11 0 0 0",
-             "gfc 2 1 0 0 0 0", "gfc 2 2 3.4e-05 0 0 0"]
+    lines = [
+        "earth_gravity_constant 4.9e12",
+        "radius 1.738e6",
+        "max_degree 2",
+        "end_of_head",
+        "gfct 2 0 -9.0e-05 0 0 0 20100101",
+        "trnd 2 0 1e-11 0 0 0",
+        "gfc 2 1 0 0 0 0",
+        "gfc 2 2 3.4e-05 0 0 0",
+    ]
     p = tmp_path / "tv.gfc"
     p.write_text("\n".join(lines) + "\n")
     with pytest.warns(UserWarning, match="time-variable"):
@@ -157,11 +164,9 @@ def test_icgem_time_variable_records_warn(grgm, tmp_path):
         ("", "empty"),
         ("hello world\nthis is not gravity\n", "unknown gravity field format"),
         ("1.738E+03, 4.9E+03, 0.0, 4, 4, 1, 0, 0\n2, 0, -9e-5, 0, 0, 0\n", "truncated"),
-        ("1.738E+03, 4.9E+03, 0.0, 2, 2, 1, 0, 0\n2, 0, -9e-5, 0, 0, 0\n2, 1, x, 0, 0, 0\n",
-         "cannot parse"),
+        ("1.738E+03, 4.9E+03, 0.0, 2, 2, 1, 0, 0\n2, 0, -9e-5, 0, 0, 0\n2, 1, x, 0, 0, 0\n", "cannot parse"),
         ("4.9E+12 1.738E+06 2 2\n2 0 -9e-5 0 0 0\n2 1 0 0 0 0\n", "missing"),
-        ("4.9E+12 1.738E+06 2 2\n2 0 -9e-5 0 0 0\n2 1 0 0 0 0\n2 2 0 0 0 0\n3 0 1 0 0 0\n",
-         "outside header range"),
+        ("4.9E+12 1.738E+06 2 2\n2 0 -9e-5 0 0 0\n2 1 0 0 0 0\n2 2 0 0 0 0\n3 0 1 0 0 0\n", "outside header range"),
         ("earth_gravity_constant 4.9e12\nradius 1.738e6\n", "end_of_head"),
     ],
 )

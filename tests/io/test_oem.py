@@ -12,7 +12,6 @@ import pytest
 from astropy.time import Time
 
 from lunarscope.errors import InputError
-from lunarscope.io import oem
 from lunarscope.io.oem import format_epoch, parse_epoch, read_oem, write_oem
 
 DATA = Path(__file__).parent / "data"
@@ -38,14 +37,17 @@ def _history(n=50, t0=8.5e8, step=60.0):
 # ------------------------------------------------------------------------ time helpers
 
 
-@pytest.mark.parametrize("text,scale", [
-    ("2016-12-31T23:59:60.500000", "UTC"),
-    ("2017-01-01T00:00:00.000000", "UTC"),
-    ("2030-06-15T03:04:05.123456", "UTC"),
-    ("2026-11-26T12:00:00.000001", "TAI"),
-    ("2026-11-26T12:00:00.000001", "TT"),
-    ("2000-01-01T12:00:00.000000", "TDB"),
-])
+@pytest.mark.parametrize(
+    "text,scale",
+    [
+        ("2016-12-31T23:59:60.500000", "UTC"),
+        ("2017-01-01T00:00:00.000000", "UTC"),
+        ("2030-06-15T03:04:05.123456", "UTC"),
+        ("2026-11-26T12:00:00.000001", "TAI"),
+        ("2026-11-26T12:00:00.000001", "TT"),
+        ("2000-01-01T12:00:00.000000", "TDB"),
+    ],
+)
 def test_epoch_conversion_matches_astropy(text, scale):
     got = parse_epoch(text, scale)
     assert abs(got - astropy_tdb_seconds(text, scale)) < TIME_CONVERSION_TOL_S
@@ -70,8 +72,16 @@ def test_day_of_year_epochs():
 def test_round_trip(tmp_path, time_system):
     t, x = _history()
     path = tmp_path / "a.oem"
-    write_oem(path, t, x, "LUNARSCOPE-1", "2026-999A", time_system=time_system,
-              comments=["round trip test"], creation_date=CREATION)
+    write_oem(
+        path,
+        t,
+        x,
+        "LUNARSCOPE-1",
+        "2026-999A",
+        time_system=time_system,
+        comments=["round trip test"],
+        creation_date=CREATION,
+    )
     (seg,) = read_oem(path)
     assert seg.metadata["TIME_SYSTEM"] == time_system
     assert np.max(np.abs(seg.times_tdb - t)) <= HALF_MICROSECOND_S + 1e-7
@@ -82,8 +92,16 @@ def test_round_trip(tmp_path, time_system):
     assert seg.header["CCSDS_OEM_VERS"] == "3.0" and seg.header["CREATION_DATE"] == CREATION
     # writing what was read gives the same bytes (the printed values are a fixed point)
     path2 = tmp_path / "b.oem"
-    write_oem(path2, seg.times_tdb, seg.states, "LUNARSCOPE-1", "2026-999A",
-              time_system=time_system, comments=["round trip test"], creation_date=CREATION)
+    write_oem(
+        path2,
+        seg.times_tdb,
+        seg.states,
+        "LUNARSCOPE-1",
+        "2026-999A",
+        time_system=time_system,
+        comments=["round trip test"],
+        creation_date=CREATION,
+    )
     assert path.read_bytes() == path2.read_bytes()
 
 
@@ -91,19 +109,30 @@ def test_header_layout_and_reproducibility(tmp_path):
     t, x = _history(n=3)
     p1, p2 = tmp_path / "1.oem", tmp_path / "2.oem"
     for p in (p1, p2):
-        write_oem(p, t, x, "SAT", "2026-999A", interpolation="LAGRANGE",
-                  interpolation_degree=9, creation_date=CREATION)
+        write_oem(p, t, x, "SAT", "2026-999A", interpolation="LAGRANGE", interpolation_degree=9, creation_date=CREATION)
     assert p1.read_bytes() == p2.read_bytes()
     lines = p1.read_text().splitlines()
     assert lines[0] == "CCSDS_OEM_VERS = 3.0"
     keys = [ln.split(" = ")[0] for ln in lines if " = " in ln]
-    assert keys == ["CCSDS_OEM_VERS", "CREATION_DATE", "ORIGINATOR", "OBJECT_NAME",
-                    "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM", "START_TIME",
-                    "USEABLE_START_TIME", "USEABLE_STOP_TIME", "STOP_TIME", "INTERPOLATION",
-                    "INTERPOLATION_DEGREE"]
+    assert keys == [
+        "CCSDS_OEM_VERS",
+        "CREATION_DATE",
+        "ORIGINATOR",
+        "OBJECT_NAME",
+        "OBJECT_ID",
+        "CENTER_NAME",
+        "REF_FRAME",
+        "TIME_SYSTEM",
+        "START_TIME",
+        "USEABLE_START_TIME",
+        "USEABLE_STOP_TIME",
+        "STOP_TIME",
+        "INTERPOLATION",
+        "INTERPOLATION_DEGREE",
+    ]
     assert "CENTER_NAME = MOON" in lines and "REF_FRAME = ICRF" in lines
     assert "INTERPOLATION = LAGRANGE" in lines and "INTERPOLATION_DEGREE = 9" in lines
-    data = lines[lines.index("META_STOP") + 2:]
+    data = lines[lines.index("META_STOP") + 2 :]
     assert len(data) == 3
     epoch, *vals = data[0].split()
     assert epoch == format_epoch(t[0], "TDB") and len(vals) == 6
@@ -175,12 +204,10 @@ def test_read_orekit_style_sample():
     assert s2.comments == ["second arc, after a 1 m/s prograde burn"]
     # epochs straddle the leap second: 1 s apart in TDB, 23:59:60 included
     np.testing.assert_allclose(np.diff(s1.times_tdb), 1.0, rtol=0, atol=TIME_CONVERSION_TOL_S)
-    for k, text in enumerate(["2016-12-31T23:59:58", "2016-12-31T23:59:60",
-                              "2017-01-01T00:00:01"]):
+    for k, text in enumerate(["2016-12-31T23:59:58", "2016-12-31T23:59:60", "2017-01-01T00:00:01"]):
         idx = [0, 2, 4][k]
         assert abs(s1.times_tdb[idx] - astropy_tdb_seconds(text, "UTC")) < TIME_CONVERSION_TOL_S
-    np.testing.assert_array_equal(s1.states[1], [1837.999274349, 1.633230522, 0.0,
-                                                 -0.001451238, 1.633230172, 0.0])
+    np.testing.assert_array_equal(s1.states[1], [1837.999274349, 1.633230522, 0.0, -0.001451238, 1.633230172, 0.0])
     assert s1.accelerations is None
     assert s2.states.shape == (3, 6) and s2.accelerations.shape == (3, 3)
     np.testing.assert_array_equal(s2.accelerations[0], [-2.6698e-03, -9.4887e-06, 0.0])

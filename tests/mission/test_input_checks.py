@@ -31,8 +31,16 @@ def _write(tmp_path, raw, name="m.yaml"):
     return path
 
 
-@pytest.mark.parametrize("text", ["JD 2462502.5 UTC", "MJD 62502 UTC", "2030-01-01T00:00:00Z",
-                                  "2030-01-01T00:01:09.184 TT", "JD 2462502.500800740 TDB"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "JD 2462502.5 UTC",
+        "MJD 62502 UTC",
+        "2030-01-01T00:00:00Z",
+        "2030-01-01T00:01:09.184 TT",
+        "JD 2462502.500800740 TDB",
+    ],
+)
 def test_explicit_time_forms_are_accepted(tmp_path, text):
     raw = _raw()
     raw["start"] = text
@@ -40,8 +48,10 @@ def test_explicit_time_forms_are_accepted(tmp_path, text):
     assert m.t_start == pytest.approx(to_tdb("2030-01-01T00:00:00Z"), abs=1e-3)
 
 
-@pytest.mark.parametrize("key, value", [("start", 2462502.5), ("start", 20290811),
-                                        ("targets.0.epoch", 2451545.0), ("engineering.0.first", 946728000)])
+@pytest.mark.parametrize(
+    "key, value",
+    [("start", 2462502.5), ("start", 20290811), ("targets.0.epoch", 2451545.0), ("engineering.0.first", 946728000)],
+)
 def test_bare_numbers_are_not_times(tmp_path, key, value):
     raw = _raw()
     node = raw
@@ -69,12 +79,13 @@ def test_description_must_be_text(tmp_path):
 
 def test_catalogue_request_columns_reach_the_problem(tmp_path):
     """cadence_h, valid_from and valid_to from catalogue columns were silently dropped."""
-    from lunarscope.mission.schedule import build_problem
+    from lunarscope.mission.scheduling_problem import build_problem
 
     (tmp_path / "cat.csv").write_text(
         "name,ra_deg,dec_deg,exposure_s,cadence_h,valid_from,valid_to,vmag\n"
         "Vega,279.2347,38.7837,600,2,2030-01-01T01:00:00Z,2030-01-01T05:00:00Z,0.03\n"
-        "Mira,34.8366,-2.9776,900,,,,6.5\n")
+        "Mira,34.8366,-2.9776,900,,,,6.5\n"
+    )
     raw = _raw()
     raw["targets"] = {"catalogue": "cat.csv"}
     m = load_mission(str(_write(tmp_path, raw)))
@@ -97,10 +108,13 @@ def test_catalogue_typo_column_is_refused(tmp_path):
         load_mission(str(_write(tmp_path, raw)))
 
 
-@pytest.mark.parametrize("orbit, key", [
-    ({"frame": "ICRF", "elements": {"a_km": 6541400, "e": 0.6, "i_deg": 56.2}}, "orbit.elements.a_km"),
-    ({"frame": "ICRF", "state": {"r_km": [3000.0, 0, 0], "v_kms": [0, 2.0, 0]}}, "orbit.state"),
-])
+@pytest.mark.parametrize(
+    "orbit, key",
+    [
+        ({"frame": "ICRF", "elements": {"a_km": 6541400, "e": 0.6, "i_deg": 56.2}}, "orbit.elements.a_km"),
+        ({"frame": "ICRF", "state": {"r_km": [3000.0, 0, 0], "v_kms": [0, 2.0, 0]}}, "orbit.state"),
+    ],
+)
 def test_orbit_leaving_the_moon_is_warned(tmp_path, orbit, key):
     raw = _raw()
     raw["orbit"] = orbit
@@ -136,18 +150,24 @@ def test_unknown_downlink_station_fails_before_any_work(tmp_path, capsys):
 
 
 def test_schedule_windows_of_another_mission_is_named(tmp_path, capsys):
-    (tmp_path / "w.csv").write_text("kind,subject,start_utc,stop_utc,duration_s\n"
-                                    "contact,Goldstone,2030-01-01T01:00:00.000Z,2030-01-01T02:00:00.000Z,3600\n")
-    rc = main(["schedule", str(_write(tmp_path, _raw())), "-o", str(tmp_path / "s.csv"),
-               "--windows", str(tmp_path / "w.csv")])
+    (tmp_path / "w.csv").write_text(
+        "kind,subject,start_utc,stop_utc,duration_s\n"
+        "contact,Goldstone,2030-01-01T01:00:00.000Z,2030-01-01T02:00:00.000Z,3600\n"
+    )
+    rc = main(
+        ["schedule", str(_write(tmp_path, _raw())), "-o", str(tmp_path / "s.csv"), "--windows", str(tmp_path / "w.csv")]
+    )
     assert rc == 2 and "not a station of this mission" in capsys.readouterr().err
 
 
 def test_alias_bomb_and_deep_nesting_are_one_line(tmp_path):
     from lunarscope.mission.reader import MAX_MISSION_NODES
 
-    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]\n" for k in range(1, 7)) + "start: *a6\n"
+    bomb = (
+        "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]\n" for k in range(1, 7))
+        + "start: *a6\n"
+    )
     (tmp_path / "bomb.yaml").write_text(bomb)
     with pytest.raises(InputError, match=f"more than {MAX_MISSION_NODES:,} values"):
         load_mission(str(tmp_path / "bomb.yaml"))

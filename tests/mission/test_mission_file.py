@@ -18,6 +18,7 @@ from lunarscope.trajectory import Trajectory
 def lt_iso(t):
     return str(to_iso_utc(t)[0])
 
+
 EXAMPLE = "examples/elfo-demo.yaml"
 
 
@@ -97,8 +98,11 @@ def test_unreadable_gravity_file_and_cli_exit_code(tmp_path):
     raw = _mutate(["force_model", "gravity"], {"file": str(bad), "degree": 10})
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump(raw))
-    proc = subprocess.run([sys.executable, "-m", "lunarscope.cli.main", "propagate", str(path), "-o",
-                           str(tmp_path / "x.oem")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lunarscope.cli.main", "propagate", str(path), "-o", str(tmp_path / "x.oem")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lunarscope: error: force_model.gravity.file")

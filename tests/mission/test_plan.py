@@ -33,7 +33,9 @@ def test_every_product_written(plan_dir):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["generated_utc"] == STAMP
     assert summary["schedule"]["metrics"]["science_value"] > 0
-    assert (out / "schedule.csv").read_text().splitlines()[0] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station"
+    assert (out / "schedule.csv").read_text().splitlines()[
+        0
+    ] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station"
     assert (out / "windows.csv").read_text().splitlines()[0] == "kind,subject,start_utc,stop_utc,duration_s"
     html = (out / "report.html").read_text()
     assert "<script src" not in html and "http://" not in html.replace("http://www.w3.org", "")
@@ -92,8 +94,9 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):
 def test_broken_mission_one_line_exit_2_no_output(path, tmp_path):
     expect = path.read_text().splitlines()[0].removeprefix("# expect: ")
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "lunarscope.cli.main", "plan", str(path), "-o", str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lunarscope.cli.main", "plan", str(path), "-o", str(out)], capture_output=True, text=True
+    )
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -107,8 +110,7 @@ def test_cpsat_plan_is_reproducible(tmp_path):
     outs = []
     for k in range(2):
         out = tmp_path / f"run{k}"
-        result = run_plan(load_mission(str(MISSION)), str(out), solver="cpsat", time_limit_s=120,
-                          generated_utc=STAMP)
+        result = run_plan(load_mission(str(MISSION)), str(out), solver="cpsat", time_limit_s=120, generated_utc=STAMP)
         assert not result.schedule.info.get("wall_limit_hit")
         outs.append(out)
     for name in ("schedule.csv", "summary.json", "report.html"):
@@ -125,8 +127,7 @@ def test_decomposition_mission_reproducible_and_bounded(tmp_path):
     outs = []
     for k in range(2):
         out = tmp_path / f"run{k}"
-        result = run_plan(load_mission(str(mission)), str(out), solver="cpsat", time_limit_s=60,
-                          generated_utc=STAMP)
+        result = run_plan(load_mission(str(mission)), str(out), solver="cpsat", time_limit_s=60, generated_utc=STAMP)
         s, p = result.schedule, result.problem
         assert "decomposition" in s.info and not s.info["decomposition"]["wall_limit_hit"]
         assert not s.info.get("wall_limit_hit")

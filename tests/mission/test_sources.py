@@ -70,8 +70,9 @@ def write_shifted_spk(path, lo, hi, earth_shift_km):
         if seg.target == 399:
             co[:, :, 0] += np.asarray(earth_shift_km)
         n = co.shape[0]
-        sp.spkw02(h, seg.target, seg.center, "J2000", b, b + n * dt, "shifted", dt, n, co.shape[2] - 1,
-                  co.reshape(-1), b)
+        sp.spkw02(
+            h, seg.target, seg.center, "J2000", b, b + n * dt, "shifted", dt, n, co.shape[2] - 1, co.reshape(-1), b
+        )
     sp.spkcls(h)
     k.close()
 
@@ -118,8 +119,12 @@ def _mission(folder, name, **ephemeris):
 @pytest.fixture(scope="module")
 def missions(kernels):
     folder, spk, pck = kernels
-    return {"default": _mission(folder, "default"), "spk": _mission(folder, "spk", spk=spk),
-            "pck": _mission(folder, "pck", moon_pck=pck), "both": _mission(folder, "both", spk=spk, moon_pck=pck)}
+    return {
+        "default": _mission(folder, "default"),
+        "spk": _mission(folder, "spk", spk=spk),
+        "pck": _mission(folder, "pck", moon_pck=pck),
+        "both": _mission(folder, "both", spk=spk, moon_pck=pck),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +154,9 @@ def test_sources_pickle_by_path_and_reopen(missions):
     assert back.spk_path == s.spk_path and back.moon_pck == s.moon_pck
     assert np.array_equal(back.ephemeris.state("earth", "moon", t), s.ephemeris.state("earth", "moon", t))
     assert np.array_equal(back.moon_pck.angles(t), s.moon_pck.angles(t))
-    assert np.array_equal(pickle.loads(pickle.dumps(s.ephemeris)).position("sun", "moon", t),
-                          s.ephemeris.position("sun", "moon", t))
+    assert np.array_equal(
+        pickle.loads(pickle.dumps(s.ephemeris)).position("sun", "moon", t), s.ephemeris.position("sun", "moon", t)
+    )
 
 
 def test_test_kernels_differ_from_default_as_built(missions):
@@ -244,10 +250,8 @@ def test_windows_use_the_mission_spk(missions, default_trajectory):
     wd = compute_windows(replace(window_job(m_def), kinds=("contact",)), traj)
     matched = 0
     for spec in m_spk.observing.stations:
-        mine = _elevation_crossings(m_spk.sources, spec.site, traj, traj.t_start, traj.t_stop,
-                                    spec.min_elevation_deg)
-        base = _elevation_crossings(m_def.sources, spec.site, traj, traj.t_start, traj.t_stop,
-                                    spec.min_elevation_deg)
+        mine = _elevation_crossings(m_spk.sources, spec.site, traj, traj.t_start, traj.t_stop, spec.min_elevation_deg)
+        base = _elevation_crossings(m_def.sources, spec.site, traj, traj.t_start, traj.t_stop, spec.min_elevation_deg)
         w = ws[("contact", spec.name)]
         edges = np.concatenate([w.starts, w.stops])
         inner = edges[(edges > traj.t_start + 1) & (edges < traj.t_stop - 1)]
@@ -282,8 +286,9 @@ def test_products_use_the_mission_kernels(missions, kernels, tmp_path):
     from lunarscope.mission.plan import run_plan
 
     m = missions["both"]
-    res = run_plan(m, str(tmp_path / "out"), solver="greedy", generated_utc="2030-01-01T00:00:00Z",
-                   stream=open(os.devnull, "w"))
+    res = run_plan(
+        m, str(tmp_path / "out"), solver="greedy", generated_utc="2030-01-01T00:00:00Z", stream=open(os.devnull, "w")
+    )
     traj = res.trajectory
     assert (tmp_path / "out" / "windows.csv").read_text() == mission_windows(m, traj).to_csv_text()
     czml = json.loads((tmp_path / "out" / "mission.czml").read_text())
@@ -300,8 +305,14 @@ def _low_orbit(tmp_path, periapsis_km=5.0, duration="1 d"):
     raw = _raw()
     raw["duration"] = duration
     rp = 1737.4 + periapsis_km
-    raw["orbit"]["elements"] = {"a_km": 1900.0, "e": 1.0 - rp / 1900.0, "i_deg": 90.0, "raan_deg": 0,
-                                "argp_deg": 0, "ta_deg": 180.0}
+    raw["orbit"]["elements"] = {
+        "a_km": 1900.0,
+        "e": 1.0 - rp / 1900.0,
+        "i_deg": 90.0,
+        "raan_deg": 0,
+        "argp_deg": 0,
+        "ta_deg": 180.0,
+    }
     # the spacecraft counts as crashed 10 km above the mean sphere: the first periapsis (half an
     # orbit, ~1 h from the start at apoapsis) is an impact whatever the field does
     raw["propagator"]["impact_altitude_km"] = 10.0

@@ -15,14 +15,10 @@ import yaml
 
 from lunarscope.dynamics.propagator import PropagationJob, run_propagation
 from lunarscope.mission import load_mission
-from lunarscope.mission.schedule import build_problem
+from lunarscope.mission.scheduling_problem import build_problem
 from lunarscope.mission.stages import propagation_job, window_job
+from lunarscope.scheduling.portfolio import solve
 from lunarscope.windows.compute import WindowJob, compute_windows
-
-try:
-    from lunarscope.scheduling.portfolio import solve
-except ImportError:  # pragma: no cover - before the solver sequence moved
-    from lunarscope.mission.schedule import solve
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "quick-look.yaml")
 #: Trajectory comparison grid step (s).

@@ -66,8 +66,7 @@ def test_keplerian_to_cartesian_against_spice_conics():
     for k in range(a.size):
         ecc_anom = 2.0 * math.atan(math.sqrt((1 - e[k]) / (1 + e[k])) * math.tan(ta[k] / 2))
         m0 = ecc_anom - e[k] * math.sin(ecc_anom)
-        ref = spice.conics([a[k] * (1 - e[k]), e[k], i[k], raan[k], argp[k], m0, 0.0,
-                            GM_MOON], 0.0)
+        ref = spice.conics([a[k] * (1 - e[k]), e[k], i[k], raan[k], argp[k], m0, 0.0, GM_MOON], 0.0)
         assert np.max(np.abs(states[k, :3] - ref[:3])) < 1e3 * ONE_MICRON_KM
         assert np.max(np.abs(states[k, 3:] - ref[3:])) < ONE_MICRON_PER_S_KMS
 
@@ -76,8 +75,7 @@ def test_degenerate_conventions():
     # circular equatorial prograde: raan = argp = 0, ta = true longitude from +x
     r, lon = 1838.0, 2.0
     v = math.sqrt(GM_MOON / r)
-    x = np.array([r * math.cos(lon), r * math.sin(lon), 0.0,
-                  -v * math.sin(lon), v * math.cos(lon), 0.0])
+    x = np.array([r * math.cos(lon), r * math.sin(lon), 0.0, -v * math.sin(lon), v * math.cos(lon), 0.0])
     el = cartesian_to_keplerian(x, GM_MOON)
     assert el.shape == (6,)
     assert abs(el[0] - r) < 1e-9 and el[1] < 1e-12 and el[2] == 0.0
@@ -93,10 +91,14 @@ def test_degenerate_conventions():
 
 
 @settings(max_examples=300, deadline=None)
-@given(a=st.floats(1740.0, 50000.0),
-       e=st.one_of(st.just(0.0), st.floats(0.0, 0.95)),
-       i=st.one_of(st.sampled_from([0.0, math.pi / 2, math.pi]), st.floats(0.0, math.pi)),
-       raan=st.floats(0.0, TWO_PI), argp=st.floats(0.0, TWO_PI), ta=st.floats(-10.0, 10.0))
+@given(
+    a=st.floats(1740.0, 50000.0),
+    e=st.one_of(st.just(0.0), st.floats(0.0, 0.95)),
+    i=st.one_of(st.sampled_from([0.0, math.pi / 2, math.pi]), st.floats(0.0, math.pi)),
+    raan=st.floats(0.0, TWO_PI),
+    argp=st.floats(0.0, TWO_PI),
+    ta=st.floats(-10.0, 10.0),
+)
 def test_roundtrip_cartesian(a, e, i, raan, argp, ta):
     """state -> elements -> state reproduces the state, degenerate orbits included."""
     x = keplerian_to_cartesian(a, e, i, raan, argp, ta, GM_MOON)
@@ -108,12 +110,17 @@ def test_roundtrip_cartesian(a, e, i, raan, argp, ta):
 
 
 @settings(max_examples=300, deadline=None)
-@given(a=st.floats(1740.0, 50000.0), e=st.floats(1e-4, 0.95), i=st.floats(1e-4, math.pi - 1e-4),
-       raan=st.floats(0.0, TWO_PI), argp=st.floats(0.0, TWO_PI), ta=st.floats(0.0, TWO_PI))
+@given(
+    a=st.floats(1740.0, 50000.0),
+    e=st.floats(1e-4, 0.95),
+    i=st.floats(1e-4, math.pi - 1e-4),
+    raan=st.floats(0.0, TWO_PI),
+    argp=st.floats(0.0, TWO_PI),
+    ta=st.floats(0.0, TWO_PI),
+)
 def test_roundtrip_elements(a, e, i, raan, argp, ta):
     """elements -> state -> elements for non-degenerate orbits."""
-    el = cartesian_to_keplerian(keplerian_to_cartesian(a, e, i, raan, argp, ta, GM_MOON),
-                                GM_MOON)
+    el = cartesian_to_keplerian(keplerian_to_cartesian(a, e, i, raan, argp, ta, GM_MOON), GM_MOON)
     assert abs(el[0] - a) <= 1e-11 * a / (1 - e)
     assert abs(el[1] - e) <= 1e-11
     assert abs(el[2] - i) <= 1e-9
@@ -131,8 +138,7 @@ def test_apsides():
     assert apoapsis_radius(6541.4, 0.6) == pytest.approx(10466.24, abs=1e-9)
     # periapsis is where the two-body position is smallest: check on a sampled orbit
     tas = np.linspace(0.0, TWO_PI, 100001)
-    r = np.linalg.norm(keplerian_to_cartesian(6541.4, 0.6, 1.0, 0.1, 0.2, tas, GM_MOON)[:, :3],
-                       axis=1)
+    r = np.linalg.norm(keplerian_to_cartesian(6541.4, 0.6, 1.0, 0.1, 0.2, tas, GM_MOON)[:, :3], axis=1)
     assert abs(r.min() - rp) < 1e-6 and abs(r.max() - ra) < 1e-6
 
 
@@ -169,9 +175,9 @@ def _synthetic_history(n=4001, n_periods=4.0):
         "argp": lambda s: 1.0 + 0.02 * np.sin(w * s),
     }
     ta = w * t  # any angle: it is not averaged
-    states = keplerian_to_cartesian(funcs["a"](t), funcs["e"](t), funcs["i"](t),
-                                    np.mod(funcs["raan"](t), TWO_PI), funcs["argp"](t), ta,
-                                    GM_MOON)
+    states = keplerian_to_cartesian(
+        funcs["a"](t), funcs["e"](t), funcs["i"](t), np.mod(funcs["raan"](t), TWO_PI), funcs["argp"](t), ta, GM_MOON
+    )
     return t, states, period, funcs
 
 

@@ -47,11 +47,27 @@ def main() -> None:
         result = run_plan(mission, os.path.join(tmp, "plan"), solver="greedy", generated_utc=STAMP)
         write_report(html, result.plan)
         shot = os.path.join(tmp, "shot.png")
-        subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", f"--user-data-dir={os.path.join(tmp, 'profile')}", "--hide-scrollbars",
-                        f"--window-size={WIDTH_PX},{HEIGHT_PX}", f"--screenshot={shot}",
-                        "file://" + os.path.abspath(html)], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                "/usr/bin/chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={os.path.join(tmp, 'profile')}",
+                "--hide-scrollbars",
+                f"--window-size={WIDTH_PX},{HEIGHT_PX}",
+                f"--screenshot={shot}",
+                "file://" + os.path.abspath(html),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         img = Image.open(shot).convert("RGB")
         img = img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.LANCZOS)
         img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(OUT_PNG, optimize=True)

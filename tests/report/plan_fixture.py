@@ -21,8 +21,15 @@ QUICK_LOOK = os.path.join(REPO, "examples", "quick-look.yaml")
 STAMP = "2029-12-31T12:00:00Z"
 #: A target 2° from the Sun on 2030-01-01 (Sun at RA 281.3°, Dec −23.0°): never outside the
 #: 45° Sun exclusion, so its request is unscheduled ("no visibility").
-SUN_SIDE = {"name": "Sun-side", "ra_deg": 283.0, "dec_deg": -22.0, "exposure_s": 600, "min_visit_s": 300,
-            "priority": 2, "data_rate_mbps": 0.5}
+SUN_SIDE = {
+    "name": "Sun-side",
+    "ra_deg": 283.0,
+    "dec_deg": -22.0,
+    "exposure_s": 600,
+    "min_visit_s": 300,
+    "priority": 2,
+    "data_rate_mbps": 0.5,
+}
 
 
 def fixture_mission(duration: str = "8 h") -> dict:
@@ -32,8 +39,14 @@ def fixture_mission(duration: str = "8 h") -> dict:
     raw["name"] = "LS-1 fixture <test & escape>"
     raw["description"] = "quick-look cut to 8 h in a 100 km polar orbit (tests/report/plan_fixture.py)"
     raw["duration"] = duration
-    raw["orbit"]["elements"] = {"a_km": 1837.4, "e": 0.0, "i_deg": 90.0, "raan_deg": 0.0, "argp_deg": 0.0,
-                                "ta_deg": 0.0}
+    raw["orbit"]["elements"] = {
+        "a_km": 1837.4,
+        "e": 0.0,
+        "i_deg": 90.0,
+        "raan_deg": 0.0,
+        "argp_deg": 0.0,
+        "ta_deg": 0.0,
+    }
     raw["force_model"]["gravity"] = {"model": "GRGM1200A", "degree": 8, "order": 8}
     raw["engineering"] = [{"name": "momentum dump", "every": "4 h", "duration": "10 min", "flex": "20 min"}]
     targets = raw["targets"][:3]

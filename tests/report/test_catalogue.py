@@ -11,8 +11,23 @@ from plan_fixture import CATALOGUE
 
 TEN_MAS_DEG = 10.0 / 3.6e6
 ONE_ARCSEC_DEG = 1.0 / 3600.0
-COLUMNS = ["name", "ra_deg", "dec_deg", "pm_ra_mas_yr", "pm_dec_mas_yr", "epoch", "class", "catalogue",
-           "catalogue_id", "hp_mag", "priority", "exposure_s", "min_visit_s", "visits", "data_rate_mbps"]
+COLUMNS = [
+    "name",
+    "ra_deg",
+    "dec_deg",
+    "pm_ra_mas_yr",
+    "pm_dec_mas_yr",
+    "epoch",
+    "class",
+    "catalogue",
+    "catalogue_id",
+    "hp_mag",
+    "priority",
+    "exposure_s",
+    "min_visit_s",
+    "visits",
+    "data_rate_mbps",
+]
 # SIMBAD ICRS J2000 positions (sexagesimal as published), for stars propagated from Hipparcos J1991.25.
 SIMBAD_J2000 = {
     "Vega": ("18 36 56.33635", "+38 47 01.2802"),

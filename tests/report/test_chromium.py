@@ -21,25 +21,44 @@ CHROMIUM = "/usr/bin/chromium"
 CHARTS = ["orbit", "altitude", "timeline", "visibility", "skymap", "gantt", "recorder", "downlink", "requests"]
 BROWSER_TIMEOUT_S = 120
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="headless Chromium not installed (apt-get install -y chromium)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="headless Chromium not installed (apt-get install -y chromium)"
+)
 
 
 def _chromium(tmp_path, url: str, *extra: str) -> subprocess.CompletedProcess:
     profile = tmp_path / "chromium-profile"
     profile.mkdir(exist_ok=True)
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND",
-           f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, url]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *extra,
+        url,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S)
 
 
 def _console_problems(stderr: str) -> list[str]:
     """Console errors, uncaught exceptions and blocked loads as Chromium logs them to stderr."""
-    return [line for line in stderr.splitlines()
-            if "Uncaught" in line or "ERROR:CONSOLE" in line
-            or ("CONSOLE" in line and re.search(r"Error|Refused|Failed to load", line))]
+    return [
+        line
+        for line in stderr.splitlines()
+        if "Uncaught" in line
+        or "ERROR:CONSOLE" in line
+        or ("CONSOLE" in line and re.search(r"Error|Refused|Failed to load", line))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +86,10 @@ def test_report_loads_in_chromium_without_errors(tmp_path, report_file, plan):
 def test_console_check_detects_errors(tmp_path):
     """Negative control: a page with a failing script and a network fetch is caught by the same checks."""
     bad = tmp_path / "bad.html"
-    bad.write_text("<!DOCTYPE html><html><body><script>undefinedFunction();</script>"
-                   "<img src='http://example.invalid/x.png'></body></html>")
+    bad.write_text(
+        "<!DOCTYPE html><html><body><script>undefinedFunction();</script>"
+        "<img src='http://example.invalid/x.png'></body></html>"
+    )
     res = _chromium(tmp_path, bad.as_uri(), "--dump-dom")
     assert _console_problems(res.stderr), res.stderr[-2000:]
 
@@ -78,9 +99,9 @@ def _png_size_and_pixels(data: bytes):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, height = 8, b"", 0, 0
     while pos < len(data):
-        n = int.from_bytes(data[pos:pos + 4], "big")
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + n]
+        n = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + n]
         if kind == b"IHDR":
             width, height = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
         elif kind == b"IDAT":
@@ -91,8 +112,9 @@ def _png_size_and_pixels(data: bytes):
 
 def test_screenshot_is_not_blank(tmp_path, report_file):
     shot = tmp_path / "shot.png"
-    res = _chromium(tmp_path, report_file.as_uri(), "--hide-scrollbars", "--window-size=1200,2400",
-                    f"--screenshot={shot}")
+    res = _chromium(
+        tmp_path, report_file.as_uri(), "--hide-scrollbars", "--window-size=1200,2400", f"--screenshot={shot}"
+    )
     assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
     width, height, raw = _png_size_and_pixels(shot.read_bytes())
     assert (width, height) == (1200, 2400)

@@ -22,8 +22,9 @@ START = "2030-03-01T00:00:00Z"
 
 def _window(kind: str, subject: str, start_utc: str, stop_utc: str) -> PlanWindow:
     a, b = (float(lstime.to_tdb(x)) for x in (start_utc, stop_utc))
-    return PlanWindow(kind=kind, subject=subject, start_tdb=a, stop_tdb=b, start_utc=start_utc,
-                      stop_utc=stop_utc, duration_s=b - a)
+    return PlanWindow(
+        kind=kind, subject=subject, start_tdb=a, stop_tdb=b, start_utc=start_utc, stop_utc=stop_utc, duration_s=b - a
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +32,17 @@ def case():
     t0 = float(lstime.to_tdb(START))
     t = t0 + np.arange(0.0, 2 * 86400.0, 120.0) + 0.123456  # odd start: epoch string is rounded
     ang = 2 * np.pi * (t - t0) / 7200.0
-    moon = np.stack([384400.0 * np.cos((t - t0) / 2.36e6), 384400.0 * np.sin((t - t0) / 2.36e6),
-                     np.full_like(t, 1000.0)], -1)
+    moon = np.stack(
+        [384400.0 * np.cos((t - t0) / 2.36e6), 384400.0 * np.sin((t - t0) / 2.36e6), np.full_like(t, 1000.0)], -1
+    )
     sc = moon + np.stack([2000 * np.cos(ang), 2000 * np.sin(ang), 100 * np.sin(ang)], -1)
-    windows = [_window("umbra", "moon", "2030-03-01T01:00:00.000Z", "2030-03-01T01:40:00.000Z"),
-               _window("penumbra", "moon", "2030-03-01T00:59:00.000Z", "2030-03-01T01:00:00.000Z"),
-               _window("contact", "Kashi", "2030-03-01T03:00:00.000Z", "2030-03-01T05:00:00.000Z"),
-               _window("contact", "Kashi", "2030-03-02T03:00:00.000Z", "2030-03-02T05:00:00.000Z"),
-               _window("target_visible", "Vega", "2030-03-01T03:00:00.000Z", "2030-03-02T05:00:00.000Z")]
+    windows = [
+        _window("umbra", "moon", "2030-03-01T01:00:00.000Z", "2030-03-01T01:40:00.000Z"),
+        _window("penumbra", "moon", "2030-03-01T00:59:00.000Z", "2030-03-01T01:00:00.000Z"),
+        _window("contact", "Kashi", "2030-03-01T03:00:00.000Z", "2030-03-01T05:00:00.000Z"),
+        _window("contact", "Kashi", "2030-03-02T03:00:00.000Z", "2030-03-02T05:00:00.000Z"),
+        _window("target_visible", "Vega", "2030-03-01T03:00:00.000Z", "2030-03-02T05:00:00.000Z"),
+    ]
     packets = czml_document("LS-1", t, sc, moon, utc_decimals=3, windows=windows)
     return t, sc, moon, windows, packets
 
@@ -62,8 +66,9 @@ def test_czml3_rejects_a_broken_packet():
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError):
-        czml3_core.Packet.model_validate({"id": "x", "position": {"cartesian": [0.0, 1.0],
-                                                                  "cartographicDegrees": [1.0, 2.0, 3.0]}})
+        czml3_core.Packet.model_validate(
+            {"id": "x", "position": {"cartesian": [0.0, 1.0], "cartographicDegrees": [1.0, 2.0, 3.0]}}
+        )
 
 
 @pytest.mark.parametrize("which", ["spacecraft", "moon"])
@@ -90,11 +95,15 @@ def test_positions_and_times_round_trip(case, which):
 def test_eclipse_colours_and_contact_intervals(case):
     *_, windows, packets = case
     colours = packets[1]["point"]["color"]
-    assert [c["interval"] for c in colours[1:]] == ["2030-03-01T00:59:00.000Z/2030-03-01T01:00:00.000Z",
-                                                    "2030-03-01T01:00:00.000Z/2030-03-01T01:40:00.000Z"]
+    assert [c["interval"] for c in colours[1:]] == [
+        "2030-03-01T00:59:00.000Z/2030-03-01T01:00:00.000Z",
+        "2030-03-01T01:00:00.000Z/2030-03-01T01:40:00.000Z",
+    ]
     contact = packets[-1]
-    assert contact["availability"] == ["2030-03-01T03:00:00.000Z/2030-03-01T05:00:00.000Z",
-                                       "2030-03-02T03:00:00.000Z/2030-03-02T05:00:00.000Z"]
+    assert contact["availability"] == [
+        "2030-03-01T03:00:00.000Z/2030-03-01T05:00:00.000Z",
+        "2030-03-02T03:00:00.000Z/2030-03-02T05:00:00.000Z",
+    ]
     assert contact["polyline"]["positions"]["references"] == ["spacecraft#position", "earth#position"]
 
 
@@ -134,7 +143,7 @@ def test_epoch_is_the_instant_its_text_names(case, decimals):
     pos = czml_document("LS-1", t, sc, moon, utc_decimals=decimals)[1]["position"]
     epoch = Time(pos["epoch"].replace("Z", ""), scale="utc")
     j2000 = Time("2000-01-01T12:00:00", scale="tdb")
-    assert abs((epoch.tdb - j2000).sec - t[0]) <= 0.5 * 10.0 ** -decimals + ONE_US
+    assert abs((epoch.tdb - j2000).sec - t[0]) <= 0.5 * 10.0**-decimals + ONE_US
     assert pos["epoch"] == str(lstime.to_iso_utc(t[0], decimals)[0])
     first = pos["cartesian"][0]  # elapsed SI seconds from the epoch to t[0]
     assert abs(((epoch + first * u.s).tdb - j2000).sec - t[0]) <= ONE_US
@@ -153,10 +162,12 @@ def test_plan_czml_shows_the_plan_windows(plan_run):
     shadows = sorted((w.start_utc, w.stop_utc, w.kind) for w in plan.windows if w.kind in ("umbra", "penumbra"))
     assert len(shadows) >= 2
     assert [(c["interval"], c["rgba"]) for c in colours] == [
-        (f"{a}/{b}", [120, 120, 120, 255] if k == "umbra" else [255, 140, 0, 255]) for a, b, k in shadows]
+        (f"{a}/{b}", [120, 120, 120, 255] if k == "umbra" else [255, 140, 0, 255]) for a, b, k in shadows
+    ]
     stations = sorted({w.subject for w in plan.windows if w.kind == "contact"})
     contact = {p["id"]: p for p in packets if p["id"].startswith("contact/")}
     assert sorted(contact) == [f"contact/{s}" for s in stations]
     for s in stations:
         assert contact[f"contact/{s}"]["availability"] == sorted(
-            f"{w.start_utc}/{w.stop_utc}" for w in plan.windows if w.kind == "contact" and w.subject == s)
+            f"{w.start_utc}/{w.stop_utc}" for w in plan.windows if w.kind == "contact" and w.subject == s
+        )

@@ -17,8 +17,18 @@ from lunarscope.report import render_report, write_report
 from lunarscope.report.html import MOON_RADIUS_KM
 from lunarscope.report.svg import MAX_SERIES_POINTS, decimate_minmax, hammer_aitoff, utc_time_ticks
 
-SECTIONS = ["summary", "orbit", "altitude", "timeline", "visibility", "skymap", "schedule", "recorder",
-            "downlink", "requests"]
+SECTIONS = [
+    "summary",
+    "orbit",
+    "altitude",
+    "timeline",
+    "visibility",
+    "skymap",
+    "schedule",
+    "recorder",
+    "downlink",
+    "requests",
+]
 CHARTS = ["orbit", "altitude", "timeline", "visibility", "skymap", "gantt", "recorder", "downlink", "requests"]
 ONE_MS = 1e-3  # s
 HALF_PIXEL = 0.5  # px
@@ -83,9 +93,11 @@ def test_renamed_field_fails_loudly(plan):
     field, instead of rendering "—"; building a node with a renamed or missing field, or from a
     dict with a renamed key, is a TypeError naming it."""
     metrics = plan.schedule.metrics
-    renamed = dataclasses.make_dataclass("PlanMetrics", [("bound_fraction" if f.name == "fraction_of_bound"
-                                                          else f.name, object) for f in dataclasses.fields(metrics)],
-                                         frozen=True)
+    renamed = dataclasses.make_dataclass(
+        "PlanMetrics",
+        [("bound_fraction" if f.name == "fraction_of_bound" else f.name, object) for f in dataclasses.fields(metrics)],
+        frozen=True,
+    )
     values = [getattr(metrics, f.name) for f in dataclasses.fields(metrics)]
     schedule = dataclasses.replace(plan.schedule)
     object.__setattr__(schedule, "metrics", renamed(*values))  # what a rename in products.py would give
@@ -105,7 +117,6 @@ def test_renamed_field_fails_loudly(plan):
     del data["schedule"]["metrics"]["bound_fraction"]
     with pytest.raises(TypeError, match="missing field 'fraction_of_bound'"):
         Plan.from_dict(data)
-
 
 
 def test_charts_have_titles_axis_labels_and_legends(dom):
@@ -142,14 +153,20 @@ def test_self_contained_offline(html):
 
 def test_all_plan_text_is_escaped(plan):
     first = plan.targets[0].name
-    windows = [dataclasses.replace(w, subject="<img onerror=x>")
-               if w.kind == "target_visible" and w.subject == first else w for w in plan.windows]
-    unscheduled = plan.schedule.unscheduled + (PlanUnscheduled(target="\"quoted\" & <b>",
-                                                               reason="</table><script>x()</script>"),)
+    windows = [
+        dataclasses.replace(w, subject="<img onerror=x>") if w.kind == "target_visible" and w.subject == first else w
+        for w in plan.windows
+    ]
+    unscheduled = plan.schedule.unscheduled + (
+        PlanUnscheduled(target="\"quoted\" & <b>", reason="</table><script>x()</script>"),
+    )
     evil = dataclasses.replace(
-        plan, mission=dataclasses.replace(plan.mission, name="<script>alert('m')</script>"),
+        plan,
+        mission=dataclasses.replace(plan.mission, name="<script>alert('m')</script>"),
         targets=(dataclasses.replace(plan.targets[0], name="<img onerror=x>"),) + plan.targets[1:],
-        windows=windows, schedule=dataclasses.replace(plan.schedule, unscheduled=unscheduled))
+        windows=windows,
+        schedule=dataclasses.replace(plan.schedule, unscheduled=unscheduled),
+    )
     out = render_report(evil)
     assert "<script>alert" not in out and "<img" not in out and "</table><script>" not in out
     assert "&lt;script&gt;alert(&#x27;m&#x27;)&lt;/script&gt;" in out
@@ -160,11 +177,17 @@ def test_all_plan_text_is_escaped(plan):
 
 def _emptied(plan, drop: str):
     """``plan`` with one part (or every list and series) empty."""
-    no_schedule = dataclasses.replace(plan.schedule, activities=(), unscheduled=(), downlink_by_station={},
-                                      recorder=PlanRecorder(t_tdb=[], level_mbit=[], capacity_mbit=None))
+    no_schedule = dataclasses.replace(
+        plan.schedule,
+        activities=(),
+        unscheduled=(),
+        downlink_by_station={},
+        recorder=PlanRecorder(t_tdb=[], level_mbit=[], capacity_mbit=None),
+    )
     if drop == "everything":
-        return dataclasses.replace(plan, trajectory=EMPTY_TRAJECTORY, windows=(), targets=(), stations=(),
-                                   sites=(), schedule=no_schedule)
+        return dataclasses.replace(
+            plan, trajectory=EMPTY_TRAJECTORY, windows=(), targets=(), stations=(), sites=(), schedule=no_schedule
+        )
     if drop == "windows":
         return dataclasses.replace(plan, windows=())
     if drop == "schedule":
@@ -182,10 +205,14 @@ def test_missing_parts_render_a_none_note(plan, drop):
     ids = {n.attrs.get("id") for n in d.iter() if n.tag == "section"}
     assert set(SECTIONS) <= ids
     notes = {n.parent.attrs.get("id") for n in d.iter() if "none" in n.classes}
-    expect = {"everything": {"orbit", "altitude", "timeline", "visibility", "skymap", "schedule", "recorder",
-                             "downlink"},
-              "windows": {"timeline"}, "schedule": {"schedule", "recorder", "downlink"},
-              "trajectory": {"orbit", "altitude"}, "targets": {"visibility", "skymap"}, "sites": set()}[drop]
+    expect = {
+        "everything": {"orbit", "altitude", "timeline", "visibility", "skymap", "schedule", "recorder", "downlink"},
+        "windows": {"timeline"},
+        "schedule": {"schedule", "recorder", "downlink"},
+        "trajectory": {"orbit", "altitude"},
+        "targets": {"visibility", "skymap"},
+        "sites": set(),
+    }[drop]
     assert expect <= notes
     if drop == "sites":
         assert "Lunar sites</th><td>none" in out
@@ -198,12 +225,24 @@ def test_long_series_are_decimated(plan):
     t = t0 + np.arange(n) * 13.0
     ang = 2 * np.pi * (t - t0) / 7000.0
     r = np.stack([2000 * np.cos(ang), 2000 * np.sin(ang), 300 * np.sin(ang / 7)], -1)
-    traj = PlanTrajectory(t_tdb=t, t_utc=[""] * n, r_km=r, earth_dir=np.tile([1.0, 0.0, 0.0], (n, 1)),
-                          altitude_km=np.linalg.norm(r, axis=1) - 1737.4)
-    rec = PlanRecorder(t_tdb=np.linspace(t[0], t[-1], 50_000),
-                       level_mbit=np.abs(np.sin(np.arange(50_000) / 300.0) * 1e4), capacity_mbit=12000.0)
-    long = dataclasses.replace(plan, mission=dataclasses.replace(plan.mission, stop_tdb=float(t[-1])),
-                               trajectory=traj, schedule=dataclasses.replace(plan.schedule, recorder=rec))
+    traj = PlanTrajectory(
+        t_tdb=t,
+        t_utc=[""] * n,
+        r_km=r,
+        earth_dir=np.tile([1.0, 0.0, 0.0], (n, 1)),
+        altitude_km=np.linalg.norm(r, axis=1) - 1737.4,
+    )
+    rec = PlanRecorder(
+        t_tdb=np.linspace(t[0], t[-1], 50_000),
+        level_mbit=np.abs(np.sin(np.arange(50_000) / 300.0) * 1e4),
+        capacity_mbit=12000.0,
+    )
+    long = dataclasses.replace(
+        plan,
+        mission=dataclasses.replace(plan.mission, stop_tdb=float(t[-1])),
+        trajectory=traj,
+        schedule=dataclasses.replace(plan.schedule, recorder=rec),
+    )
     out = render_report(long)
     d = parse(out)
     for name, svg in charts(d).items():

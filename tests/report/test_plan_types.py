@@ -14,20 +14,55 @@ from lunarscope.products import Plan, PlanOrbit, PlanTrajectory, PlanWindow
 
 #: The key tree of summary.json (lists: the keys of their items), as before the plan was typed.
 SUMMARY_KEYS = {
-    "generated_utc": None, "products": None, "window_counts": None,
-    "mission": {"name": None, "description": None, "start_utc": None, "stop_utc": None, "duration_days": None,
-                "force_model": None, "spacecraft": None,
-                "orbit": {"frame", "a_km", "e", "i_deg", "raan_deg", "argp_deg", "ta_deg"},
-                "propagation": {"start_utc", "stop_utc", "altitude_min_km", "altitude_min_utc", "altitude_max_km",
-                                "radius_min_km", "steps", "impact_utc"}},
+    "generated_utc": None,
+    "products": None,
+    "window_counts": None,
+    "mission": {
+        "name": None,
+        "description": None,
+        "start_utc": None,
+        "stop_utc": None,
+        "duration_days": None,
+        "force_model": None,
+        "spacecraft": None,
+        "orbit": {"frame", "a_km", "e", "i_deg", "raan_deg", "argp_deg", "ta_deg"},
+        "propagation": {
+            "start_utc",
+            "stop_utc",
+            "altitude_min_km",
+            "altitude_min_utc",
+            "altitude_max_km",
+            "radius_min_km",
+            "steps",
+            "impact_utc",
+        },
+    },
     "targets": {"name", "ra_deg", "dec_deg", "visible_fraction", "longest_window_s", "n_windows", "priority"},
     "stations": {"name", "lat_deg", "lon_deg", "height_km"},
     "sites": {"name", "lat_deg", "lon_deg"},
-    "schedule": {"downlink_by_station": None, "unscheduled": {"target", "reason"},
-                 "metrics": {"solver", "status", "science_value", "total_priority", "bound", "bound_source",
-                             "fraction_of_bound", "observing_efficiency", "requests_full", "requests_partial",
-                             "requests_none", "recorder_peak_mbit", "recorder_final_mbit", "data_generated_mbit",
-                             "data_downlinked_mbit", "latency_mean_s", "latency_max_s"}},
+    "schedule": {
+        "downlink_by_station": None,
+        "unscheduled": {"target", "reason"},
+        "metrics": {
+            "solver",
+            "status",
+            "science_value",
+            "total_priority",
+            "bound",
+            "bound_source",
+            "fraction_of_bound",
+            "observing_efficiency",
+            "requests_full",
+            "requests_partial",
+            "requests_none",
+            "recorder_peak_mbit",
+            "recorder_final_mbit",
+            "data_generated_mbit",
+            "data_downlinked_mbit",
+            "latency_mean_s",
+            "latency_max_s",
+        },
+    },
 }
 
 
@@ -82,17 +117,32 @@ def test_series_are_read_only_and_nodes_frozen(plan):
 
 
 def test_construction_checks_and_normalises():
-    w = PlanWindow(kind="umbra", subject="moon", start_tdb=np.float64(1.5), stop_tdb=2, start_utc="a",
-                   stop_utc="b", duration_s=np.float32(0.5))
+    w = PlanWindow(
+        kind="umbra",
+        subject="moon",
+        start_tdb=np.float64(1.5),
+        stop_tdb=2,
+        start_utc="a",
+        stop_utc="b",
+        duration_s=np.float32(0.5),
+    )
     assert type(w.start_tdb) is float and w.stop_tdb == 2 and type(w.duration_s) is float
     with pytest.raises(TypeError, match="PlanWindow.start_tdb"):
-        PlanWindow(kind="umbra", subject="moon", start_tdb="2030-01-01", stop_tdb=2.0, start_utc="a",
-                   stop_utc="b", duration_s=1.0)
+        PlanWindow(
+            kind="umbra",
+            subject="moon",
+            start_tdb="2030-01-01",
+            stop_tdb=2.0,
+            start_utc="a",
+            stop_utc="b",
+            duration_s=1.0,
+        )
     with pytest.raises(TypeError, match="PlanTrajectory.r_km"):
         PlanTrajectory(t_tdb=[0.0], t_utc=["a"], r_km=[[1.0, 2.0]], earth_dir=[[1.0, 0.0, 0.0]], altitude_km=[1.0])
     with pytest.raises(TypeError, match="PlanTrajectory.altitude_km"):
-        PlanTrajectory(t_tdb=[0.0], t_utc=["a"], r_km=[[1.0, 2.0, 3.0]], earth_dir=[[1.0, 0.0, 0.0]],
-                       altitude_km=[1.0, 2.0])
+        PlanTrajectory(
+            t_tdb=[0.0], t_utc=["a"], r_km=[[1.0, 2.0, 3.0]], earth_dir=[[1.0, 0.0, 0.0]], altitude_km=[1.0, 2.0]
+        )
     # the optional marker of a Cartesian initial state is written only when set
     orbit = PlanOrbit(frame="ICRF", a_km=2000.0, e=0.1, i_deg=90.0, raan_deg=0.0, argp_deg=0.0, ta_deg=0.0)
     assert "elements_in_icrf_axes" not in orbit.to_dict()

@@ -1,14 +1,15 @@
 """CP-SAT large-neighbourhood search, LP bound and astroplan scoring: exact slews, determinism,
 never below greedy, honest bounds."""
+
 import numpy as np
 import pytest
 
 from lunarscope.scheduling import (
     EngineeringBlock,
+    Platform,
     Problem,
     Request,
     SlewModel,
-    Spacecraft,
     Station,
     Target,
     cpsat,
@@ -31,11 +32,21 @@ def problem(n_visits=None, cadence=None, antenna="gimballed", eng=()):
         d = rng.normal(size=3)
         w = [[T0 + k * 20000 + j * 1500, T0 + k * 20000 + j * 1500 + 9000] for k in range(4)]
         tg.append(Target(f"T{j}", d, w))
-    rq = [Request(f"T{j % 6}", 6000 + 1000 * j, 1200, priority=1 + (j % 3), data_rate_mbit_s=1.0,
-                  n_visits=n_visits if j == 0 else None, cadence_s=cadence if j == 1 else None, name=f"R{j}")
-          for j in range(8)]
+    rq = [
+        Request(
+            f"T{j % 6}",
+            6000 + 1000 * j,
+            1200,
+            priority=1 + (j % 3),
+            data_rate_mbit_s=1.0,
+            n_visits=n_visits if j == 0 else None,
+            cadence_s=cadence if j == 1 else None,
+            name=f"R{j}",
+        )
+        for j in range(8)
+    ]
     st = [Station("S", [[T0 + 5000, T0 + 30000], [T0 + 45000, T0 + 80000]], 5.0, earth_direction=[1, 0, 0])]
-    sc = Spacecraft(SlewModel(0.5, 0.02, 60.0), 20000.0, 1000.0, antenna)
+    sc = Platform(SlewModel(0.5, 0.02, 60.0), 20000.0, 1000.0, antenna)
     return Problem(T0, T0 + 80000, tg, st, rq, sc, list(eng))
 
 
@@ -71,10 +82,9 @@ def _two_targets(extra_s):
     """A (value 1) then B (value 2), 90 deg apart: both fit only if B's window leaves room for the exact slew."""
     slew = SlewModel(0.5, 0.02, 30.0)
     t_ab = float(slew.time_s(np.pi / 2))  # 90/0.5 + 0.5/0.02 + 30 = 235 s (trapezoidal profile)
-    tg = [Target("A", [1, 0, 0], [[T0, T0 + 1500]]),
-          Target("B", [0, 1, 0], [[T0, T0 + 2000 + t_ab + extra_s]])]
+    tg = [Target("A", [1, 0, 0], [[T0, T0 + 1500]]), Target("B", [0, 1, 0], [[T0, T0 + 2000 + t_ab + extra_s]])]
     rq = [Request("A", 1000, 1000, priority=1.0, name="a"), Request("B", 1000, 1000, priority=2.0, name="b")]
-    return Problem(T0, T0 + 4000, tg, [], rq, Spacecraft(slew, 1e6)), t_ab
+    return Problem(T0, T0 + 4000, tg, [], rq, Platform(slew, 1e6)), t_ab
 
 
 def test_exact_slew_reaches_optimum_greedy_misses():
@@ -114,7 +124,7 @@ def test_wall_budget_stops_between_windows():
 def test_lp_bound_matches_bruteforce_on_one_request():
     """One request, one window: the bound is priority * min(1, window / exposure) exactly."""
     tg = [Target("A", [1, 0, 0], [[T0, T0 + 5000]])]
-    sc = Spacecraft(SlewModel(0.5, 0.02, 0.0), 1e6)
+    sc = Platform(SlewModel(0.5, 0.02, 0.0), 1e6)
     for E in (3000.0, 8000.0):
         p = Problem(T0, T0 + 10000, tg, [], [Request("A", E, 600, priority=2.0)], sc)
         assert relaxation_bound(p) == pytest.approx(2.0 * min(1.0, 5000.0 / E), rel=1e-6)
@@ -122,7 +132,7 @@ def test_lp_bound_matches_bruteforce_on_one_request():
 
 def test_exposure_caps_visits_and_cadence():
     tg = [Target("A", [1, 0, 0], [[T0 + k * 10000, T0 + k * 10000 + 3000] for k in range(5)])]
-    sc = Spacecraft(SlewModel(0.5, 0.02, 0.0), 1e6)
+    sc = Platform(SlewModel(0.5, 0.02, 0.0), 1e6)
     rq = [Request("A", 1e5, 600, n_visits=2), Request("A", 1e5, 600, cadence_s=15000.0, name="c")]
     p = Problem(T0, T0 + 60000, tg, [], rq, sc)
     caps = exposure_caps(p)
@@ -134,8 +144,10 @@ def test_exposure_caps_visits_and_cadence():
 def test_astroplan_scoring_merges_and_counts_min_visit():
     import sys
     from pathlib import Path
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     from astroplan_anchor import score_visits
+
     p = problem()
     r0 = p.requests[0]
     s = T0 + 100
@@ -149,7 +161,7 @@ def test_recorder_rows_keep_window_plans_inside_the_recorder(antenna, cap):
     stop CP-SAT from proposing plans that overflow it: without them many windows are rejected
     by validate after the rebuild; with them (almost) none, and nothing is lost."""
     p = problem(antenna=antenna)
-    p.spacecraft = Spacecraft(SlewModel(0.5, 0.02, 60.0), cap, 500.0, antenna)
+    p.spacecraft = Platform(SlewModel(0.5, 0.02, 60.0), cap, 500.0, antenna)
     g = greedy(p)
     assert g.metrics(p)["recorder_peak_mbit"] >= 0.99 * cap  # the recorder binds
     off = cpsat(p, time_limit_s=60.0, hint=g, workers=1, seed=0, recorder=False, **FAST)

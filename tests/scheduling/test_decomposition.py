@@ -1,6 +1,7 @@
 """Time decomposition: the component DP against brute force, the grid-mapping lemma on real
 plans, the bound above every plan and below the LP, the repaired plan valid; repair; the
 planned engineering times."""
+
 import itertools
 
 import numpy as np
@@ -8,10 +9,10 @@ import pytest
 
 from lunarscope.scheduling import (
     EngineeringBlock,
+    Platform,
     Problem,
     Request,
     SlewModel,
-    Spacecraft,
     Station,
     Target,
     cpsat,
@@ -41,14 +42,25 @@ def _problem(seed=3, n_req=10, n_tgt=6, orbits=4, eng=True, cadence=True):
         tg.append(Target(f"T{j}", rng.normal(size=3), w))
     rq = []
     for i in range(n_req):
-        rq.append(Request(f"T{i % n_tgt}", float(rng.uniform(4000, 15000)), float(rng.choice([600, 1200, 1800])),
-                          priority=float(rng.uniform(0.5, 3)), data_rate_mbit_s=1.0,
-                          n_visits=2 if i % 5 == 0 else None,
-                          cadence_s=30000.0 if (cadence and i % 5 == 1) else None, name=f"R{i}"))
+        rq.append(
+            Request(
+                f"T{i % n_tgt}",
+                float(rng.uniform(4000, 15000)),
+                float(rng.choice([600, 1200, 1800])),
+                priority=float(rng.uniform(0.5, 3)),
+                data_rate_mbit_s=1.0,
+                n_visits=2 if i % 5 == 0 else None,
+                cadence_s=30000.0 if (cadence and i % 5 == 1) else None,
+                name=f"R{i}",
+            )
+        )
     st = [Station("S", [[T0 + 5000, T0 + 30000], [T0 + 45000, T0 + orbits * 20000]], 8.0, earth_direction=[1, 0, 0])]
-    sc = Spacecraft(SlewModel(0.5, 0.02, 60.0), 40000.0, 1000.0, "gimballed")
-    blocks = [EngineeringBlock("dump", period_s=30000.0, duration_s=1800.0, flex_s=4000.0,
-                               first_start=T0 + 12000)] if eng else []
+    sc = Platform(SlewModel(0.5, 0.02, 60.0), 40000.0, 1000.0, "gimballed")
+    blocks = (
+        [EngineeringBlock("dump", period_s=30000.0, duration_s=1800.0, flex_s=4000.0, first_start=T0 + 12000)]
+        if eng
+        else []
+    )
     return Problem(T0, T0 + orbits * 20000, tg, st, rq, sc, blocks)
 
 
@@ -95,9 +107,9 @@ def test_component_dp_matches_brute_force(seed):
     for r in range(R):
         a = int(rng.integers(0, 4))
         b = int(rng.integers(a + 2, N + 1))
-        KB[r, a:b + 1] = b
+        KB[r, a : b + 1] = b
         if rng.uniform() < 0.5 and b + 2 <= N:  # a second window
-            KB[r, b + 2:] = N
+            KB[r, b + 2 :] = N
     kappa = rng.uniform(0.0, 3.0, (R, N + 1))
     steps = np.zeros((P + 1, P), np.int64)
     steps[:P] = rng.integers(1, 3, (P, P))
@@ -145,8 +157,9 @@ def test_real_plans_map_onto_the_relaxed_grid(delta):
 def test_bound_above_every_plan_and_below_the_lp():
     p = _problem(seed=5, n_req=12)
     g = greedy(p)
-    c = cpsat(p, time_limit_s=30.0, hint=g, workers=1, seed=0, window_s=20000.0, window_dtime=0.2, passes=2,
-              lp_bound=False)
+    c = cpsat(
+        p, time_limit_s=30.0, hint=g, workers=1, seed=0, window_s=20000.0, window_dtime=0.2, passes=2, lp_bound=False
+    )
     d = decompose(p, hint=c)
     lp = relaxation_bound(p)
     assert d.bound <= lp + VALUE_EPS
@@ -201,6 +214,7 @@ def test_engineering_planned_inside_flex_and_not_worse_than_nominal():
 
     def overlap(s, d):
         from lunarscope.scheduling.requests import as_intervals
+
         U = as_intervals(allw, "u")
         return float(np.sum(np.clip(np.minimum(U[:, 1], s + d) - np.maximum(U[:, 0], s), 0, None)))
 

@@ -35,12 +35,19 @@ def test_body_fixed_is_left_to_the_dispatcher():
 def test_insertion_respects_a_small_recorder():
     """With a recorder that fills between contacts the insertion plan still validates (it
     ignored the recorder, and at 1000 targets its plan was dropped as invalid)."""
-    from lunarscope.scheduling import Problem, Spacecraft
+    from lunarscope.scheduling import Platform, Problem
 
     base = build_instance(60, days=6.0)
     sc = base.spacecraft
-    p = Problem(base.start, base.stop, base.targets, base.stations[2:], base.requests,  # one slow station
-                Spacecraft(sc.slew, 15000.0, 0.0, "gimballed"), base.engineering)
+    p = Problem(
+        base.start,
+        base.stop,
+        base.targets,
+        base.stations[2:],
+        base.requests,  # one slow station
+        Platform(sc.slew, 15000.0, 0.0, "gimballed"),
+        base.engineering,
+    )
     s = insertion(p)
     assert validate(s, p) == []
     assert s.metrics(p)["recorder_peak_mbit"] <= 15000.0 + 1e-6

@@ -1,7 +1,8 @@
 """The solver portfolio (scheduling.portfolio.solve): limits, determinism, progress, interrupts."""
+
 import numpy as np
 
-from lunarscope.scheduling import Problem, Request, SlewModel, Spacecraft, Station, Target, greedy, validate
+from lunarscope.scheduling import Platform, Problem, Request, SlewModel, Station, Target, greedy, validate
 
 T0 = 1.0e9
 
@@ -11,7 +12,7 @@ def test_station_without_contacts_in_span():
     tg = [Target("A", [1, 0, 0], [[T0, T0 + 7200]])]
     st = [Station("none", np.zeros((0, 2)), 10.0), Station("S1", [[T0 + 8000, T0 + 9000]], 5.0)]
     rq = [Request("A", 3000, 600, priority=2.0, data_rate_mbit_s=1.0)]
-    p = Problem(T0, T0 + 10000, tg, st, rq, Spacecraft(SlewModel(0.5, 0.02, 30.0), 1e5, 0.0), [])
+    p = Problem(T0, T0 + 10000, tg, st, rq, Platform(SlewModel(0.5, 0.02, 30.0), 1e5, 0.0), [])
     tl = p.downlink_timeline
     assert tl.shape == (1, 5) and tl[0, 3] == 1
     s = greedy(p)
@@ -89,8 +90,10 @@ def test_rejected_heuristic_plan_is_reported(monkeypatch):
 
     def broken(problem, deadline=None):  # two observations at the same time
         t = problem.start + 1000.0
-        acts = [Activity("observe", t, t + 900.0, target=problem.requests[0].target, request=0),
-                Activity("observe", t, t + 900.0, target=problem.requests[1].target, request=1)]
+        acts = [
+            Activity("observe", t, t + 900.0, target=problem.requests[0].target, request=0),
+            Activity("observe", t, t + 900.0, target=problem.requests[1].target, request=1),
+        ]
         return Schedule(acts, scheduler="insertion")
 
     monkeypatch.setattr(portfolio, "insertion", broken)
@@ -139,8 +142,12 @@ def test_work_limit_mission_key(tmp_path):
     text = (root / "examples" / "quick-look.yaml").read_text()
     for value, ok in (("0.5", True), ("-1", False)):
         path = tmp_path / "m.yaml"
-        path.write_text(text.replace("scheduling: {solver: greedy, time_limit_s: 10}",
-                                     f"scheduling: {{solver: cpsat, time_limit_s: 10, work_limit: {value}}}"))
+        path.write_text(
+            text.replace(
+                "scheduling: {solver: greedy, time_limit_s: 10}",
+                f"scheduling: {{solver: cpsat, time_limit_s: 10, work_limit: {value}}}",
+            )
+        )
         if ok:
             assert load_mission(str(path)).operations.work_limit == 0.5
         else:

@@ -1,4 +1,5 @@
 """Scheduling layer: inputs, slew model, greedy, CP-SAT, validator (every plan is validated)."""
+
 import numpy as np
 import pytest
 
@@ -6,11 +7,11 @@ from lunarscope.errors import InputError
 from lunarscope.scheduling import (
     Activity,
     EngineeringBlock,
+    Platform,
     Problem,
     Request,
     Schedule,
     SlewModel,
-    Spacecraft,
     Station,
     Target,
     cpsat,
@@ -25,14 +26,18 @@ ONE_MS_S = 1e-3
 
 
 def small_problem(antenna="gimballed", cap=1e5, **kw):
-    tg = [Target("A", [1, 0, 0], [[T0, T0 + 7200]]),
-          Target("B", [0, 1, 0], [[T0 + 3600, T0 + 10800]]),
-          Target("C", [0, 0, 1], np.array([[T0, T0 + 500]]))]
+    tg = [
+        Target("A", [1, 0, 0], [[T0, T0 + 7200]]),
+        Target("B", [0, 1, 0], [[T0 + 3600, T0 + 10800]]),
+        Target("C", [0, 0, 1], np.array([[T0, T0 + 500]])),
+    ]
     st = [Station("S1", [[T0 + 8000, T0 + 14000]], 10.0, earth_direction=[-1, 0, 0])]
-    rq = [Request("A", 3000, 600, priority=2.0, data_rate_mbit_s=1.0),
-          Request("B", 4000, 600, priority=1.0, data_rate_mbit_s=1.0),
-          Request("C", 1000, 1000, priority=5.0)]
-    sc = Spacecraft(SlewModel(0.5, 0.02, 30.0), cap, 0.0, antenna)
+    rq = [
+        Request("A", 3000, 600, priority=2.0, data_rate_mbit_s=1.0),
+        Request("B", 4000, 600, priority=1.0, data_rate_mbit_s=1.0),
+        Request("C", 1000, 1000, priority=5.0),
+    ]
+    sc = Platform(SlewModel(0.5, 0.02, 30.0), cap, 0.0, antenna)
     return Problem(T0, T0 + 14400, tg, st, rq, sc, kw.get("eng", []))
 
 
@@ -99,8 +104,12 @@ def test_validator_catches_violations():
     assert any("overlap" in v for v in validate(bad, p))
     outside = Schedule([Activity("observe", T0 + 9000, T0 + 9600, "A", 600.0, request=0)])
     assert any("visibility" in v for v in validate(outside, p))
-    noslew = Schedule([Activity("observe", T0, T0 + 600, "A", 600.0, request=0),
-                       Activity("observe", T0 + 3600, T0 + 4200, "B", 600.0, request=1)])
+    noslew = Schedule(
+        [
+            Activity("observe", T0, T0 + 600, "A", 600.0, request=0),
+            Activity("observe", T0 + 3600, T0 + 4200, "B", 600.0, request=1),
+        ]
+    )
     assert any("without a slew" in v for v in validate(noslew, p))
     full = small_problem(cap=700.0)
     over = Schedule([Activity("observe", T0, T0 + 1000, "A", 1000.0, request=0)])
@@ -109,14 +118,20 @@ def test_validator_catches_violations():
 
 def test_input_errors_name_the_field():
     with pytest.raises(InputError, match=r"requests\[0\].target"):
-        Problem(T0, T0 + 10, [], [], [Request("X", 10, 5)], Spacecraft(SlewModel(1, 1), 10.0))
+        Problem(T0, T0 + 10, [], [], [Request("X", 10, 5)], Platform(SlewModel(1, 1), 10.0))
     with pytest.raises(InputError, match="rate_mbit_s"):
         Station("S", [[T0, T0 + 1]], 0.0)
     with pytest.raises(InputError, match="recorder_capacity_mbit"):
         small_problem(cap=100.0)  # one 600 s visit at 1 Mbit/s needs 600 Mbit
     with pytest.raises(InputError, match="exposure_s"):
-        Problem(T0, T0 + 10, [Target("A", [1, 0, 0], [[T0, T0 + 5]])], [], [Request("A", -1, 5)],
-                Spacecraft(SlewModel(1, 1), 10.0))
+        Problem(
+            T0,
+            T0 + 10,
+            [Target("A", [1, 0, 0], [[T0, T0 + 5]])],
+            [],
+            [Request("A", -1, 5)],
+            Platform(SlewModel(1, 1), 10.0),
+        )
     with pytest.raises(InputError, match="visibility"):
         Target("A", [1, 0, 0], [[T0 + 5, T0]])
 
@@ -133,6 +148,7 @@ def test_windows_duck_typing():
     class W:
         starts = np.array([T0, T0 + 100])
         stops = np.array([T0 + 50, T0 + 200])
+
     t = Target("A", [1, 0, 0], W())
     assert t.visibility.shape == (2, 2)
 
@@ -141,9 +157,14 @@ def test_benchmark_quick_smoke():
     import subprocess
     import sys
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, str(root / "benchmarks" / "bench_scheduling.py"), "--quick"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "bench_scheduling.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 2 and lines[1].startswith("20,6,gimballed,")

@@ -13,7 +13,6 @@ import csv
 import os
 from collections import defaultdict
 
-import numpy as np
 import pytest
 
 from lunarscope.mission import load_mission
@@ -86,8 +85,7 @@ def test_windows_match_spice_reference(name):
         assert worst <= ONE_MS
     assert not report, "\n".join(report)
     # every kind the mission defines is exercised by the reference (no vacuous pass)
-    expected = {"contact", "site_pass", "site_sunlit", "site_earth_visible", "target_visible",
-                "target_occulted"}
+    expected = {"contact", "site_pass", "site_sunlit", "site_earth_visible", "target_visible", "target_occulted"}
     if name == "polar100":
         expected |= {"umbra", "penumbra"}
     assert expected <= kinds_checked, expected - kinds_checked

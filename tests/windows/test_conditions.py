@@ -8,19 +8,35 @@ import numpy as np
 import pytest
 import yaml
 
+from lunarscope.constants import MOON_RADIUS_KM
 from lunarscope.errors import InputError
-from lunarscope.geometry.angles import (apparent_radius, elevation_azimuth, interp_mask, limb_angle,
-                                        radec_to_unit, segment_sphere_clearance, separation,
-                                        separation_many)
+from lunarscope.geometry.angles import (
+    apparent_radius,
+    elevation_azimuth,
+    interp_mask,
+    limb_angle,
+    radec_to_unit,
+    segment_sphere_clearance,
+    separation,
+    separation_many,
+)
 from lunarscope.geometry.shadow import shadow
-from lunarscope.constants import MOON_RADIUS_KM, EARTH_RADIUS_KM
 from lunarscope.mission.core import mission_from_dict
 from lunarscope.sources import Sources
 from lunarscope.trajectory import Trajectory
 from lunarscope.windows import find_windows
-from lunarscope.windows.conditions import (SiteGeometry, StationGeometry, TargetConstraints, _Mask,
-                                           contact_condition, shadow_condition, site_earth_visible,
-                                           site_pass, site_sunlit, user_condition)
+from lunarscope.windows.conditions import (
+    SiteGeometry,
+    StationGeometry,
+    TargetConstraints,
+    _Mask,
+    contact_condition,
+    shadow_condition,
+    site_earth_visible,
+    site_pass,
+    site_sunlit,
+    user_condition,
+)
 from lunarscope.windows.scene import Scene
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "windows")
@@ -61,8 +77,7 @@ def scene_low():
 
 @pytest.fixture(scope="module")
 def scene_elfo():
-    return Scene(kepler_trajectory(T0, 1.0, a_km=6541.4, e=0.6, inc_deg=56.2), SOURCES.ephemeris,
-                 SOURCES.moon_pck)
+    return Scene(kepler_trajectory(T0, 1.0, a_km=6541.4, e=0.6, inc_deg=56.2), SOURCES.ephemeris, SOURCES.moon_pck)
 
 
 # ---------------------------------------------------------------- primitives
@@ -150,16 +165,25 @@ def _max_rate(cond, t0, t1, step=0.5):
 
 def _conditions(scene):
     t0, t1 = T0, T0 + 86400.0
-    st = StationGeometry(__import__("lunarscope.sites", fromlist=["EarthStation"]).EarthStation(
-        "Kashi", 39.5, 76.0, 1.3), mask_table=[(0, 8), (90, 12), (180, 20), (270, 5)], max_range_km=4.2e5)
-    sg = SiteGeometry(__import__("lunarscope.sites", fromlist=["LunarSite"]).LunarSite(
-        "sp", -88.74, 124.5, 0.0), 2.0, 0.0)
+    st = StationGeometry(
+        __import__("lunarscope.sites", fromlist=["EarthStation"]).EarthStation("Kashi", 39.5, 76.0, 1.3),
+        mask_table=[(0, 8), (90, 12), (180, 20), (270, 5)],
+        max_range_km=4.2e5,
+    )
+    sg = SiteGeometry(
+        __import__("lunarscope.sites", fromlist=["LunarSite"]).LunarSite("sp", -88.74, 124.5, 0.0), 2.0, 0.0
+    )
     u = radec_to_unit(np.linspace(0, 330, 12), np.linspace(-80, 80, 12))
     tc = TargetConstraints(scene, u, math.radians(45), math.radians(20), math.radians(10), 100.0)
     out = [shadow_condition(scene, b, k, t0, t1) for b in ("moon", "earth") for k in ("umbra", "penumbra")]
-    out += [contact_condition(scene, st, t0, t1), site_pass(scene, sg, t0, t1),
-            site_sunlit(scene, sg, t0, t1), site_earth_visible(scene, sg, t0, t1),
-            tc.condition(t0, t1, True), tc.condition(t0, t1, False)]
+    out += [
+        contact_condition(scene, st, t0, t1),
+        site_pass(scene, sg, t0, t1),
+        site_sunlit(scene, sg, t0, t1),
+        site_earth_visible(scene, sg, t0, t1),
+        tc.condition(t0, t1, True),
+        tc.condition(t0, t1, False),
+    ]
     return out
 
 
@@ -246,8 +270,9 @@ def test_sections_parse(polar_raw):
 
 
 def test_catalogue_targets(tmp_path, polar_raw):
-    (tmp_path / "cat.csv").write_text("# a comment\nname,ra_deg,dec_deg,vmag,priority\n"
-                                      "A,10,20,5.5,high\nB,200,-30,7.1,low\n")
+    (tmp_path / "cat.csv").write_text(
+        "# a comment\nname,ra_deg,dec_deg,vmag,priority\nA,10,20,5.5,high\nB,200,-30,7.1,low\n"
+    )
     raw = copy.deepcopy(polar_raw)
     raw["targets"] = {"catalogue": "cat.csv"}
     t = mission_from_dict(raw, str(tmp_path)).observing.targets
@@ -256,7 +281,8 @@ def test_catalogue_targets(tmp_path, polar_raw):
     from astropy.table import Table
 
     Table({"name": ["C"], "ra_deg": [1.0], "dec_deg": [2.0], "band": ["V"]}).write(
-        tmp_path / "cat.ecsv", format="ascii.ecsv")
+        tmp_path / "cat.ecsv", format="ascii.ecsv"
+    )
     raw["targets"] = {"catalogue": "cat.ecsv"}
     t = mission_from_dict(raw, str(tmp_path)).observing.targets
     assert t[0].name == "C" and t[0].extra == {"band": "V"}

@@ -32,9 +32,7 @@ class Counter:
 
 def sine_condition(omega, phase, level):
     """g_m(t) = sin(omega_m (t - T_REF) + phase_m) - level_m; returns g, g_rows, rate bound."""
-    omega, phase, level = (
-        np.atleast_1d(np.asarray(x, dtype=float)) for x in (omega, phase, level)
-    )
+    omega, phase, level = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (omega, phase, level))
     omega, phase, level = np.broadcast_arrays(omega, phase, level)
 
     def g(t):
@@ -92,9 +90,7 @@ def test_single_sinusoid_boundaries_within_tol(tol_s, rate):
     omega, phase, level = 2 * np.pi / 5400.0, 0.7, 0.3
     g, _, bound = sine_condition(omega, phase, level)
     t0, t1 = T_REF + 123.4, T_REF + DAY_S
-    found = find_windows(
-        lambda t: g(t)[0], t0, t1, 60.0, tol_s, rate_bound=bound if rate else None
-    )
+    found = find_windows(lambda t: g(t)[0], t0, t1, 60.0, tol_s, rate_bound=bound if rate else None)
     assert isinstance(found, Windows)
     assert_close(found, analytic_windows(omega, phase, level, t0, t1), tol_s)
     # reported ends are evaluated inside points (never a false window)
@@ -114,9 +110,7 @@ def test_thousand_conditions_with_g_rows(tol_s):
     found = find_windows(cg, t0, t1, 60.0, tol_s, rate_bound=bound, g_rows=cr)
     assert isinstance(found, list) and len(found) == m
     for i in range(m):
-        assert_close(
-            found[i], analytic_windows(omega[i], phase[i], level[i], t0, t1), tol_s
-        )
+        assert_close(found[i], analytic_windows(omega[i], phase[i], level[i], t0, t1), tol_s)
     # all brackets refined together: a handful of calls, not one per bracket
     assert cg.calls + cr.calls < 60
     # the rate bound pays: far fewer evaluations than the same finder without it
@@ -137,9 +131,7 @@ def test_many_conditions_without_g_rows_share_a_grid():
     for rb in (None, bound):
         found = find_windows(g, t0, t1, 60.0, ONE_MS, rate_bound=rb)
         for i in range(m):
-            assert_close(
-                found[i], analytic_windows(omega[i], phase[i], level[i], t0, t1), ONE_MS
-            )
+            assert_close(found[i], analytic_windows(omega[i], phase[i], level[i], t0, t1), ONE_MS)
 
 
 def bumps(period_s, width_s, offset_s):
@@ -169,12 +161,8 @@ def test_windows_and_gaps_just_above_min_duration_are_found(offset_s, rate):
     assert_close(found, true_bumps(period, width, offset_s, t0, t1), ONE_MS)
     # gaps just above min_duration: the complement condition, with period - width gaps
     g2, bound2 = bumps(period, period - width, offset_s + 500.0)
-    found = find_windows(
-        lambda t: -g2(t), t0, t1, min_dur, ONE_MS, rate_bound=bound2 if rate else None
-    )
-    expected = true_bumps(period, period - width, offset_s + 500.0, t0, t1).complement(
-        t0, t1
-    )
+    found = find_windows(lambda t: -g2(t), t0, t1, min_dur, ONE_MS, rate_bound=bound2 if rate else None)
+    expected = true_bumps(period, period - width, offset_s + 500.0, t0, t1).complement(t0, t1)
     assert_close(found, expected, ONE_MS)
 
 
@@ -194,9 +182,7 @@ def test_guarantee_at_every_grid_phase(rate, sign):
     def g_rows(t, rows):
         return sign * (width / 2 - np.abs(t - centre[rows]))
 
-    found = find_windows(
-        g, t0, t1, min_dur, ONE_MS, rate_bound=1.0 if rate else None, g_rows=g_rows
-    )
+    found = find_windows(g, t0, t1, min_dur, ONE_MS, rate_bound=1.0 if rate else None, g_rows=g_rows)
     for i in range(m):
         w = Windows([centre[i] - width / 2], [centre[i] + width / 2])
         expected = w if sign > 0 else w.complement(t0, t1)
@@ -266,9 +252,7 @@ def test_condition_combinators_match_windows_algebra():
 def test_combinators_broadcast_and_keep_g_rows():
     m = 20
     rng = np.random.default_rng(5)
-    g, g_rows, bound = sine_condition(
-        2 * np.pi / rng.uniform(3000, 9000, m), rng.uniform(0, 6, m), 0.1
-    )
+    g, g_rows, bound = sine_condition(2 * np.pi / rng.uniform(3000, 9000, m), rng.uniform(0, 6, m), 0.1)
     many = Condition(g, bound, g_rows)
     g1, _, b1 = sine_condition(2 * np.pi / 86400.0, 0.0, 0.0)
     one = Condition(lambda t: g1(t)[0], b1[0])
@@ -288,9 +272,7 @@ def test_span_end_clipping_and_constant_conditions():
     assert list(find_windows(lambda t: np.ones_like(t), t0, t1, 10.0)) == [(t0, t1)]
     assert len(find_windows(lambda t: -np.ones_like(t), t0, t1, 10.0)) == 0
     # a ramp crossing zero at T_REF + 400.25: one window clipped at the span end
-    found = find_windows(
-        lambda t: t - (T_REF + 400.25), t0, t1, 10.0, ONE_US, rate_bound=1.0
-    )
+    found = find_windows(lambda t: t - (T_REF + 400.25), t0, t1, 10.0, ONE_US, rate_bound=1.0)
     assert len(found) == 1 and found.stops[0] == t1
     assert abs(found.starts[0] - (T_REF + 400.25)) <= ONE_US
     found = find_windows(lambda t: (T_REF + 400.25) - t, t0, t1, 10.0, ONE_US)
@@ -340,9 +322,7 @@ def test_memory_chunking_gives_same_windows(monkeypatch, with_rows):
     small = find_windows(g, t0, t1, 60.0, ONE_MS, **kwargs)
     for i in range(m):
         assert small[i].isclose(big[i], 2 * ONE_MS)
-        assert_close(
-            small[i], analytic_windows(omega[i], phase[i], level[i], t0, t1), ONE_MS
-        )
+        assert_close(small[i], analytic_windows(omega[i], phase[i], level[i], t0, t1), ONE_MS)
 
 
 def test_condition_find_and_windows_helpers():

@@ -116,10 +116,7 @@ def test_identities(a, b, s, e):
     # complement involution on the part inside the span
     assert a.complement(s, e).complement(s, e) == a.clip(s, e)
     # inclusion-exclusion of measure
-    assert (
-        a.total_duration + b.total_duration
-        == (a | b).total_duration + (a & b).total_duration
-    )
+    assert a.total_duration + b.total_duration == (a | b).total_duration + (a & b).total_duration
     # difference as intersection with the complement
     lo, hi = -10, GRID + 10
     assert a - b == a & b.complement(lo, hi)

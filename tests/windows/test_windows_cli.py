@@ -35,8 +35,16 @@ def test_windows_csv_and_summary(short_mission, capsys):
     assert keys == sorted(keys)
     kinds = {r[0] for r in rows}
     assert {"umbra", "penumbra", "site_pass", "target_visible", "target_occulted"} <= kinds
-    assert kinds <= {"umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible",
-                     "target_visible", "target_occulted"}
+    assert kinds <= {
+        "umbra",
+        "penumbra",
+        "contact",
+        "site_pass",
+        "site_sunlit",
+        "site_earth_visible",
+        "target_visible",
+        "target_occulted",
+    }
     assert {r[1] for r in rows if r[0] == "umbra"} == {"moon"}
     assert all(float(r[4]) > 0 for r in rows)
     summary = folder / "w_targets.csv"
@@ -71,16 +79,18 @@ def test_trajectory_option_and_coverage(short_mission, capsys):
     bad.write_text("hello, world\n")
     assert main(["windows", str(path), "-o", str(folder / "d.csv"), "--trajectory", str(bad)]) == 2
     assert "--trajectory" in capsys.readouterr().err
-    assert main(["windows", str(path), "-o", str(folder / "d.csv"), "--trajectory",
-                 str(folder / "missing.oem")]) == 2
+    assert main(["windows", str(path), "-o", str(folder / "d.csv"), "--trajectory", str(folder / "missing.oem")]) == 2
 
 
-@pytest.mark.parametrize("edit,key", [
-    (lambda r: r["targets"][0].update(dec_deg=91), "targets[0].dec_deg"),
-    (lambda r: r["stations"][2].update(elevation_mask=[[0, 5], [90, -91]]), "stations[2].elevation_mask[1]"),
-    (lambda r: r.update(windows={"stations": ["Nowhere"]}), "windows.stations[0]"),
-    (lambda r: r.update(windows={"sites": ["Shackleton"]}), "windows.sites[0]"),
-])
+@pytest.mark.parametrize(
+    "edit,key",
+    [
+        (lambda r: r["targets"][0].update(dec_deg=91), "targets[0].dec_deg"),
+        (lambda r: r["stations"][2].update(elevation_mask=[[0, 5], [90, -91]]), "stations[2].elevation_mask[1]"),
+        (lambda r: r.update(windows={"stations": ["Nowhere"]}), "windows.stations[0]"),
+        (lambda r: r.update(windows={"sites": ["Shackleton"]}), "windows.sites[0]"),
+    ],
+)
 def test_bad_mission_exit_2(short_mission, tmp_path, capsys, edit, key):
     import copy
 

@@ -7,10 +7,13 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("plan", help="propagate, find windows, schedule, and write the report",
-                       description="Run propagate → windows → schedule on a mission file and write "
-                                   "report.html, trajectory.oem, windows.csv, schedule.csv, "
-                                   "summary.json and mission.czml into OUTDIR.")
+    p = sub.add_parser(
+        "plan",
+        help="propagate, find windows, schedule, and write the report",
+        description="Run propagate → windows → schedule on a mission file and write "
+        "report.html, trajectory.oem, windows.csv, schedule.csv, "
+        "summary.json and mission.czml into OUTDIR.",
+    )
     p.add_argument("mission", help="mission YAML file")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--solver", choices=["greedy", "cpsat"], default=None, help="override scheduling.solver")

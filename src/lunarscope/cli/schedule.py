@@ -7,15 +7,26 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("schedule", help="plan observations, slews and downlinks",
-                       description="Schedule the mission's requests inside their visibility windows, "
-                                   "with slews, the recorder and downlinks. Writes the activity table.")
+    p = sub.add_parser(
+        "schedule",
+        help="plan observations, slews and downlinks",
+        description="Schedule the mission's requests inside their visibility windows, "
+        "with slews, the recorder and downlinks. Writes the activity table.",
+    )
     p.add_argument("mission", help="mission YAML file")
     p.add_argument("-o", "--output", required=True, help="CSV file to write")
-    p.add_argument("--solver", choices=["greedy", "cpsat"], default=None,
-                   help="greedy dispatcher, or CP-SAT warm-started from it (default: scheduling.solver)")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="wall-clock cap of the whole solve, s (default: scheduling.time_limit_s)")
+    p.add_argument(
+        "--solver",
+        choices=["greedy", "cpsat"],
+        default=None,
+        help="greedy dispatcher, or CP-SAT warm-started from it (default: scheduling.solver)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="wall-clock cap of the whole solve, s (default: scheduling.time_limit_s)",
+    )
     p.add_argument("--windows", default=None, help="windows CSV from 'lunarscope windows' (skip the search)")
     p.add_argument("--trajectory", default=None, help="OEM to use instead of propagating")
     p.set_defaults(run=run)
@@ -41,11 +52,11 @@ def run(args) -> int:
     from ..io.tables import check_output_file, write_text
     from ..mission import load_mission
     from ..mission.run import Progress
-    from ..mission.schedule import build_problem, read_windows_csv
+    from ..mission.scheduling_problem import build_problem, read_windows_csv
+    from ..mission.stages import mission_windows
     from ..scheduling.portfolio import solve
     from ..scheduling.validate import validate
     from ..time import to_iso_utc
-    from ..mission.stages import mission_windows
     from .windows import check_input_file
 
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
@@ -68,8 +79,15 @@ def run(args) -> int:
     problem = build_problem(mission, windows, traj)
     solver = args.solver or ops.solver
     prog = Progress(f"schedule ({solver})")
-    sched = solve(problem, solver, args.time_limit or ops.time_limit_s, ops.seed, ops.workers,
-                  work_limit=ops.work_limit, progress=prog)
+    sched = solve(
+        problem,
+        solver,
+        args.time_limit or ops.time_limit_s,
+        ops.seed,
+        ops.workers,
+        work_limit=ops.work_limit,
+        progress=prog,
+    )
     prog.done()
     problems = validate(sched, problem)
     if problems:  # a plan that breaks a rule is a bug, never an output
@@ -82,13 +100,22 @@ def run(args) -> int:
 
 def print_metrics(sched, problem, stream) -> None:
     m = sched.metrics(problem)
-    keys = [("scheduler", "solver"), ("status", "solver status"),
-            ("science_value", "science value"), ("relaxation_bound", "upper bound"), ("bound_source", "bound from"),
-            ("fraction_of_relaxation_bound", "fraction of bound"),
-            ("observing_efficiency", "observing efficiency"), ("requests_full", "requests fully done"),
-            ("requests_partial", "requests partly done"), ("requests_none", "requests not done"),
-            ("recorder_peak_mbit", "recorder peak, Mbit"), ("recorder_final_mbit", "recorder final, Mbit"),
-            ("latency_mean_s", "data latency mean, s"), ("latency_max_s", "data latency max, s")]
+    keys = [
+        ("scheduler", "solver"),
+        ("status", "solver status"),
+        ("science_value", "science value"),
+        ("relaxation_bound", "upper bound"),
+        ("bound_source", "bound from"),
+        ("fraction_of_relaxation_bound", "fraction of bound"),
+        ("observing_efficiency", "observing efficiency"),
+        ("requests_full", "requests fully done"),
+        ("requests_partial", "requests partly done"),
+        ("requests_none", "requests not done"),
+        ("recorder_peak_mbit", "recorder peak, Mbit"),
+        ("recorder_final_mbit", "recorder final, Mbit"),
+        ("latency_mean_s", "data latency mean, s"),
+        ("latency_max_s", "data latency max, s"),
+    ]
     for k, label in keys:
         if k in m and m[k] is not None:
             v = m[k]

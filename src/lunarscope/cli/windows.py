@@ -7,15 +7,19 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("windows", help="eclipses, contacts, lunar-site passes and target visibility windows",
-                       description="Find every event window of a mission (umbra, penumbra, contact, "
-                                   "site_pass, site_sunlit, site_earth_visible, target_visible, "
-                                   "target_occulted) and write them as CSV; a per-target summary goes "
-                                   "to <output stem>_targets.csv.")
+    p = sub.add_parser(
+        "windows",
+        help="eclipses, contacts, lunar-site passes and target visibility windows",
+        description="Find every event window of a mission (umbra, penumbra, contact, "
+        "site_pass, site_sunlit, site_earth_visible, target_visible, "
+        "target_occulted) and write them as CSV; a per-target summary goes "
+        "to <output stem>_targets.csv.",
+    )
     p.add_argument("mission", help="mission YAML file")
     p.add_argument("-o", "--output", required=True, help="CSV file to write")
-    p.add_argument("--trajectory", default=None,
-                   help="CCSDS OEM to use instead of propagating (must cover the mission span)")
+    p.add_argument(
+        "--trajectory", default=None, help="CCSDS OEM to use instead of propagating (must cover the mission span)"
+    )
     p.set_defaults(run=run)
 
 
@@ -44,8 +48,7 @@ def load_mission_trajectory(path: str, mission):
     if traj.t_start > mission.t_start + 1e-6 or traj.t_stop < mission.t_stop - 1e-6:
         a, b = to_iso_utc([traj.t_start, traj.t_stop], 3)
         c, d = to_iso_utc([mission.t_start, mission.t_stop], 3)
-        raise InputError("--trajectory", f"{short(str(path))} covers {a} .. {b}, "
-                                         f"not the mission span {c} .. {d}")
+        raise InputError("--trajectory", f"{short(str(path))} covers {a} .. {b}, not the mission span {c} .. {d}")
     return traj
 
 
@@ -94,6 +97,8 @@ def run(args) -> int:
         w = max(6, max(len(r["target"]) for r in rows))
         print(f"{'target':<{w}}  visible %  windows  longest h")
         for r in rows:
-            print(f"{r['target']:<{w}}  {100 * r['visible_fraction']:9.2f}  {r['windows']:7d}  "
-                  f"{r['longest_s'] / 3600:9.2f}")
+            print(
+                f"{r['target']:<{w}}  {100 * r['visible_fraction']:9.2f}  {r['windows']:7d}  "
+                f"{r['longest_s'] / 3600:9.2f}"
+            )
     return 0

@@ -14,12 +14,12 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
-from .dop853_tableau import UNIT_ROUNDOFF, ERR_EXPONENT, MAX_FACTOR, MIN_FACTOR, SAFETY
 from .dop853_tableau import DOP853_A as _A
 from .dop853_tableau import DOP853_C as _C
 from .dop853_tableau import DOP853_D as _D
 from .dop853_tableau import DOP853_E3 as _E3
 from .dop853_tableau import DOP853_E5 as _E5
+from .dop853_tableau import ERR_EXPONENT, MAX_FACTOR, MIN_FACTOR, SAFETY, UNIT_ROUNDOFF
 
 
 class IntegrationStatus(IntEnum):
@@ -29,7 +29,6 @@ class IntegrationStatus(IntEnum):
     EVENT = 1  # the terminal event crossed from + to -; stopped at the event time
     MAX_STEPS = -1  # gave up after max_steps accepted+rejected steps
     STEP_TOO_SMALL = -2  # the step fell below the round-off of t (HNW criterion)
-
 
 
 @njit(cache=True)
@@ -254,8 +253,7 @@ def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
 
 
 @njit(cache=True)
-def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_step,
-                  max_steps, fixed_step, event_tol):
+def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_step, max_steps, fixed_step, event_tol):
     """Integrate y' = rhs(t, y, args) from t0 to t_end (either direction).
 
     atol (n,) per component; rtol scalar; max_step > 0 (inf allowed); first_step 0 ->
@@ -319,7 +317,7 @@ def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_s
             err = _error_norm(y, y_new, k, h, rtol, atol)
             if not (err <= 1.0):  # rejected (NaN counts as rejected)
                 if not math.isnan(err):
-                    fac11 = err ** ERR_EXPONENT
+                    fac11 = err**ERR_EXPONENT
                     h = h / min(facc1, fac11 / SAFETY)
                 else:
                     h = h / facc1
@@ -348,8 +346,7 @@ def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_s
         g_new = event(t_new, y_new, args)
         n_acc += 1
         if g_old > 0.0 and g_new <= 0.0:
-            t_event = _locate_event(event, coefs[n_acc - 1], t, h, t, t_new, g_old, g_new,
-                                    args, event_tol)
+            t_event = _locate_event(event, coefs[n_acc - 1], t, h, t, t_new, g_old, g_new, args, event_tol)
             _dense_point(coefs[n_acc - 1], t, h, t_event, y_event)
             ts[n_acc] = t_event
             ys[n_acc] = y_event
@@ -364,7 +361,7 @@ def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_s
         if last:
             break
         if not fixed:
-            fac11 = err ** ERR_EXPONENT
+            fac11 = err**ERR_EXPONENT
             fac = max(facc2, min(facc1, fac11 / SAFETY))
             h_new = h / fac
             if abs(h_new) > hmax:
@@ -373,6 +370,15 @@ def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_s
                 h_new = direction * min(abs(h_new), abs(h))
             rejected_last = False
             h = h_new
-    return (ts[: n_acc + 1], ys[: n_acc + 1], tolds[:n_acc], hs[:n_acc], coefs[:n_acc],
-            status, t_event, y_event, n_acc, n_rhs)
-
+    return (
+        ts[: n_acc + 1],
+        ys[: n_acc + 1],
+        tolds[:n_acc],
+        hs[:n_acc],
+        coefs[:n_acc],
+        status,
+        t_event,
+        y_event,
+        n_acc,
+        n_rhs,
+    )

@@ -221,4 +221,3 @@ MIN_FACTOR = 0.333  # "fac1": a new step is at least this times the old one
 MAX_FACTOR = 6.0  # "fac2": a new step is at most this times the old one
 ERR_EXPONENT = 1.0 / 8.0  # "expo1" with beta = 0 (no Lund stabilisation)
 UNIT_ROUNDOFF = np.finfo(np.float64).eps
-

@@ -39,15 +39,15 @@ from ..gravity.kernel import accel_into as _accel_into
 
 GRAVITY_FRAMES = {"MOON_PA": 0, "MOON_ME": 1, "IAU_MOON": 2}
 #: Third bodies users may name (NAIF codes; planets are their system barycentres in DE440).
-THIRD_BODIES = {"earth": 399, "sun": 10, "venus": 299, "mars": 4, "jupiter": 5, "saturn": 6,
-                "mercury": 199}
+THIRD_BODIES = {"earth": 399, "sun": 10, "venus": 299, "mars": 4, "jupiter": 5, "saturn": 6, "mercury": 199}
 #: Span margin kept around the propagation span when slicing Chebyshev records (s).
 _SPAN_MARGIN_S = 2 * SECONDS_PER_DAY
 
 
 @dataclass(frozen=True)
-class Spacecraft:
-    """Cannonball spacecraft: mass (kg), SRP area (m²), reflectivity coefficient C_r."""
+class Cannonball:
+    """The cannonball radiation-pressure model of the spacecraft: mass (kg), SRP area (m²),
+    reflectivity coefficient C_r."""
 
     mass_kg: float = 450.0
     srp_area_m2: float = 4.0
@@ -72,27 +72,31 @@ class ForceModel:
     gravity_frame: str = "MOON_PA"
     third_bodies: tuple = ("earth", "sun")
     srp: bool = False
-    spacecraft: Spacecraft = field(default_factory=Spacecraft)
+    spacecraft: Cannonball = field(default_factory=Cannonball)
     ephemeris: Ephemeris | None = None
     moon_pck: MoonPCK | None = None
 
     def __post_init__(self):
         frame = str(self.gravity_frame).upper()
         if frame not in GRAVITY_FRAMES:
-            raise InputError("force_model.gravity.frame",
-                             f"{self.gravity_frame!r} must be one of {', '.join(GRAVITY_FRAMES)}")
+            raise InputError(
+                "force_model.gravity.frame", f"{self.gravity_frame!r} must be one of {', '.join(GRAVITY_FRAMES)}"
+            )
         object.__setattr__(self, "gravity_frame", frame)
         bodies = tuple(str(b).lower() for b in self.third_bodies)
         for b in bodies:
             if b not in THIRD_BODIES:
-                raise InputError("force_model.third_bodies",
-                                 f"unknown body {b!r}; use any of {', '.join(THIRD_BODIES)}")
+                raise InputError(
+                    "force_model.third_bodies", f"unknown body {b!r}; use any of {', '.join(THIRD_BODIES)}"
+                )
         object.__setattr__(self, "third_bodies", bodies)
 
     def _sources(self) -> tuple[Ephemeris, MoonPCK]:
         if not isinstance(self.ephemeris, Ephemeris) or not isinstance(self.moon_pck, MoonPCK):
-            raise TypeError("ForceModel needs ephemeris= (an Ephemeris) and moon_pck= (a MoonPCK): "
-                            "pass sources.ephemeris and sources.moon_pck (lunarscope.sources.Sources)")
+            raise TypeError(
+                "ForceModel needs ephemeris= (an Ephemeris) and moon_pck= (a MoonPCK): "
+                "pass sources.ephemeris and sources.moon_pck (lunarscope.sources.Sources)"
+            )
         return self.ephemeris, self.moon_pck
 
     def args(self, t_start: float, t_stop: float, impact_radius_km: float = 0.0) -> tuple:
@@ -122,9 +126,21 @@ class ForceModel:
         # m/s^2 → km/s^2: × 1e-3
         srp_k = (SRP_1AU_N_M2 * sc.cr * sc.srp_area_m2 / sc.mass_kg * 1e-3) if self.srp else 0.0
         grav = self.field.kernel_args()
-        return (grav, coeffs, inits, intlens, np.array(gms), pa_c[0], pa_i[0], pa_l[0],
-                np.int64(GRAVITY_FRAMES[self.gravity_frame]), np.ascontiguousarray(pck.pa_to_me),
-                float(srp_k), float(MOON_RADIUS_KM), float(impact_radius_km))
+        return (
+            grav,
+            coeffs,
+            inits,
+            intlens,
+            np.array(gms),
+            pa_c[0],
+            pa_i[0],
+            pa_l[0],
+            np.int64(GRAVITY_FRAMES[self.gravity_frame]),
+            np.ascontiguousarray(pck.pa_to_me),
+            float(srp_k),
+            float(MOON_RADIUS_KM),
+            float(impact_radius_km),
+        )
 
     def acceleration(self, t, states) -> np.ndarray:
         """Total acceleration (N,3) km/s² at TDB times ``t`` for Moon-centred ICRF ``states``."""
@@ -159,15 +175,16 @@ def _pck_records(pck, lo: float, hi: float) -> ChebSegment:
 
     s0, s1 = pck.coverage()
     a, b, c, d = to_iso_utc([lo + _SPAN_MARGIN_S, hi - _SPAN_MARGIN_S, s0 + 1, s1 - 1], 0)
-    raise InputError("start", f"propagation span {a} .. {b} is outside the lunar orientation "
-                              f"coverage {c} .. {d} of {pck.path}")
+    raise InputError(
+        "start", f"propagation span {a} .. {b} is outside the lunar orientation coverage {c} .. {d} of {pck.path}"
+    )
 
 
 def _slice(seg: ChebSegment, lo: float, hi: float) -> ChebSegment:
     n = seg.coeffs.shape[0]
     k0 = max(0, int(math.floor((lo - seg.init) / seg.intlen)))
     k1 = min(n - 1, int(math.floor((hi - seg.init) / seg.intlen)))
-    coeffs = np.ascontiguousarray(seg.coeffs[k0:k1 + 1, :3])
+    coeffs = np.ascontiguousarray(seg.coeffs[k0 : k1 + 1, :3])
     return ChebSegment(coeffs, seg.init + k0 * seg.intlen, seg.intlen, lo, hi, 3)
 
 

@@ -42,10 +42,20 @@ import numpy as np
 from lunarscope.errors import InputError
 
 from .dop853_kernel import IntegrationStatus, dense_evaluate, dop853_kernel, no_event
-from .dop853_tableau import UNIT_ROUNDOFF, DOP853_A, DOP853_C, DOP853_D, DOP853_E3, DOP853_E5
+from .dop853_tableau import DOP853_A, DOP853_C, DOP853_D, DOP853_E3, DOP853_E5, UNIT_ROUNDOFF
 
-__all__ = ["DOP853_A", "DOP853_C", "DOP853_D", "DOP853_E3", "DOP853_E5", "DenseSolution",
-           "IntegrationResult", "IntegrationStatus", "integrate", "no_event"]
+__all__ = [
+    "DOP853_A",
+    "DOP853_C",
+    "DOP853_D",
+    "DOP853_E3",
+    "DOP853_E5",
+    "DenseSolution",
+    "IntegrationResult",
+    "IntegrationStatus",
+    "integrate",
+    "no_event",
+]
 
 DEFAULT_EVENT_TOL_S = 1e-6  # event times are located to 1 microsecond
 DEFAULT_MAX_STEPS = 1_000_000
@@ -108,8 +118,10 @@ class DenseSolution:
         direction = nonempty[0].direction
         for prev, nxt in itertools.pairwise(pieces):
             if abs(nxt.t_start - prev.t_stop) > _CONTIGUITY_TOL_S:
-                raise InputError("pieces", f"arc starting at {nxt.t_start!r} s does not "
-                                 f"continue the arc stopping at {prev.t_stop!r} s")
+                raise InputError(
+                    "pieces",
+                    f"arc starting at {nxt.t_start!r} s does not continue the arc stopping at {prev.t_stop!r} s",
+                )
         for p in nonempty:
             if p.n_steps > 0 and p.direction != direction:
                 raise InputError("pieces", "all arcs must run in the same time direction")
@@ -120,10 +132,12 @@ class DenseSolution:
             nodes.append(p.t_nodes[1:])
         # the joint node is the earlier arc's stop time; later polynomials keep their own
         # origin t_old, so a sub-microsecond mismatch is harmless.
-        return cls(np.concatenate(nodes),
-                   np.concatenate([p.t_old for p in nonempty]),
-                   np.concatenate([p.h for p in nonempty]),
-                   np.concatenate([p.coefs for p in nonempty]))
+        return cls(
+            np.concatenate(nodes),
+            np.concatenate([p.t_old for p in nonempty]),
+            np.concatenate([p.h for p in nonempty]),
+            np.concatenate([p.coefs for p in nonempty]),
+        )
 
     def __add__(self, other):
         return DenseSolution.concatenate([self, other])
@@ -174,26 +188,55 @@ def _kernel_for(rhs, event, args):
     try:
         rhs.compile(rsig)
     except Exception as exc:  # numba typing errors have many classes
-        raise InputError("rhs", "must compile as rhs(t: float64, y: float64[::1], args) -> "
-                         f"float64[::1] for args of type {argty}: {exc}") from exc
+        raise InputError(
+            "rhs",
+            f"must compile as rhs(t: float64, y: float64[::1], args) -> float64[::1] for args of type {argty}: {exc}",
+        ) from exc
     try:
         event.compile(esig)
     except Exception as exc:
-        raise InputError("event", "must compile as event(t: float64, y: float64[::1], args) "
-                         f"-> float64 for args of type {argty}: {exc}") from exc
+        raise InputError(
+            "event",
+            f"must compile as event(t: float64, y: float64[::1], args) -> float64 for args of type {argty}: {exc}",
+        ) from exc
     entry = _KERNELS.get(argty)
     if entry is None:
-        ksig = (numba.types.FunctionType(rsig), numba.types.FunctionType(esig), f64, vec, f64,
-                argty, f64, vec, f64, f64, numba.types.int64, f64, f64)
+        ksig = (
+            numba.types.FunctionType(rsig),
+            numba.types.FunctionType(esig),
+            f64,
+            vec,
+            f64,
+            argty,
+            f64,
+            vec,
+            f64,
+            f64,
+            numba.types.int64,
+            f64,
+            f64,
+        )
         dop853_kernel.compile(ksig)
         entry = dop853_kernel.overloads[ksig].entry_point
         _KERNELS[argty] = entry
     return entry
 
 
-def integrate(rhs, t0, y0, t_end, args=(), rtol=1e-10, atol=1e-12, max_step=np.inf,
-              event=None, fixed_step=None, first_step=None, max_steps=DEFAULT_MAX_STEPS,
-              event_tol=DEFAULT_EVENT_TOL_S) -> IntegrationResult:
+def integrate(
+    rhs,
+    t0,
+    y0,
+    t_end,
+    args=(),
+    rtol=1e-10,
+    atol=1e-12,
+    max_step=np.inf,
+    event=None,
+    fixed_step=None,
+    first_step=None,
+    max_steps=DEFAULT_MAX_STEPS,
+    event_tol=DEFAULT_EVENT_TOL_S,
+) -> IntegrationResult:
     """Integrate y' = rhs(t, y, args) from t0 to t_end with DOP853 (HNW 1993).
 
     rhs, event: numba ``@njit`` functions ``(t, y, args)``; args: a tuple passed through
@@ -244,9 +287,16 @@ def integrate(rhs, t0, y0, t_end, args=(), rtol=1e-10, atol=1e-12, max_step=np.i
         raise InputError("args", "must be a tuple")
     kernel = _kernel_for(rhs, event, args)
     (ts, ys, tolds, hs, coefs, status, t_ev, y_ev, n_steps, n_rhs) = kernel(
-        rhs, event, t0, y0, t_end, args, rtol, atol_arr, max_step, h0, int(max_steps), fs,
-        float(event_tol))
+        rhs, event, t0, y0, t_end, args, rtol, atol_arr, max_step, h0, int(max_steps), fs, float(event_tol)
+    )
     dense = DenseSolution(ts, tolds, hs, coefs, y_start=y0)
-    return IntegrationResult(t=ts, y=ys, dense=dense, status=IntegrationStatus(status),
-                             event_time=float(t_ev), event_state=y_ev, n_steps=int(n_steps),
-                             n_rhs=int(n_rhs))
+    return IntegrationResult(
+        t=ts,
+        y=ys,
+        dense=dense,
+        status=IntegrationStatus(status),
+        event_time=float(t_ev),
+        event_state=y_ev,
+        n_steps=int(n_steps),
+        n_rhs=int(n_rhs),
+    )

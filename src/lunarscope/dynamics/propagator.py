@@ -76,16 +76,36 @@ class PropagationJob:
 
 def run_propagation(job: PropagationJob, progress=None) -> PropagationResult:
     """Run ``job``; ``progress(fraction)`` after each arc."""
-    return propagate(job.state0, job.t_start, job.t_stop, job.force_model, rtol=job.rtol,
-                     atol_km=job.atol_km, maneuvers=job.maneuvers,
-                     impact_altitude_km=job.impact_altitude_km, fixed_step_s=job.fixed_step_s,
-                     progress=progress, name=job.name)
+    return propagate(
+        job.state0,
+        job.t_start,
+        job.t_stop,
+        job.force_model,
+        rtol=job.rtol,
+        atol_km=job.atol_km,
+        maneuvers=job.maneuvers,
+        impact_altitude_km=job.impact_altitude_km,
+        fixed_step_s=job.fixed_step_s,
+        progress=progress,
+        name=job.name,
+    )
 
 
-def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
-              rtol: float = 1e-12, atol_km: float = 1e-9, maneuvers=(),
-              impact_altitude_km: float = 0.0, fixed_step_s: float | None = None,
-              chunk_s: float = SECONDS_PER_DAY, progress=None, name: str = "spacecraft") -> PropagationResult:
+def propagate(
+    state0,
+    t_start: float,
+    t_stop: float,
+    force_model: ForceModel,
+    *,
+    rtol: float = 1e-12,
+    atol_km: float = 1e-9,
+    maneuvers=(),
+    impact_altitude_km: float = 0.0,
+    fixed_step_s: float | None = None,
+    chunk_s: float = SECONDS_PER_DAY,
+    progress=None,
+    name: str = "spacecraft",
+) -> PropagationResult:
     """Integrate Moon-centred ICRF ``state0`` (km, km/s) from ``t_start`` to ``t_stop``.
 
     ``progress(fraction)`` is called after each arc when given.
@@ -97,8 +117,9 @@ def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
         raise InputError("stop", "must be after start")
     impact_r = MOON_RADIUS_KM + float(impact_altitude_km)
     if np.linalg.norm(y[:3]) <= impact_r:
-        raise InputError("orbit", f"initial radius {np.linalg.norm(y[:3]):.1f} km is below the "
-                                  f"impact radius {impact_r:.1f} km")
+        raise InputError(
+            "orbit", f"initial radius {np.linalg.norm(y[:3]):.1f} km is below the impact radius {impact_r:.1f} km"
+        )
     args = force_model.args(t_start, t_stop, impact_r)
     atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
     burns = sorted((m for m in maneuvers), key=lambda m: m.t)
@@ -119,8 +140,18 @@ def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
                 y = y.copy()
                 y[3:] += burns[burn_idx].delta_icrf(y)
             burn_idx += 1
-        res = integrate(moon_rhs, a, y, b, args=args, rtol=rtol, atol=atol, event=impact_event,
-                        fixed_step=fixed_step_s, first_step=h0)
+        res = integrate(
+            moon_rhs,
+            a,
+            y,
+            b,
+            args=args,
+            rtol=rtol,
+            atol=atol,
+            event=impact_event,
+            fixed_step=fixed_step_s,
+            first_step=h0,
+        )
         if not res.success:
             raise InputError("propagator", f"integration stopped at t={res.t[-1]:.3f} s: {res.status.name}")
         pieces.append(res.dense)
@@ -136,8 +167,13 @@ def propagate(state0, t_start: float, t_stop: float, force_model: ForceModel, *,
             progress((b - t_start) / (t_stop - t_start))
     dense = DenseSolution.concatenate(pieces)
     stop = impact if impact is not None else t_stop
-    traj = Trajectory(dense, float(t_start), float(stop), np.asarray(dense.t_nodes), name=name,
-                      source="lunarscope DOP853",
-                      meta={"rtol": rtol, "atol_km": atol_km, "impact_tdb": impact,
-                            "impact_altitude_km": float(impact_altitude_km)})
+    traj = Trajectory(
+        dense,
+        float(t_start),
+        float(stop),
+        np.asarray(dense.t_nodes),
+        name=name,
+        source="lunarscope DOP853",
+        meta={"rtol": rtol, "atol_km": atol_km, "impact_tdb": impact, "impact_altitude_km": float(impact_altitude_km)},
+    )
     return PropagationResult(traj, impact, n_steps, n_rhs)

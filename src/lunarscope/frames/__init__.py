@@ -36,8 +36,7 @@ def _icrf(t, pck=None):
     return np.broadcast_to(np.eye(3), (n, 3, 3)).copy(), np.zeros((n, 3, 3))
 
 
-_ROTATIONS = {"ICRF": _icrf, "MOON_PA": moon_pa, "MOON_ME": moon_me, "IAU_MOON": iau_moon,
-              "ITRF": itrf}
+_ROTATIONS = {"ICRF": _icrf, "MOON_PA": moon_pa, "MOON_ME": moon_me, "IAU_MOON": iau_moon, "ITRF": itrf}
 
 
 def check_frame(frame: str, field: str = "frame") -> str:
@@ -86,5 +85,13 @@ def from_frame(states, frame: str, t, pck=None) -> np.ndarray:
     return state_from_frame(r, dr, np.atleast_2d(states))
 
 
-__all__ = ["FRAMES", "FRAME_CENTER", "check_frame", "rotation", "rotation_and_rate",
-           "state_transform", "to_frame", "from_frame"]
+__all__ = [
+    "FRAMES",
+    "FRAME_CENTER",
+    "check_frame",
+    "rotation",
+    "rotation_and_rate",
+    "state_transform",
+    "to_frame",
+    "from_frame",
+]

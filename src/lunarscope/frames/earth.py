@@ -41,12 +41,15 @@ def _iers_table():
     iers.conf.auto_download = False
     table = iers.IERS_A.open(IERS_A_FILE)
     mjd = np.asarray(table["MJD"].value, float)
-    dut1 = np.asarray(table["UT1_UTC"].filled(np.nan).value if hasattr(table["UT1_UTC"], "filled")
-                      else table["UT1_UTC"].value, float)
-    px = np.asarray(table["PM_x"].filled(np.nan).value if hasattr(table["PM_x"], "filled")
-                    else table["PM_x"].value, float)
-    py = np.asarray(table["PM_y"].filled(np.nan).value if hasattr(table["PM_y"], "filled")
-                    else table["PM_y"].value, float)
+    dut1 = np.asarray(
+        table["UT1_UTC"].filled(np.nan).value if hasattr(table["UT1_UTC"], "filled") else table["UT1_UTC"].value, float
+    )
+    px = np.asarray(
+        table["PM_x"].filled(np.nan).value if hasattr(table["PM_x"], "filled") else table["PM_x"].value, float
+    )
+    py = np.asarray(
+        table["PM_y"].filled(np.nan).value if hasattr(table["PM_y"], "filled") else table["PM_y"].value, float
+    )
     good = np.isfinite(dut1) & np.isfinite(px) & np.isfinite(py)
     return mjd[good], dut1[good], px[good], py[good]
 

@@ -106,8 +106,9 @@ class MoonPCK:
         if not done.all():
             lo, hi = self.coverage()
             start, stop, when = to_iso_utc([lo + 1, hi - 1, t[~done][0]], 0)
-            raise CoverageError("time", f"{when} is outside the lunar orientation coverage of "
-                                        f"{self.path}: {start} .. {stop}")
+            raise CoverageError(
+                "time", f"{when} is outside the lunar orientation coverage of {self.path}: {start} .. {stop}"
+            )
         return ang
 
 
@@ -149,8 +150,10 @@ def as_moon_pck(pck) -> MoonPCK:
         return inner
     if isinstance(pck, (str, bytes)) or hasattr(pck, "__fspath__"):
         return moon_pck(str(pck))
-    raise TypeError("lunar body frames (MOON_PA, MOON_ME) need the lunar PCK: pass a MoonPCK, "
-                    "a .bpc path or lunarscope.sources.Sources, not " + type(pck).__name__)
+    raise TypeError(
+        "lunar body frames (MOON_PA, MOON_ME) need the lunar PCK: pass a MoonPCK, "
+        "a .bpc path or lunarscope.sources.Sources, not " + type(pck).__name__
+    )
 
 
 def moon_pa(t, pck):
@@ -167,18 +170,28 @@ def moon_me(t, pck):
 
 
 # IAU WGCCRE 2009 Moon model (Archinal et al. 2011, Table 2). E_k = e0 + e1 d  [deg, d in days].
-_E = np.array([
-    (125.045, -0.0529921), (250.089, -0.1059842), (260.008, 13.0120009), (176.625, 13.3407154),
-    (357.529, 0.9856003), (311.589, 26.4057084), (134.963, 13.0649930), (276.617, 0.3287146),
-    (34.226, 1.7484877), (15.134, -0.1589763), (119.743, 0.0036096), (239.961, 0.1643573),
-    (25.053, 12.9590088),
-])
-_ALPHA_SIN = np.array([-3.8787, -0.1204, 0.0700, -0.0172, 0.0, 0.0072, 0.0, 0.0, 0.0, -0.0052,
-                       0.0, 0.0, 0.0043])
-_DELTA_COS = np.array([1.5419, 0.0239, -0.0278, 0.0068, 0.0, -0.0029, 0.0009, 0.0, 0.0, 0.0008,
-                       0.0, 0.0, -0.0009])
-_W_SIN = np.array([3.5610, 0.1208, -0.0642, 0.0158, 0.0252, -0.0066, -0.0047, -0.0046, 0.0028,
-                   0.0052, 0.0040, 0.0019, -0.0044])
+_E = np.array(
+    [
+        (125.045, -0.0529921),
+        (250.089, -0.1059842),
+        (260.008, 13.0120009),
+        (176.625, 13.3407154),
+        (357.529, 0.9856003),
+        (311.589, 26.4057084),
+        (134.963, 13.0649930),
+        (276.617, 0.3287146),
+        (34.226, 1.7484877),
+        (15.134, -0.1589763),
+        (119.743, 0.0036096),
+        (239.961, 0.1643573),
+        (25.053, 12.9590088),
+    ]
+)
+_ALPHA_SIN = np.array([-3.8787, -0.1204, 0.0700, -0.0172, 0.0, 0.0072, 0.0, 0.0, 0.0, -0.0052, 0.0, 0.0, 0.0043])
+_DELTA_COS = np.array([1.5419, 0.0239, -0.0278, 0.0068, 0.0, -0.0029, 0.0009, 0.0, 0.0, 0.0008, 0.0, 0.0, -0.0009])
+_W_SIN = np.array(
+    [3.5610, 0.1208, -0.0642, 0.0158, 0.0252, -0.0066, -0.0047, -0.0046, 0.0028, 0.0052, 0.0040, 0.0019, -0.0044]
+)
 
 
 @numba.njit(cache=True, inline="always")
@@ -186,9 +199,9 @@ def iau_moon_angles_into(t, out):
     """(α0, δ0, W, α̇0, δ̇0, Ẇ) in rad and rad/s at TDB seconds ``t`` into ``out`` (6,)."""
     d = t / SECONDS_PER_DAY
     cent = d / 36525.0
-    alpha = (269.9949 + 0.0031 * cent)
-    delta = (66.5392 + 0.0130 * cent)
-    w = (38.3213 + 13.17635815 * d - 1.4e-12 * d * d)
+    alpha = 269.9949 + 0.0031 * cent
+    delta = 66.5392 + 0.0130 * cent
+    w = 38.3213 + 13.17635815 * d - 1.4e-12 * d * d
     dalpha = 0.0031 / 36525.0
     ddelta = 0.0130 / 36525.0
     dw = 13.17635815 - 2.8e-12 * d

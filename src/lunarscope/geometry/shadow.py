@@ -34,8 +34,7 @@ def disk_overlap_fraction(a, b, c):
     x = (c * c + a * a - b * b) / (2.0 * c)
     y2 = a * a - x * x
     y = math.sqrt(y2) if y2 > 0.0 else 0.0
-    area = a * a * math.acos(min(1.0, max(-1.0, x / a))) + b * b * math.acos(
-        min(1.0, max(-1.0, (c - x) / b))) - c * y
+    area = a * a * math.acos(min(1.0, max(-1.0, x / a))) + b * b * math.acos(min(1.0, max(-1.0, (c - x) / b))) - c * y
     return area / (math.pi * a * a)
 
 

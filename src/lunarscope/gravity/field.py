@@ -8,7 +8,8 @@ Condon-Shortley phase: Pbar_nm = sqrt((2-d_m0)(2n+1)(n-m)!/(n+m)!) P_nm
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import cached_property
 
 import numpy as np
@@ -46,8 +47,7 @@ class GravityField:
         if C.shape != (n + 1, n + 1) or S.shape != (n + 1, n + 1):
             raise InputError(
                 "force_model.gravity",
-                f"coefficient arrays must be ({n + 1}, {n + 1}) for degree {n}, got "
-                f"{C.shape} and {S.shape}",
+                f"coefficient arrays must be ({n + 1}, {n + 1}) for degree {n}, got {C.shape} and {S.shape}",
             )
         if not (0 <= mo <= n):
             raise InputError("force_model.gravity.order", f"order {mo} must be in [0, {n}]")
@@ -73,7 +73,7 @@ class GravityField:
         object.__setattr__(self, "order_max", mo)
         object.__setattr__(self, "meta", dict(self.meta))
 
-    def truncated(self, degree: int, order: int | None = None) -> "GravityField":
+    def truncated(self, degree: int, order: int | None = None) -> GravityField:
         """New field keeping degrees <= ``degree`` and orders <= ``order`` (default = degree)."""
         degree = int(degree)
         order = degree if order is None else int(order)
@@ -121,8 +121,7 @@ class GravityField:
         ``(C, S, gm, R, nmax, mmax, alpha, beta, gamma)``; use as ``accel(r, *field.kernel_args())``.
         """
         alpha, beta, gamma = self.recursion
-        return (self.C, self.S, self.gm_km3_s2, self.radius_km, self.degree_max,
-                self.order_max, alpha, beta, gamma)
+        return (self.C, self.S, self.gm_km3_s2, self.radius_km, self.degree_max, self.order_max, alpha, beta, gamma)
 
     # ---- convenience (Python level) ---------------------------------------------------
     def acceleration(self, r_km) -> np.ndarray:

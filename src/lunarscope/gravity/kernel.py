@@ -81,9 +81,7 @@ def recursion_coefficients(nmax: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
         nf = float(n)
         alpha[n, :n] = np.sqrt((2 * nf + 1) * (2 * nf - 1) / ((nf - m) * (nf + m)))
         if n >= 2:
-            beta[n, :n] = np.sqrt(
-                (2 * nf + 1) * (nf + m - 1) * (nf - m - 1) / ((2 * nf - 3) * (nf + m) * (nf - m))
-            )
+            beta[n, :n] = np.sqrt((2 * nf + 1) * (nf + m - 1) * (nf - m - 1) / ((2 * nf - 3) * (nf + m) * (nf - m)))
         alpha[n, n] = np.sqrt(3.0) if n == 1 else np.sqrt((2 * nf + 1) / (2 * nf))
     for n in range(size):
         m = np.arange(n + 1, dtype=np.float64)
@@ -362,8 +360,7 @@ def accel_and_gradient_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
     out = np.empty((n, 3))
     hs = np.empty((n, 3, 3))
     for i in range(n):
-        _sum(rs[i, 0], rs[i, 1], rs[i, 2], C, S, gm, R, nmax, mmax, alpha, beta, gamma, True,
-             out[i], hs[i])
+        _sum(rs[i, 0], rs[i, 1], rs[i, 2], C, S, gm, R, nmax, mmax, alpha, beta, gamma, True, out[i], hs[i])
     return out, hs
 
 
@@ -375,6 +372,5 @@ def potential_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
     out = np.empty(3)
     dummy = np.empty((0, 0))
     for i in range(n):
-        v[i] = _sum(rs[i, 0], rs[i, 1], rs[i, 2], C, S, gm, R, nmax, mmax, alpha, beta, gamma,
-                    False, out, dummy)
+        v[i] = _sum(rs[i, 0], rs[i, 1], rs[i, 2], C, S, gm, R, nmax, mmax, alpha, beta, gamma, False, out, dummy)
     return v

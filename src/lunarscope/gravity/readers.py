@@ -90,8 +90,9 @@ def _fill(path, rows, nmax, mmax):
     C[0, 0] = 1.0
     for lineno, n, m, c, s in rows:
         if not (0 <= m <= n <= nmax) or m > mmax:
-            raise _err(path, f"line {lineno}: degree/order ({n}, {m}) outside header range "
-                             f"(degree {nmax}, order {mmax})")
+            raise _err(
+                path, f"line {lineno}: degree/order ({n}, {m}) outside header range (degree {nmax}, order {mmax})"
+            )
         C[n, m] = c
         S[n, m] = s
     return C, S
@@ -104,8 +105,9 @@ def _check_complete(path, rows, nmax, mmax):
         raise _err(path, f"truncated: header says degree {nmax} but the last row has degree {last}")
     missing = [(n, m) for n in range(2, nmax + 1) for m in range(min(n, mmax) + 1) if (n, m) not in seen]
     if missing:
-        raise _err(path, f"truncated or incomplete: {len(missing)} coefficient rows missing, "
-                         f"first (n, m) = {missing[0]}")
+        raise _err(
+            path, f"truncated or incomplete: {len(missing)} coefficient rows missing, first (n, m) = {missing[0]}"
+        )
 
 
 def _parse_rows(path, lines, start, sep):
@@ -180,7 +182,12 @@ def _field(path, gm, radius, nmax, mmax, C, S, frame, meta, kind) -> GravityFiel
     """A GravityField from parsed numbers; name, source and frame from ``# key: value`` header
     comments when the file has them."""
     return GravityField(
-        gm_km3_s2=gm, radius_km=radius, degree_max=nmax, order_max=mmax, C=C, S=S,
+        gm_km3_s2=gm,
+        radius_km=radius,
+        degree_max=nmax,
+        order_max=mmax,
+        C=C,
+        S=S,
         frame=frame or meta.get("frame", "MOON_PA"),
         name=meta.get("name", Path(path).stem),
         source=meta.get("source", f"{kind} {Path(path).name}"),
@@ -263,15 +270,23 @@ def read_icgem(path, frame: str | None = None) -> GravityField:
         else:
             raise _err(path, f"line {i + 1}: unknown record {toks[0]!r}")
     if ignored:
-        warnings.warn(f"{path}: {ignored} time-variable ICGEM records (trnd/acos/asin) ignored; "
-                      "gfct values used as static coefficients", stacklevel=2)
+        warnings.warn(
+            f"{path}: {ignored} time-variable ICGEM records (trnd/acos/asin) ignored; "
+            "gfct values used as static coefficients",
+            stacklevel=2,
+        )
     mmax = max((m for _, _, m, _, _ in rows), default=0)
     _check_complete(path, rows, nmax, mmax)
     C, S = _fill(path, rows, nmax, mmax)
     if norm == "unnormalized":
         _unnormalized_to_normalized(C, S)
     return GravityField(
-        gm_km3_s2=gm, radius_km=radius, degree_max=nmax, order_max=mmax, C=C, S=S,
+        gm_km3_s2=gm,
+        radius_km=radius,
+        degree_max=nmax,
+        order_max=mmax,
+        C=C,
+        S=S,
         frame=frame or "MOON_PA",
         name=head.get("modelname", Path(path).stem),
         source=f"ICGEM file {Path(path).name}; tide_system {head.get('tide_system', 'unknown')}",
@@ -367,8 +382,10 @@ def write_shadr(field: GravityField, path, header_comments: dict | None = None) 
     for k, v in (header_comments or {}).items():
         for part in str(v).splitlines() or [""]:
             out.append(f"# {k}: {part}")
-    out.append(f"{field.radius_km:.16E}, {field.gm_km3_s2:.16E}, {0.0:.16E}, "
-               f"{field.degree_max:5d}, {field.order_max:5d}, 1, {0.0:.16E}, {0.0:.16E}")
+    out.append(
+        f"{field.radius_km:.16E}, {field.gm_km3_s2:.16E}, {0.0:.16E}, "
+        f"{field.degree_max:5d}, {field.order_max:5d}, 1, {0.0:.16E}, {0.0:.16E}"
+    )
     zero = f"{0.0:.16E}"
     for n in range(1, field.degree_max + 1):
         for m in range(min(n, field.order_max) + 1):

@@ -83,8 +83,14 @@ def _utc_epoch(t_tdb: float, decimals: int) -> tuple[str, float]:
     return text, float(lstime.utc_calendar_to_tdb(*lstime.utc_calendar([t_tdb], decimals))[0])
 
 
-def czml_document(name: str, t_tdb, sc_pos_earth_icrf_km, moon_pos_earth_icrf_km,
-                  utc_decimals: int = 3, windows: Sequence[PlanWindow] | None = None) -> list[dict]:
+def czml_document(
+    name: str,
+    t_tdb,
+    sc_pos_earth_icrf_km,
+    moon_pos_earth_icrf_km,
+    utc_decimals: int = 3,
+    windows: Sequence[PlanWindow] | None = None,
+) -> list[dict]:
     """CZML packets: document (clock), spacecraft (sampled INERTIAL position, path, label),
     Moon (sampled position, MOON_RADIUS_KM sphere) and, with ``windows``, eclipse colouring of the
     spacecraft point and one line-of-sight polyline packet per ground station contact set.
@@ -113,8 +119,13 @@ def czml_document(name: str, t_tdb, sc_pos_earth_icrf_km, moon_pos_earth_icrf_km
         "id": "document",
         "name": str(name),
         "version": CZML_VERSION,
-        "clock": {"interval": span, "currentTime": start, "multiplier": 60,
-                  "range": "LOOP_STOP", "step": "SYSTEM_CLOCK_MULTIPLIER"},
+        "clock": {
+            "interval": span,
+            "currentTime": start,
+            "multiplier": 60,
+            "range": "LOOP_STOP",
+            "step": "SYSTEM_CLOCK_MULTIPLIER",
+        },
     }
     point: dict = {"pixelSize": 8, "color": {"rgba": SUNLIT_RGBA}}
     shadows = _window_intervals(windows, ("umbra", "penumbra"))
@@ -129,40 +140,65 @@ def czml_document(name: str, t_tdb, sc_pos_earth_icrf_km, moon_pos_earth_icrf_km
         "name": str(name),
         "availability": span,
         "description": "Spacecraft, Earth-centred ICRF (Cesium INERTIAL)",
-        "position": {"epoch": start, "referenceFrame": "INERTIAL",
-                     "cartesian": _sampled(start, offsets, sc), **interp},
+        "position": {"epoch": start, "referenceFrame": "INERTIAL", "cartesian": _sampled(start, offsets, sc), **interp},
         "point": point,
-        "label": {"text": str(name), "pixelOffset": {"cartesian2": [12, 0]},
-                  "fillColor": {"rgba": [255, 255, 255, 255]}, "font": "12pt sans-serif"},
-        "path": {"show": True, "width": 1.5, "resolution": 60, "leadTime": 0, "trailTime": 7200,
-                 "material": {"solidColor": {"color": {"rgba": [255, 220, 0, 180]}}}},
+        "label": {
+            "text": str(name),
+            "pixelOffset": {"cartesian2": [12, 0]},
+            "fillColor": {"rgba": [255, 255, 255, 255]},
+            "font": "12pt sans-serif",
+        },
+        "path": {
+            "show": True,
+            "width": 1.5,
+            "resolution": 60,
+            "leadTime": 0,
+            "trailTime": 7200,
+            "material": {"solidColor": {"color": {"rgba": [255, 220, 0, 180]}}},
+        },
     }
     moon_packet = {
         "id": "moon",
         "name": "Moon",
         "availability": span,
-        "position": {"epoch": start, "referenceFrame": "INERTIAL",
-                     "cartesian": _sampled(start, offsets, moon), **interp},
-        "ellipsoid": {"radii": {"cartesian": [MOON_RADIUS_M] * 3},
-                      "material": {"solidColor": {"color": {"rgba": [170, 170, 170, 255]}}}},
+        "position": {
+            "epoch": start,
+            "referenceFrame": "INERTIAL",
+            "cartesian": _sampled(start, offsets, moon),
+            **interp,
+        },
+        "ellipsoid": {
+            "radii": {"cartesian": [MOON_RADIUS_M] * 3},
+            "material": {"solidColor": {"color": {"rgba": [170, 170, 170, 255]}}},
+        },
         "label": {"text": "Moon", "pixelOffset": {"cartesian2": [12, 0]}},
     }
     packets = [document, spacecraft, moon_packet]
     contacts = _window_intervals(windows, ("contact",))
     if contacts:
         stations = sorted({subject for *_, subject in contacts})
-        packets.append({"id": "earth", "name": "Earth centre",
-                        "position": {"referenceFrame": "INERTIAL", "cartesian": [0.0, 0.0, 0.0]}})
+        packets.append(
+            {
+                "id": "earth",
+                "name": "Earth centre",
+                "position": {"referenceFrame": "INERTIAL", "cartesian": [0.0, 0.0, 0.0]},
+            }
+        )
         for station in stations:
             intervals = [f"{s0}/{s1}" for s0, s1, _k, subj in contacts if subj == station]
-            packets.append({
-                "id": f"contact/{station}",
-                "name": f"Contact {station}",
-                "availability": intervals,
-                "polyline": {"positions": {"references": ["spacecraft#position", "earth#position"]},
-                             "width": 1, "arcType": "NONE",
-                             "material": {"solidColor": {"color": {"rgba": CONTACT_RGBA}}}},
-            })
+            packets.append(
+                {
+                    "id": f"contact/{station}",
+                    "name": f"Contact {station}",
+                    "availability": intervals,
+                    "polyline": {
+                        "positions": {"references": ["spacecraft#position", "earth#position"]},
+                        "width": 1,
+                        "arcType": "NONE",
+                        "material": {"solidColor": {"color": {"rgba": CONTACT_RGBA}}},
+                    },
+                }
+            )
     return packets
 
 

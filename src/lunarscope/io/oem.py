@@ -23,7 +23,6 @@ from pathlib import Path
 import erfa
 import numpy as np
 
-from lunarscope.constants import SECONDS_PER_DAY
 from lunarscope.errors import InputError
 from lunarscope.io.tables import atomic_write
 
@@ -40,12 +39,12 @@ VELOCITY_FORMAT = "{: .12f}"  # km/s: 1e-12 km/s
 #: Largest OEM file read, bytes: 256 MiB is ~2 million states (a year every 15 s).
 MAX_OEM_BYTES = 256 * 1024 * 1024
 
-REQUIRED_METADATA = ("OBJECT_NAME", "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM",
-                     "START_TIME", "STOP_TIME")
+REQUIRED_METADATA = ("OBJECT_NAME", "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM", "START_TIME", "STOP_TIME")
 
 _EPOCH_RE = re.compile(
     r"^(?P<y>\d{4})-(?:(?P<mo>\d{2})-(?P<d>\d{2})|(?P<doy>\d{3}))"
-    r"T(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2}(?:\.\d*)?)Z?$")
+    r"T(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2}(?:\.\d*)?)Z?$"
+)
 
 
 @dataclass
@@ -95,15 +94,17 @@ def _convert_epochs(time_system, fields=None, t_tdb=None):
         jd1, jd2 = tdb_to_scale_jd(np.asarray(t_tdb, dtype=np.float64), time_system)
         y, mo, d, hmsf = erfa.d2dtf(scale, EPOCH_DECIMALS, jd1, jd2)
         hmsf = np.asarray(hmsf)
-        return (np.asarray(y), np.asarray(mo), np.asarray(d), hmsf["h"], hmsf["m"],
-                hmsf["s"], hmsf["f"])
+        return (np.asarray(y), np.asarray(mo), np.asarray(d), hmsf["h"], hmsf["m"], hmsf["s"], hmsf["f"])
 
 
 def _format_epochs(t_tdb, time_system):
     y, mo, d, h, mi, s, f = _convert_epochs(time_system, t_tdb=np.atleast_1d(t_tdb))
-    return [f"{a:04d}-{b:02d}-{c:02d}T{e:02d}:{g:02d}:{k:02d}.{m:06d}"
-            for a, b, c, e, g, k, m in zip(y.tolist(), mo.tolist(), d.tolist(), h.tolist(),
-                                           mi.tolist(), s.tolist(), f.tolist())]
+    return [
+        f"{a:04d}-{b:02d}-{c:02d}T{e:02d}:{g:02d}:{k:02d}.{m:06d}"
+        for a, b, c, e, g, k, m in zip(
+            y.tolist(), mo.tolist(), d.tolist(), h.tolist(), mi.tolist(), s.tolist(), f.tolist()
+        )
+    ]
 
 
 def _parse_epochs(strings, where, line_numbers):
@@ -133,8 +134,11 @@ def _parse_epochs(strings, where, line_numbers):
             except ValueError:
                 bad = True
         if bad:
-            raise InputError(where, f"line {line_numbers[k]}: bad epoch {text!r} "
-                             "(expected YYYY-MM-DDThh:mm:ss[.f] or YYYY-DDDThh:mm:ss[.f])")
+            raise InputError(
+                where,
+                f"line {line_numbers[k]}: bad epoch {text!r} "
+                "(expected YYYY-MM-DDThh:mm:ss[.f] or YYYY-DDDThh:mm:ss[.f])",
+            )
         y[k], mo[k], d[k], h[k], mi[k], s[k] = date.year, date.month, date.day, hh, mm, ss
     return y, mo, d, h, mi, s
 
@@ -163,10 +167,23 @@ def _check_text(name, value):
     return value.strip()
 
 
-def write_oem(path, times_tdb, states_km_kms, object_name, object_id, center_name="MOON",
-              ref_frame="ICRF", time_system="TDB", originator="lunarscope",
-              interpolation="HERMITE", interpolation_degree=7, comments=(),
-              creation_date=None, useable_start_tdb=None, useable_stop_tdb=None):
+def write_oem(
+    path,
+    times_tdb,
+    states_km_kms,
+    object_name,
+    object_id,
+    center_name="MOON",
+    ref_frame="ICRF",
+    time_system="TDB",
+    originator="lunarscope",
+    interpolation="HERMITE",
+    interpolation_degree=7,
+    comments=(),
+    creation_date=None,
+    useable_start_tdb=None,
+    useable_stop_tdb=None,
+):
     """Write a one-segment OEM (KVN, CCSDS_OEM_VERS = 3.0) atomically.
 
     times_tdb (N,) TDB seconds past J2000, strictly increasing; states_km_kms (N, 6).
@@ -182,16 +199,14 @@ def write_oem(path, times_tdb, states_km_kms, object_name, object_id, center_nam
     if np.any(np.diff(t) <= 0.0):
         raise InputError("times_tdb", "must be strictly increasing")
     if x.shape != (t.size, 6) or not np.all(np.isfinite(x)):
-        raise InputError("states_km_kms", f"must be finite with shape ({t.size}, 6), "
-                         f"got {x.shape}")
+        raise InputError("states_km_kms", f"must be finite with shape ({t.size}, 6), got {x.shape}")
     if time_system not in TIME_SYSTEMS:
         raise InputError("time_system", f"{time_system!r} must be one of {TIME_SYSTEMS}")
     interpolation = str(interpolation).upper()
     if interpolation not in INTERPOLATIONS:
         raise InputError("interpolation", f"{interpolation!r} must be one of {INTERPOLATIONS}")
     if int(interpolation_degree) != interpolation_degree or interpolation_degree < 1:
-        raise InputError("interpolation_degree", f"{interpolation_degree!r} must be an "
-                         "integer >= 1")
+        raise InputError("interpolation_degree", f"{interpolation_degree!r} must be an integer >= 1")
     if creation_date is None:
         creation_date = _dt.datetime.now(_dt.UTC)
     if isinstance(creation_date, _dt.datetime):
@@ -203,11 +218,16 @@ def write_oem(path, times_tdb, states_km_kms, object_name, object_id, center_nam
     ue = t[-1] if useable_stop_tdb is None else float(useable_stop_tdb)
     if not (t[0] <= us <= ue <= t[-1]):
         raise InputError("useable_start_tdb", "useable span must lie inside the data span")
-    names = {k: _check_text(k, v) for k, v in (("object_name", object_name),
-                                               ("object_id", object_id),
-                                               ("center_name", center_name),
-                                               ("ref_frame", ref_frame),
-                                               ("originator", originator))}
+    names = {
+        k: _check_text(k, v)
+        for k, v in (
+            ("object_name", object_name),
+            ("object_id", object_id),
+            ("center_name", center_name),
+            ("ref_frame", ref_frame),
+            ("originator", originator),
+        )
+    }
     comment_lines = []
     for c in comments:
         c = str(c)
@@ -216,25 +236,42 @@ def write_oem(path, times_tdb, states_km_kms, object_name, object_id, center_nam
         comment_lines.append(f"COMMENT {c}".rstrip())
     epochs = _format_epochs(t, time_system)
     meta_epochs = _format_epochs(np.array([t[0], us, ue, t[-1]]), time_system)
-    lines = [f"CCSDS_OEM_VERS = {OEM_VERSION}", *comment_lines,
-             f"CREATION_DATE = {creation}", f"ORIGINATOR = {names['originator']}", "",
-             "META_START",
-             f"OBJECT_NAME = {names['object_name']}",
-             f"OBJECT_ID = {names['object_id']}",
-             f"CENTER_NAME = {names['center_name']}",
-             f"REF_FRAME = {names['ref_frame']}",
-             f"TIME_SYSTEM = {time_system}",
-             f"START_TIME = {meta_epochs[0]}",
-             f"USEABLE_START_TIME = {meta_epochs[1]}",
-             f"USEABLE_STOP_TIME = {meta_epochs[2]}",
-             f"STOP_TIME = {meta_epochs[3]}",
-             f"INTERPOLATION = {interpolation}",
-             f"INTERPOLATION_DEGREE = {int(interpolation_degree)}",
-             "META_STOP", ""]
+    lines = [
+        f"CCSDS_OEM_VERS = {OEM_VERSION}",
+        *comment_lines,
+        f"CREATION_DATE = {creation}",
+        f"ORIGINATOR = {names['originator']}",
+        "",
+        "META_START",
+        f"OBJECT_NAME = {names['object_name']}",
+        f"OBJECT_ID = {names['object_id']}",
+        f"CENTER_NAME = {names['center_name']}",
+        f"REF_FRAME = {names['ref_frame']}",
+        f"TIME_SYSTEM = {time_system}",
+        f"START_TIME = {meta_epochs[0]}",
+        f"USEABLE_START_TIME = {meta_epochs[1]}",
+        f"USEABLE_STOP_TIME = {meta_epochs[2]}",
+        f"STOP_TIME = {meta_epochs[3]}",
+        f"INTERPOLATION = {interpolation}",
+        f"INTERPOLATION_DEGREE = {int(interpolation_degree)}",
+        "META_STOP",
+        "",
+    ]
     pf, vf = POSITION_FORMAT, VELOCITY_FORMAT
     for ep, row in zip(epochs, x.tolist()):
-        lines.append(" ".join([ep, pf.format(row[0]), pf.format(row[1]), pf.format(row[2]),
-                               vf.format(row[3]), vf.format(row[4]), vf.format(row[5])]))
+        lines.append(
+            " ".join(
+                [
+                    ep,
+                    pf.format(row[0]),
+                    pf.format(row[1]),
+                    pf.format(row[2]),
+                    vf.format(row[3]),
+                    vf.format(row[4]),
+                    vf.format(row[5]),
+                ]
+            )
+        )
     text = "\n".join(lines) + "\n"
     with atomic_write(str(path), encoding="ascii", newline="\n") as fh:
         fh.write(text)
@@ -294,12 +331,10 @@ def read_oem(path) -> list[OemSegment]:
     if first.startswith("<"):
         raise InputError(where, "XML OEM is not supported; only the KVN format reads")
     if not first.upper().startswith("CCSDS_OEM_VERS"):
-        raise InputError(where, f"line {first_no}: missing 'CCSDS_OEM_VERS = x.y' as the "
-                         "first line: not a CCSDS OEM")
+        raise InputError(where, f"line {first_no}: missing 'CCSDS_OEM_VERS = x.y' as the first line: not a CCSDS OEM")
     _, version = _key_value(first, where, first_no)
     if version not in SUPPORTED_VERSIONS:
-        raise InputError(where, f"line {first_no}: CCSDS_OEM_VERS {version!r} not one of "
-                         f"{SUPPORTED_VERSIONS}")
+        raise InputError(where, f"line {first_no}: CCSDS_OEM_VERS {version!r} not one of {SUPPORTED_VERSIONS}")
     header = {"CCSDS_OEM_VERS": version}
     header_comments = []
     segments = []
@@ -339,8 +374,9 @@ def read_oem(path) -> list[OemSegment]:
                 state = "data"
                 continue
             if "=" not in line:
-                raise InputError(where, f"line {lineno}: expected 'KEYWORD = value' or "
-                                 f"META_STOP in the metadata block, got {line!r}")
+                raise InputError(
+                    where, f"line {lineno}: expected 'KEYWORD = value' or META_STOP in the metadata block, got {line!r}"
+                )
             key, value = _key_value(line, where, lineno)
             meta[key] = value
         elif state == "data":
@@ -367,8 +403,11 @@ def _build_segment(where, meta, meta_line, data, header, comments):
         raise InputError(where, f"line {meta_line}: metadata block lacks {', '.join(missing)}")
     ts = meta["TIME_SYSTEM"].upper()
     if ts not in TIME_SYSTEMS:
-        raise InputError(where, f"line {meta_line}: TIME_SYSTEM {meta['TIME_SYSTEM']!r} is "
-                         f"not supported (use one of {', '.join(TIME_SYSTEMS)})")
+        raise InputError(
+            where,
+            f"line {meta_line}: TIME_SYSTEM {meta['TIME_SYSTEM']!r} is "
+            f"not supported (use one of {', '.join(TIME_SYSTEMS)})",
+        )
     meta["TIME_SYSTEM"] = ts
     if not data:
         raise InputError(where, f"line {meta_line}: segment has no ephemeris data lines")
@@ -379,18 +418,19 @@ def _build_segment(where, meta, meta_line, data, header, comments):
     linenos = [ln for ln, _ in data]
     for k, (lineno, tok) in enumerate(data):
         if len(tok) not in ncol or (len(tok) == 10) != has_acc:
-            raise InputError(where, f"line {lineno}: bad data line: expected an epoch and 6 "
-                             f"values (or 9 with accelerations in every line), got "
-                             f"{len(tok)} fields")
+            raise InputError(
+                where,
+                f"line {lineno}: bad data line: expected an epoch and 6 "
+                f"values (or 9 with accelerations in every line), got "
+                f"{len(tok)} fields",
+            )
         try:
             row = [float(v) for v in tok[1:]]
         except ValueError:
-            raise InputError(where, f"line {lineno}: bad data line: non-numeric value in "
-                             f"{' '.join(tok)!r}") from None
+            raise InputError(where, f"line {lineno}: bad data line: non-numeric value in {' '.join(tok)!r}") from None
         values[k, : len(row)] = row
     if not np.all(np.isfinite(values[:, : 9 if has_acc else 6])):
-        raise InputError(where, "non-finite value in the data lines of the segment at "
-                         f"line {meta_line}")
+        raise InputError(where, f"non-finite value in the data lines of the segment at line {meta_line}")
     fields = _parse_epochs([tok[0] for _, tok in data], where, linenos)
     for key in ("START_TIME", "STOP_TIME", "USEABLE_START_TIME", "USEABLE_STOP_TIME"):
         if key in meta:
@@ -398,9 +438,12 @@ def _build_segment(where, meta, meta_line, data, header, comments):
     times = _convert_epochs(ts, fields=fields)
     bad = np.flatnonzero(np.diff(times) <= 0.0)
     if bad.size:
-        raise InputError(where, f"line {linenos[bad[0] + 1]}: epochs must increase within a "
-                         "segment")
-    return OemSegment(metadata=dict(meta), times_tdb=np.asarray(times, dtype=np.float64),
-                      states=values[:, :6].copy(),
-                      accelerations=values[:, 6:9].copy() if has_acc else None,
-                      header=dict(header), comments=list(comments))
+        raise InputError(where, f"line {linenos[bad[0] + 1]}: epochs must increase within a segment")
+    return OemSegment(
+        metadata=dict(meta),
+        times_tdb=np.asarray(times, dtype=np.float64),
+        states=values[:, :6].copy(),
+        accelerations=values[:, 6:9].copy() if has_acc else None,
+        header=dict(header),
+        comments=list(comments),
+    )

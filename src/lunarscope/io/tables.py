@@ -95,8 +95,10 @@ def check_output_file(path: str | None, option: str = "-o") -> None:
         raise InputError(option, f"{shown} is not a regular file (a device or FIFO); give a file name")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise InputError(option, f"{short(folder)} is not a folder" if os.path.exists(folder)
-                         else f"folder {short(folder)} does not exist")
+        raise InputError(
+            option,
+            f"{short(folder)} is not a folder" if os.path.exists(folder) else f"folder {short(folder)} does not exist",
+        )
     _probe_folder(folder, option, short(folder))
 
 
@@ -114,6 +116,8 @@ def check_output_folder(path: str, option: str = "-o") -> None:
         return
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise InputError(option, f"{short(parent)} is not a folder" if os.path.exists(parent)
-                         else f"folder {short(parent)} does not exist")
+        raise InputError(
+            option,
+            f"{short(parent)} is not a folder" if os.path.exists(parent) else f"folder {short(parent)} does not exist",
+        )
     _probe_folder(parent, option, short(parent))

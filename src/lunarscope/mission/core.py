@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..constants import MOON_RADIUS_KM, MOON_SOI_RADIUS_KM, SECONDS_PER_DAY
-from ..dynamics.forces import THIRD_BODIES, ForceModel, Spacecraft
+from ..dynamics.forces import THIRD_BODIES, Cannonball, ForceModel
 from ..dynamics.propagator import Maneuver
 from ..errors import InputError
 from ..frames.rotations import apply_transposed
@@ -25,9 +25,28 @@ from .reader import MAX_GRAVITY_FILE_BYTES, Section, check_regular_file, load_ya
 #: Orbit frames for initial states and element sets.
 ORBIT_FRAMES = ("ICRF", "MOON_ME_INERTIAL", "MOON_PA_INERTIAL")
 TOP_LEVEL_KEYS = {
-    "name", "description", "start", "duration", "stop", "ephemeris", "spacecraft", "orbit",
-    "force_model", "propagator", "maneuvers", "stations", "sites", "targets", "constraints",
-    "windows", "telescope", "recorder", "downlink", "scheduling", "requests", "engineering",
+    "name",
+    "description",
+    "start",
+    "duration",
+    "stop",
+    "ephemeris",
+    "spacecraft",
+    "orbit",
+    "force_model",
+    "propagator",
+    "maneuvers",
+    "stations",
+    "sites",
+    "targets",
+    "constraints",
+    "windows",
+    "telescope",
+    "recorder",
+    "downlink",
+    "scheduling",
+    "requests",
+    "engineering",
 }
 #: Longest span accepted (days); the default kernels cover far more, this guards typos.
 MAX_SPAN_DAYS = 3660.0
@@ -71,8 +90,11 @@ class Mission:
     def __repr__(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
         obs = self.observing
-        counts = "" if obs is None else (f", {len(obs.targets)} targets, {len(obs.stations)} stations, "
-                                         f"{len(obs.sites)} sites")
+        counts = (
+            ""
+            if obs is None
+            else (f", {len(obs.targets)} targets, {len(obs.stations)} stations, {len(obs.sites)} sites")
+        )
         return f"Mission({self.name!r}, {a} .. {b}{counts}, path={self.path!r})"
 
     @property
@@ -86,9 +108,11 @@ class Mission:
     def describe(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
         fm = self.force_model
-        return (f"{self.name}: {a} .. {b} ({self.duration_s / SECONDS_PER_DAY:.2f} d); "
-                f"{fm.field.name} {fm.field.degree_max}x{fm.field.order_max} in {fm.gravity_frame}; "
-                f"third bodies {', '.join(fm.third_bodies) or 'none'}; SRP {'on' if fm.srp else 'off'}")
+        return (
+            f"{self.name}: {a} .. {b} ({self.duration_s / SECONDS_PER_DAY:.2f} d); "
+            f"{fm.field.name} {fm.field.degree_max}x{fm.field.order_max} in {fm.gravity_frame}; "
+            f"third bodies {', '.join(fm.third_bodies) or 'none'}; SRP {'on' if fm.srp else 'off'}"
+        )
 
 
 def _resolve(path: str, base: str) -> str:
@@ -130,8 +154,11 @@ def _gravity(fm: Section, base: str):
     if order > degree:
         raise InputError("force_model.gravity.order", f"{order} must be <= degree {degree}")
     fld = fld.truncated(degree, order)
-    frame = g.choice("frame", ["MOON_PA", "MOON_ME", "IAU_MOON"], default=fld.frame if fld.frame in
-                     ("MOON_PA", "MOON_ME", "IAU_MOON") else "MOON_PA")
+    frame = g.choice(
+        "frame",
+        ["MOON_PA", "MOON_ME", "IAU_MOON"],
+        default=fld.frame if fld.frame in ("MOON_PA", "MOON_ME", "IAU_MOON") else "MOON_PA",
+    )
     return fld, frame
 
 
@@ -141,14 +168,24 @@ def _force_model(root: Section, base: str, sources) -> ForceModel:
     bodies = fm.items("third_bodies") if fm.has("third_bodies") else ["earth", "sun"]
     for k, b in enumerate(bodies):
         if str(b).lower() not in THIRD_BODIES:
-            raise InputError(f"force_model.third_bodies[{k}]",
-                             f"unknown body {b!r}; use any of {', '.join(THIRD_BODIES)}")
+            raise InputError(
+                f"force_model.third_bodies[{k}]", f"unknown body {b!r}; use any of {', '.join(THIRD_BODIES)}"
+            )
     sc = root.section("spacecraft", {"mass_kg", "srp_area_m2", "cr", "name", "id"})
-    spacecraft = Spacecraft(sc.number("mass_kg", 450.0, exclusive_minimum=0, unit="kg"),
-                            sc.number("srp_area_m2", 4.0, minimum=0, unit="m^2"),
-                            sc.number("cr", 1.3, minimum=0, maximum=2))
-    return ForceModel(fld, frame, tuple(str(b).lower() for b in bodies), fm.boolean("srp", False),
-                      spacecraft, sources.ephemeris, sources.moon_pck)
+    spacecraft = Cannonball(
+        sc.number("mass_kg", 450.0, exclusive_minimum=0, unit="kg"),
+        sc.number("srp_area_m2", 4.0, minimum=0, unit="m^2"),
+        sc.number("cr", 1.3, minimum=0, maximum=2),
+    )
+    return ForceModel(
+        fld,
+        frame,
+        tuple(str(b).lower() for b in bodies),
+        fm.boolean("srp", False),
+        spacecraft,
+        sources.ephemeris,
+        sources.moon_pck,
+    )
 
 
 def _sources(eph_paths: dict):
@@ -183,8 +220,10 @@ def initial_state(orbit: Section, t0: float, gm: float, pck) -> tuple[np.ndarray
             raise InputError("orbit.elements.e", f"{e} must be < 1 (closed orbits only)")
         rp = a * (1 - e)
         if rp <= MOON_RADIUS_KM:
-            raise InputError("orbit.elements", f"periapsis radius {rp:.1f} km (a_km·(1−e)) is below "
-                                               f"the lunar surface ({MOON_RADIUS_KM} km radius)")
+            raise InputError(
+                "orbit.elements",
+                f"periapsis radius {rp:.1f} km (a_km·(1−e)) is below the lunar surface ({MOON_RADIUS_KM} km radius)",
+            )
         i = el.number("i_deg", required=True, minimum=0, maximum=180, unit="deg")
         ang = [el.number(k, 0.0, minimum=-360, maximum=360, unit="deg") for k in ("raan_deg", "argp_deg", "ta_deg")]
         s = np.asarray(keplerian_to_cartesian(a, e, np.radians(i), *np.radians(ang), gm), float).reshape(6)
@@ -193,11 +232,15 @@ def initial_state(orbit: Section, t0: float, gm: float, pck) -> tuple[np.ndarray
         r = st.vector("r_km", 3, required=True, unit="km")
         v = st.vector("v_kms", 3, required=True, unit="km/s")
         if np.linalg.norm(r) > MAX_ORBIT_RADIUS_KM or np.linalg.norm(v) > MAX_ORBIT_SPEED_KMS:
-            raise InputError("orbit.state", f"|r| = {np.linalg.norm(r):.3g} km, |v| = {np.linalg.norm(v):.3g} km/s: "
-                                            f"limits are {MAX_ORBIT_RADIUS_KM:g} km and {MAX_ORBIT_SPEED_KMS:g} km/s")
+            raise InputError(
+                "orbit.state",
+                f"|r| = {np.linalg.norm(r):.3g} km, |v| = {np.linalg.norm(v):.3g} km/s: "
+                f"limits are {MAX_ORBIT_RADIUS_KM:g} km and {MAX_ORBIT_SPEED_KMS:g} km/s",
+            )
         if np.linalg.norm(r) <= MOON_RADIUS_KM:
-            raise InputError("orbit.state.r_km", f"|r| = {np.linalg.norm(r):.1f} km is inside the Moon "
-                                                 f"({MOON_RADIUS_KM} km radius)")
+            raise InputError(
+                "orbit.state.r_km", f"|r| = {np.linalg.norm(r):.1f} km is inside the Moon ({MOON_RADIUS_KM} km radius)"
+            )
         s = np.array(r + v, float)
     if frame != "ICRF":
         body = frame.replace("_INERTIAL", "")
@@ -225,8 +268,10 @@ def load_mission(path: str) -> Mission:
     checked here, before any propagation (``check_mission``)."""
     raw = load_yaml_file(path, "mission")
     if raw is not None and not isinstance(raw, dict):
-        raise InputError("mission", f"{short(str(path))} must be a mapping of keys (name:, start:, orbit: ...), "
-                                    f"not a {type(raw).__name__}")
+        raise InputError(
+            "mission",
+            f"{short(str(path))} must be a mapping of keys (name:, start:, orbit: ...), not a {type(raw).__name__}",
+        )
     mission = mission_from_dict(raw, os.path.dirname(os.path.abspath(path)), str(path))
     check_mission(mission)
     return mission
@@ -240,18 +285,23 @@ def _orbit_warnings(mission: Mission) -> None:
     r, v = mission.state0_icrf[:3], mission.state0_icrf[3:]
     gm = mission.gm_moon
     rn, vn = float(np.linalg.norm(r)), float(np.linalg.norm(v))
-    energy = 0.5 * vn * vn - gm / rn        # km^2/s^2, two-body specific energy
+    energy = 0.5 * vn * vn - gm / rn  # km^2/s^2, two-body specific energy
     if energy >= 0:
-        warnings.warn(f"{key}: the initial orbit escapes the Moon (two-body energy {energy:.3g} km²/s² "
-                      ">= 0); check the units (km, km/s)", stacklevel=3)
+        warnings.warn(
+            f"{key}: the initial orbit escapes the Moon (two-body energy {energy:.3g} km²/s² "
+            ">= 0); check the units (km, km/s)",
+            stacklevel=3,
+        )
         return
     a = -gm / (2 * energy)
     e = float(np.linalg.norm(np.cross(v, np.cross(r, v)) / gm - r / rn))
     apoapsis = a * (1 + e)
     if apoapsis > MOON_SOI_RADIUS_KM:
-        warnings.warn(f"{key}: apoapsis {apoapsis:,.0f} km is beyond the Moon's sphere of influence "
-                      f"(~{MOON_SOI_RADIUS_KM:,.0f} km); the orbit is not lunar (metres given for km?)",
-                      stacklevel=3)
+        warnings.warn(
+            f"{key}: apoapsis {apoapsis:,.0f} km is beyond the Moon's sphere of influence "
+            f"(~{MOON_SOI_RADIUS_KM:,.0f} km); the orbit is not lunar (metres given for km?)",
+            stacklevel=3,
+        )
 
 
 def check_mission(mission: Mission) -> None:
@@ -264,8 +314,11 @@ def check_mission(mission: Mission) -> None:
     step = mission.propagator.output_step_s
     n = math.floor(mission.duration_s / step) + 2
     if n > MAX_GRID_SAMPLES:
-        raise InputError("propagator.output_step_s", f"{step:g} s over the span gives {n:,} OEM states, more "
-                                                     f"than the limit of {MAX_GRID_SAMPLES:,}; use a larger step")
+        raise InputError(
+            "propagator.output_step_s",
+            f"{step:g} s over the span gives {n:,} OEM states, more "
+            f"than the limit of {MAX_GRID_SAMPLES:,}; use a larger step",
+        )
     _orbit_warnings(mission)
     ops, obs = mission.operations, mission.observing
     if ops is None or obs is None:
@@ -278,15 +331,19 @@ def check_mission(mission: Mission) -> None:
     for k, name in enumerate(use):
         spec = obs.station(name, f"downlink.stations[{k}]")
         if requests and spec.downlink_mbps is None and ops.default_downlink_mbps is None:
-            raise InputError("downlink.default_rate_mbps",
-                             f"required: station {name!r} has no downlink_mbps of its own")
+            raise InputError(
+                "downlink.default_rate_mbps", f"required: station {name!r} has no downlink_mbps of its own"
+            )
     for k, e in enumerate(ops.engineering):
         if e.first_start is not None and not mission.t_start <= e.first_start <= mission.t_stop:
             a, b = to_iso_utc([mission.t_start, mission.t_stop], 0)
             raise InputError(f"engineering[{k}].first", f"must lie inside the mission span {a} .. {b}")
     if requests and "target_visible" not in obs.settings.kinds:
-        warnings.warn(f"windows.kinds: without target_visible none of the {len(requests)} requests has a "
-                      "visibility window, so nothing will be observed; add target_visible", stacklevel=3)
+        warnings.warn(
+            f"windows.kinds: without target_visible none of the {len(requests)} requests has a "
+            "visibility window, so nothing will be observed; add target_visible",
+            stacklevel=3,
+        )
     if use and "contact" not in obs.settings.kinds and any(r.data_rate_mbps > 0 for r in requests):
         warnings.warn("windows.kinds: without contact no data can be downlinked; add contact", stacklevel=3)
 
@@ -314,8 +371,7 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
         impact_altitude_km=pr.number("impact_altitude_km", 0.0, minimum=-10, unit="km"),
         output_step_s=pr.number("output_step_s", 60.0, exclusive_minimum=0, unit="s"),
     )
-    mission = Mission(name, path, t0, t1, s0, frame, fm, settings, _maneuvers(root, t0, t1), raw,
-                      sources=sources)
+    mission = Mission(name, path, t0, t1, s0, frame, fm, settings, _maneuvers(root, t0, t1), raw, sources=sources)
     try:
         from . import observing
     except ImportError:  # pragma: no cover - stage not installed

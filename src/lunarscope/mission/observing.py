@@ -22,8 +22,16 @@ from .operations import REQUEST_COLUMNS
 from .reader import Section, decode_text, read_limited
 
 #: Window kinds computed by ``lunarscope windows`` (and their subjects).
-KINDS = ("umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible",
-         "target_visible", "target_occulted")
+KINDS = (
+    "umbra",
+    "penumbra",
+    "contact",
+    "site_pass",
+    "site_sunlit",
+    "site_earth_visible",
+    "target_visible",
+    "target_occulted",
+)
 #: Days per Julian year (proper motion is given per Julian year), IAU.
 JULIAN_YEAR_S = 365.25 * SECONDS_PER_DAY
 #: Milliarcseconds in a radian.
@@ -35,7 +43,7 @@ class StationSpec:
     name: str
     site: EarthStation
     min_elevation_deg: float
-    elevation_mask: tuple | None      # ((az_deg, el_deg), ...) or None
+    elevation_mask: tuple | None  # ((az_deg, el_deg), ...) or None
     max_range_km: float | None
     downlink_mbps: float | None
     note: str
@@ -54,9 +62,9 @@ class TargetSpec:
     name: str
     ra_deg: float
     dec_deg: float
-    pm_ra_mas_yr: float = 0.0       # mu_alpha* = mu_alpha cos(dec), mas/yr
+    pm_ra_mas_yr: float = 0.0  # mu_alpha* = mu_alpha cos(dec), mas/yr
     pm_dec_mas_yr: float = 0.0
-    epoch_tdb: float = 0.0          # catalogue epoch, TDB s (default J2000.0)
+    epoch_tdb: float = 0.0  # catalogue epoch, TDB s (default J2000.0)
     extra: dict = field(default_factory=dict)
 
     def unit_vector(self, t_tdb: float) -> np.ndarray:
@@ -88,7 +96,7 @@ class WindowSettings:
     light_time: bool = False
     shadow_min_window_s: float = 1.0
     kinds: tuple = KINDS
-    stations: tuple | None = None    # names to compute contacts for (None: all)
+    stations: tuple | None = None  # names to compute contacts for (None: all)
     sites: tuple | None = None
 
 
@@ -115,6 +123,7 @@ class Observing:
 
 # ====================================================================== helpers
 
+
 def _named(items, name: str, field: str, what: str):
     """The item called ``name``, or an InputError listing the known names."""
     for item in items:
@@ -122,6 +131,7 @@ def _named(items, name: str, field: str, what: str):
             return item
     known = ", ".join(i.name for i in items) or "none defined"
     raise InputError(field, f"unknown {what} {short(name)}; {what}s: {known}")
+
 
 def _name(sec: Section, seen: dict, list_key: str, k: int) -> str:
     name = sec.string("name", required=True).strip()
@@ -149,8 +159,11 @@ def _mask_table(sec: Section, key: str):
         raise InputError(path, "needs at least one [az_deg, el_deg] pair")
     rows = []
     for j, pair in enumerate(raw):
-        ok = isinstance(pair, (list, tuple)) and len(pair) == 2 and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in pair)
+        ok = (
+            isinstance(pair, (list, tuple))
+            and len(pair) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in pair)
+        )
         if not ok:
             raise InputError(f"{path}[{j}]", f"{short(pair)} must be [az_deg, el_deg]")
         az, el = float(pair[0]), float(pair[1])
@@ -172,12 +185,27 @@ def _mask_table(sec: Section, key: str):
 
 
 # ====================================================================== sections
-_STATION_KEYS = {"name", "lat_deg", "lon_deg", "height_km", "min_elevation_deg", "elevation_mask",
-                 "max_range_km", "downlink_mbps", "note"}
+_STATION_KEYS = {
+    "name",
+    "lat_deg",
+    "lon_deg",
+    "height_km",
+    "min_elevation_deg",
+    "elevation_mask",
+    "max_range_km",
+    "downlink_mbps",
+    "note",
+}
 _SITE_KEYS = {"name", "lat_deg", "lon_deg", "height_km", "horizon_mask_deg", "min_sun_elevation_deg"}
 _TARGET_KEYS = {"name", "ra_deg", "dec_deg", "pm_ra_mas_yr", "pm_dec_mas_yr", "epoch"}
-_CONSTRAINT_KEYS = {"sun_exclusion_deg", "earth_limb_deg", "moon_limb_deg", "earth_atmosphere_km",
-                    "min_window_s", "tolerance_s"}
+_CONSTRAINT_KEYS = {
+    "sun_exclusion_deg",
+    "earth_limb_deg",
+    "moon_limb_deg",
+    "earth_atmosphere_km",
+    "min_window_s",
+    "tolerance_s",
+}
 _WINDOW_KEYS = {"light_time", "shadow_min_window_s", "kinds", "stations", "sites"}
 #: Keys of an inline target: its position and the request columns (``operations.REQUEST_COLUMNS``).
 _INLINE_TARGET_KEYS = _TARGET_KEYS | set(REQUEST_COLUMNS)
@@ -197,15 +225,17 @@ def parse_stations(root: Section) -> tuple:
             raise InputError(f"stations[{k}]", "give either min_elevation_deg or elevation_mask, not both")
         min_el = sec.number("min_elevation_deg", 10.0, minimum=-90, maximum=90, unit="deg")
         mask = _mask_table(sec, "elevation_mask") if sec.has("elevation_mask") else None
-        out.append(StationSpec(
-            name=name,
-            site=EarthStation(name=name, lat_deg=lat, lon_deg=lon, height_km=h),
-            min_elevation_deg=min_el,
-            elevation_mask=mask,
-            max_range_km=sec.number("max_range_km", None, exclusive_minimum=0, unit="km"),
-            downlink_mbps=sec.number("downlink_mbps", None, exclusive_minimum=0, unit="Mbit/s"),
-            note=sec.string("note", "") or "",
-        ))
+        out.append(
+            StationSpec(
+                name=name,
+                site=EarthStation(name=name, lat_deg=lat, lon_deg=lon, height_km=h),
+                min_elevation_deg=min_el,
+                elevation_mask=mask,
+                max_range_km=sec.number("max_range_km", None, exclusive_minimum=0, unit="km"),
+                downlink_mbps=sec.number("downlink_mbps", None, exclusive_minimum=0, unit="Mbit/s"),
+                note=sec.string("note", "") or "",
+            )
+        )
     return tuple(out)
 
 
@@ -215,12 +245,14 @@ def parse_sites(root: Section) -> tuple:
         sec = Section(raw, f"sites[{k}]", _SITE_KEYS)
         name = _name(sec, seen, "sites", k)
         lat, lon, h = _latlon(sec)
-        out.append(SiteSpec(
-            name=name,
-            site=LunarSite(name=name, lat_deg=lat, lon_deg=lon, height_km=h),
-            horizon_mask_deg=sec.number("horizon_mask_deg", 0.0, minimum=-90, maximum=90, unit="deg"),
-            min_sun_elevation_deg=sec.number("min_sun_elevation_deg", 0.0, minimum=-90, maximum=90, unit="deg"),
-        ))
+        out.append(
+            SiteSpec(
+                name=name,
+                site=LunarSite(name=name, lat_deg=lat, lon_deg=lon, height_km=h),
+                horizon_mask_deg=sec.number("horizon_mask_deg", 0.0, minimum=-90, maximum=90, unit="deg"),
+                min_sun_elevation_deg=sec.number("min_sun_elevation_deg", 0.0, minimum=-90, maximum=90, unit="deg"),
+            )
+        )
     return tuple(out)
 
 
@@ -229,10 +261,14 @@ def _target_from(sec: Section, extra: dict) -> TargetSpec:
     dec = sec.number("dec_deg", required=True, minimum=-90, maximum=90, unit="deg")
     epoch = sec.time("epoch", 0.0)
     return TargetSpec(
-        name=sec.string("name", required=True).strip(), ra_deg=ra % 360.0, dec_deg=dec,
+        name=sec.string("name", required=True).strip(),
+        ra_deg=ra % 360.0,
+        dec_deg=dec,
         pm_ra_mas_yr=sec.number("pm_ra_mas_yr", 0.0, unit="mas/yr"),
         pm_dec_mas_yr=sec.number("pm_dec_mas_yr", 0.0, unit="mas/yr"),
-        epoch_tdb=float(epoch), extra=extra)
+        epoch_tdb=float(epoch),
+        extra=extra,
+    )
 
 
 def _catalogue_row(r: dict, path: str, field: str) -> dict:
@@ -293,8 +329,11 @@ def _check_extra_columns(row: dict, path: str) -> None:
             continue
         near = difflib.get_close_matches(str(col), known, n=1, cutoff=CATALOGUE_TYPO_RATIO)
         if near:
-            raise InputError("targets.catalogue", f"{short(path)}: column {short(col)} is not a known column; "
-                                                  f"did you mean {near[0]!r}? (rename other columns to keep them)")
+            raise InputError(
+                "targets.catalogue",
+                f"{short(path)}: column {short(col)} is not a known column; "
+                f"did you mean {near[0]!r}? (rename other columns to keep them)",
+            )
 
 
 def parse_targets(root: Section, base: str) -> tuple:
@@ -345,8 +384,9 @@ def _name_list(sec: Section, key: str, known: tuple, what: str):
     known_names = [x.name for x in known]
     for j, n in enumerate(names):
         if str(n) not in known_names:
-            raise InputError(f"windows.{key}[{j}]", f"unknown {what} {short(n)}; {what}s: "
-                                                    f"{', '.join(known_names) or 'none defined'}")
+            raise InputError(
+                f"windows.{key}[{j}]", f"unknown {what} {short(n)}; {what}s: {', '.join(known_names) or 'none defined'}"
+            )
     return tuple(str(n) for n in names)
 
 
@@ -370,8 +410,13 @@ def parse_window_settings(root: Section, stations, sites) -> WindowSettings:
 def parse_observing(root: Section, base: str = ".") -> Observing:
     stations = parse_stations(root)
     sites = parse_sites(root)
-    return Observing(stations, sites, parse_targets(root, base), parse_constraints(root),
-                     parse_window_settings(root, stations, sites))
+    return Observing(
+        stations,
+        sites,
+        parse_targets(root, base),
+        parse_constraints(root),
+        parse_window_settings(root, stations, sites),
+    )
 
 
 def attach(mission, root: Section, base: str):

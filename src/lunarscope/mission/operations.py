@@ -12,8 +12,17 @@ from .reader import Section
 
 SOLVERS = ("greedy", "cpsat")
 #: Catalogue columns that turn a target into a request when no ``requests`` section exists.
-REQUEST_COLUMNS = ("exposure_s", "min_visit_s", "visits", "cadence_s", "cadence_h", "priority",
-                   "data_rate_mbps", "valid_from", "valid_to")
+REQUEST_COLUMNS = (
+    "exposure_s",
+    "min_visit_s",
+    "visits",
+    "cadence_s",
+    "cadence_h",
+    "priority",
+    "data_rate_mbps",
+    "valid_from",
+    "valid_to",
+)
 
 
 @dataclass(frozen=True)
@@ -65,10 +74,10 @@ class Operations:
 def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestSpec:
     """Validate one request mapping (inline ``requests`` entry or a catalogue row)."""
     d = defaults or {}
-    exposure = sec.number("exposure_s", d.get("exposure_s"), required="exposure_s" not in d,
-                          exclusive_minimum=0, unit="s")
-    min_visit = sec.number("min_visit_s", d.get("min_visit_s", min(exposure, 600.0)),
-                           exclusive_minimum=0, unit="s")
+    exposure = sec.number(
+        "exposure_s", d.get("exposure_s"), required="exposure_s" not in d, exclusive_minimum=0, unit="s"
+    )
+    min_visit = sec.number("min_visit_s", d.get("min_visit_s", min(exposure, 600.0)), exclusive_minimum=0, unit="s")
     visits = sec.number("visits", d.get("visits"), minimum=1, integer=True)
     if sec.has("cadence_s") and sec.has("cadence_h"):
         raise InputError(sec._key("cadence_h"), "give either cadence_s or cadence_h, not both")
@@ -94,8 +103,19 @@ def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestS
     )
 
 
-REQUEST_KEYS = {"target", "name", "exposure_s", "min_visit_s", "visits", "cadence_s", "cadence_h",
-                "priority", "data_rate_mbps", "valid_from", "valid_to"}
+REQUEST_KEYS = {
+    "target",
+    "name",
+    "exposure_s",
+    "min_visit_s",
+    "visits",
+    "cadence_s",
+    "cadence_h",
+    "priority",
+    "data_rate_mbps",
+    "valid_from",
+    "valid_to",
+}
 
 
 def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
@@ -121,9 +141,11 @@ def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
     for r in out:
         one_visit = r.data_rate_mbps * r.min_visit_s
         if one_visit > ops.recorder_capacity_mbit:
-            raise InputError("recorder.capacity_mbit",
-                             f"{ops.recorder_capacity_mbit:g} Mbit is smaller than one minimum visit of "
-                             f"{r.field} ({r.min_visit_s:g} s × {r.data_rate_mbps:g} Mbit/s = {one_visit:g} Mbit)")
+            raise InputError(
+                "recorder.capacity_mbit",
+                f"{ops.recorder_capacity_mbit:g} Mbit is smaller than one minimum visit of "
+                f"{r.field} ({r.min_visit_s:g} s × {r.data_rate_mbps:g} Mbit/s = {one_visit:g} Mbit)",
+            )
     return out
 
 

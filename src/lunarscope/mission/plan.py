@@ -76,9 +76,16 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
         orbit = PlanOrbit(frame=mission.orbit_frame, **{k: float(v) for k, v in raw_orbit["elements"].items()})
     else:
         el = np.asarray(cartesian_to_keplerian(mission.state0_icrf, mission.gm_moon)).reshape(6)
-        orbit = PlanOrbit(frame=mission.orbit_frame, a_km=el[0], e=el[1], i_deg=np.degrees(el[2]),
-                          raan_deg=np.degrees(el[3]), argp_deg=np.degrees(el[4]), ta_deg=np.degrees(el[5]),
-                          elements_in_icrf_axes=True)
+        orbit = PlanOrbit(
+            frame=mission.orbit_frame,
+            a_km=el[0],
+            e=el[1],
+            i_deg=np.degrees(el[2]),
+            raan_deg=np.degrees(el[3]),
+            argp_deg=np.degrees(el[4]),
+            ta_deg=np.degrees(el[5]),
+            elements_in_icrf_axes=True,
+        )
     obs = mission.observing
     prio = {}
     for r in problem.requests:
@@ -87,70 +94,127 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
     targets = []
     for tg in obs.targets:
         row = summary.get(tg.name)
-        targets.append(PlanTarget(
-            name=tg.name, ra_deg=tg.ra_deg, dec_deg=tg.dec_deg,
-            visible_fraction=row["visible_fraction"] if row else 0.0,
-            longest_window_s=row["longest_s"] if row else 0.0,
-            n_windows=row["windows"] if row else 0, priority=prio.get(tg.name)))
+        targets.append(
+            PlanTarget(
+                name=tg.name,
+                ra_deg=tg.ra_deg,
+                dec_deg=tg.dec_deg,
+                visible_fraction=row["visible_fraction"] if row else 0.0,
+                longest_window_s=row["longest_s"] if row else 0.0,
+                n_windows=row["windows"] if row else 0,
+                priority=prio.get(tg.name),
+            )
+        )
     rows = windows.rows()
     u0 = to_iso_utc(np.array([r[2] for r in rows])) if rows else []
     u1 = to_iso_utc(np.array([r[3] for r in rows])) if rows else []
-    win = [PlanWindow(kind=r[0], subject=r[1], start_tdb=float(r[2]), stop_tdb=float(r[3]),
-                      start_utc=str(a), stop_utc=str(b), duration_s=float(r[3] - r[2]))
-           for r, a, b in zip(rows, u0, u1)]
+    win = [
+        PlanWindow(
+            kind=r[0],
+            subject=r[1],
+            start_tdb=float(r[2]),
+            stop_tdb=float(r[3]),
+            start_utc=str(a),
+            stop_utc=str(b),
+            duration_s=float(r[3] - r[2]),
+        )
+        for r, a, b in zip(rows, u0, u1)
+    ]
     acts = schedule.activities
     s0 = to_iso_utc(np.array([a.start for a in acts])) if acts else []
     s1 = to_iso_utc(np.array([a.stop for a in acts])) if acts else []
-    activities = [PlanActivity(activity=a.kind, target=a.target, start_tdb=float(a.start), stop_tdb=float(a.stop),
-                               start_utc=str(x), stop_utc=str(y), duration_s=float(a.stop - a.start),
-                               data_mbit=float(a.data_mbit), station=a.station)
-                  for a, x, y in zip(acts, s0, s1)]
+    activities = [
+        PlanActivity(
+            activity=a.kind,
+            target=a.target,
+            start_tdb=float(a.start),
+            stop_tdb=float(a.stop),
+            start_utc=str(x),
+            stop_utc=str(y),
+            duration_s=float(a.stop - a.start),
+            data_mbit=float(a.data_mbit),
+            station=a.station,
+        )
+        for a, x, y in zip(acts, s0, s1)
+    ]
     m = schedule.metrics(problem)
     bound = m["relaxation_bound"]  # an upper bound for the true problem (LP or decomposition)
     metrics = PlanMetrics(
-        solver=m["scheduler"], status=m["status"], science_value=m["science_value"],
-        total_priority=m["total_priority"], bound=bound, bound_source=m["bound_source"],
+        solver=m["scheduler"],
+        status=m["status"],
+        science_value=m["science_value"],
+        total_priority=m["total_priority"],
+        bound=bound,
+        bound_source=m["bound_source"],
         fraction_of_bound=(m["science_value"] / bound) if bound else None,
-        observing_efficiency=m["observing_efficiency"], requests_full=m["requests_full"],
-        requests_partial=m["requests_partial"], requests_none=m["requests_none"],
-        recorder_peak_mbit=m["recorder_peak_mbit"], recorder_final_mbit=m["recorder_final_mbit"],
-        data_generated_mbit=m["data_generated_mbit"], data_downlinked_mbit=m["data_downlinked_mbit"],
-        latency_mean_s=m["latency_mean_s"], latency_max_s=m["latency_max_s"])
-    unsched = [PlanUnscheduled(target=name, reason=why)
-               for name, why in sorted(schedule.unschedulable(problem).items())]
+        observing_efficiency=m["observing_efficiency"],
+        requests_full=m["requests_full"],
+        requests_partial=m["requests_partial"],
+        requests_none=m["requests_none"],
+        recorder_peak_mbit=m["recorder_peak_mbit"],
+        recorder_final_mbit=m["recorder_final_mbit"],
+        data_generated_mbit=m["data_generated_mbit"],
+        data_downlinked_mbit=m["data_downlinked_mbit"],
+        latency_mean_s=m["latency_mean_s"],
+        latency_max_s=m["latency_max_s"],
+    )
+    unsched = [
+        PlanUnscheduled(target=name, reason=why) for name, why in sorted(schedule.unschedulable(problem).items())
+    ]
     rt, rl = level_profile(acts, problem.spacecraft.recorder_initial_mbit, problem.start)
     by_station: dict = {}
     for a in acts:
         if a.kind == "downlink":
             by_station[a.station] = by_station.get(a.station, 0.0) + float(a.data_mbit)
     plan_mission = PlanMission(
-        name=mission.name, description=str(mission.raw.get("description", "")),
-        start_utc=str(to_iso_utc(mission.t_start)[0]), stop_utc=str(to_iso_utc(mission.t_stop)[0]),
-        start_tdb=float(mission.t_start), stop_tdb=float(mission.t_stop), duration_days=span / 86400.0,
-        orbit=orbit, force_model=mission.describe(), spacecraft=dict(mission.raw.get("spacecraft", {}) or {}),
-        propagation=PlanPropagation.from_dict(propagation))
+        name=mission.name,
+        description=str(mission.raw.get("description", "")),
+        start_utc=str(to_iso_utc(mission.t_start)[0]),
+        stop_utc=str(to_iso_utc(mission.t_stop)[0]),
+        start_tdb=float(mission.t_start),
+        stop_tdb=float(mission.t_stop),
+        duration_days=span / 86400.0,
+        orbit=orbit,
+        force_model=mission.describe(),
+        spacecraft=dict(mission.raw.get("spacecraft", {}) or {}),
+        propagation=PlanPropagation.from_dict(propagation),
+    )
     return Plan(
         generated_utc=generated_utc,
         mission=plan_mission,
-        trajectory=PlanTrajectory(t_tdb=_round(t, 3), t_utc=[str(x) for x in to_iso_utc(t)],
-                                  r_km=[_round(r, 3) for r in s[:, :3]], earth_dir=[_round(e, 6) for e in earth],
-                                  altitude_km=_round(np.linalg.norm(s[:, :3], axis=1) - MOON_RADIUS_KM, 3)),
+        trajectory=PlanTrajectory(
+            t_tdb=_round(t, 3),
+            t_utc=[str(x) for x in to_iso_utc(t)],
+            r_km=[_round(r, 3) for r in s[:, :3]],
+            earth_dir=[_round(e, 6) for e in earth],
+            altitude_km=_round(np.linalg.norm(s[:, :3], axis=1) - MOON_RADIUS_KM, 3),
+        ),
         windows=win,
         targets=targets,
-        stations=[PlanStation(name=x.name, lat_deg=x.site.lat_deg, lon_deg=x.site.lon_deg,
-                              height_km=x.site.height_km) for x in obs.stations],
+        stations=[
+            PlanStation(name=x.name, lat_deg=x.site.lat_deg, lon_deg=x.site.lon_deg, height_km=x.site.height_km)
+            for x in obs.stations
+        ],
         sites=[PlanSite(name=x.name, lat_deg=x.site.lat_deg, lon_deg=x.site.lon_deg) for x in obs.sites],
-        schedule=PlanSchedule(activities=activities, metrics=metrics, unscheduled=unsched,
-                              recorder=PlanRecorder(t_tdb=_round(rt, 3), level_mbit=_round(rl, 3),
-                                                    capacity_mbit=problem.spacecraft.recorder_capacity_mbit),
-                              downlink_by_station=dict(sorted(by_station.items()))),
+        schedule=PlanSchedule(
+            activities=activities,
+            metrics=metrics,
+            unscheduled=unsched,
+            recorder=PlanRecorder(
+                t_tdb=_round(rt, 3), level_mbit=_round(rl, 3), capacity_mbit=problem.spacecraft.recorder_capacity_mbit
+            ),
+            downlink_by_station=dict(sorted(by_station.items())),
+        ),
     )
 
 
 #: Plan fields left out of summary.json: the long per-sample and per-window lists, and the TDB
 #: span (summary.json gives the span as UTC text, as it did before the plan was typed).
-SUMMARY_OMITS = {"": ("trajectory", "windows"), "mission": ("start_tdb", "stop_tdb"),
-                 "schedule": ("activities", "recorder")}
+SUMMARY_OMITS = {
+    "": ("trajectory", "windows"),
+    "mission": ("start_tdb", "stop_tdb"),
+    "schedule": ("activities", "recorder"),
+}
 
 
 def _summary_json(plan: Plan) -> dict:
@@ -165,20 +229,27 @@ def _summary_json(plan: Plan) -> dict:
     return out
 
 
-def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: float | None = None,
-             generated_utc: str | None = None, stream=None) -> PlanResult:
+def run_plan(
+    mission,
+    outdir: str,
+    *,
+    solver: str | None = None,
+    time_limit_s: float | None = None,
+    generated_utc: str | None = None,
+    stream=None,
+) -> PlanResult:
     """Run every stage and write the products into ``outdir`` (atomically)."""
     import datetime as _dt
 
     from ..io.czml import czml_document, czml_dumps
     from ..report import render_report
-    from ..scheduling.validate import validate
-    from .stages import mission_windows
     from ..scheduling.portfolio import solve
-    from .schedule import build_problem
+    from ..scheduling.validate import validate
+    from .scheduling_problem import build_problem
+    from .stages import mission_windows
 
     stream = stream or sys.stderr
-    generated_utc = generated_utc or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    generated_utc = generated_utc or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ops = mission.operations
     print(mission.describe(), file=stream)
     print(f"data: {mission.sources.describe()}", file=stream)
@@ -187,8 +258,10 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
     prop = propagate_mission(mission, prog)
     traj = prop.trajectory
     psum = propagation_summary(mission, prop)
-    prog.done(f"altitude {psum['altitude_min_km']:.1f} .. {psum['altitude_max_km']:.1f} km"
-              + (f", IMPACT {psum['impact_utc']}" if psum["impact_utc"] else ""))
+    prog.done(
+        f"altitude {psum['altitude_min_km']:.1f} .. {psum['altitude_max_km']:.1f} km"
+        + (f", IMPACT {psum['impact_utc']}" if psum["impact_utc"] else "")
+    )
 
     prog = Progress("2/4 windows", stream)
     windows = mission_windows(mission, traj, progress=prog)
@@ -196,8 +269,15 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
 
     prog = Progress("3/4 schedule", stream)
     problem = build_problem(mission, windows, traj)
-    sched = solve(problem, solver or ops.solver, time_limit_s or ops.time_limit_s, ops.seed, ops.workers,
-                  work_limit=ops.work_limit, progress=prog)
+    sched = solve(
+        problem,
+        solver or ops.solver,
+        time_limit_s or ops.time_limit_s,
+        ops.seed,
+        ops.workers,
+        work_limit=ops.work_limit,
+        progress=prog,
+    )
     broken = validate(sched, problem)
     if broken:
         raise RuntimeError("schedule failed validation: " + "; ".join(broken[:5]))
@@ -207,19 +287,24 @@ def run_plan(mission, outdir: str, *, solver: str | None = None, time_limit_s: f
     plan = plan_data(mission, traj, windows, problem, sched, psum, generated_utc)
     eph_t, eph_s = traj.sample(max(60.0, mission.duration_s / 20000))
     moon = mission.sources.ephemeris.position("moon", "earth", eph_t)
-    packets = czml_document(mission.name, eph_t, eph_s[:, :3] + moon, moon, utc_decimals=3,
-                            windows=plan.windows)
+    packets = czml_document(mission.name, eph_t, eph_s[:, :3] + moon, moon, utc_decimals=3, windows=plan.windows)
     parent = os.path.dirname(os.path.abspath(outdir)) or "."
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(outdir)) + ".partial-", dir=parent)
     try:
-        traj.write_oem(os.path.join(staging, "trajectory.oem"), mission.propagator.output_step_s,
-                       creation_date=generated_utc.rstrip("Z"),
-                       comments=[f"lunarscope plan: {mission.describe()}"])
+        traj.write_oem(
+            os.path.join(staging, "trajectory.oem"),
+            mission.propagator.output_step_s,
+            creation_date=generated_utc.rstrip("Z"),
+            comments=[f"lunarscope plan: {mission.describe()}"],
+        )
         _write(staging, "windows.csv", windows.to_csv_text())
         _write(staging, "schedule.csv", sched.to_csv(lambda x: to_iso_utc(x, 3)))
-        _write(staging, "summary.json", json.dumps(_summary_json(plan), indent=2, sort_keys=True,
-                                                     default=_json_default) + "\n")
+        _write(
+            staging,
+            "summary.json",
+            json.dumps(_summary_json(plan), indent=2, sort_keys=True, default=_json_default) + "\n",
+        )
         _write(staging, "mission.czml", czml_dumps(packets))
         _write(staging, "report.html", render_report(plan))
         if not os.path.exists(outdir):
@@ -254,12 +339,21 @@ def summary_table(result: PlanResult) -> str:
     prop = p.mission.propagation
     lines = [
         ("mission", f"{p.mission.name}  {p.mission.start_utc} .. {p.mission.stop_utc}"),
-        ("altitude", f"{prop.altitude_min_km:.1f} .. {prop.altitude_max_km:.1f} km"
-                     + (f"  IMPACT {prop.impact_utc}" if prop.impact_utc else "")),
+        (
+            "altitude",
+            f"{prop.altitude_min_km:.1f} .. {prop.altitude_max_km:.1f} km"
+            + (f"  IMPACT {prop.impact_utc}" if prop.impact_utc else ""),
+        ),
         ("windows", ", ".join(f"{k} {v}" for k, v in p.window_counts().items()) or "none"),
-        ("science value", f"{m.science_value:.3f}"
-                          + (f" of bound {m.bound:.3f} ({100 * m.fraction_of_bound:.1f}%, "
-                             f"{m.bound_source or 'LP relaxation'})" if m.bound else "")),
+        (
+            "science value",
+            f"{m.science_value:.3f}"
+            + (
+                f" of bound {m.bound:.3f} ({100 * m.fraction_of_bound:.1f}%, {m.bound_source or 'LP relaxation'})"
+                if m.bound
+                else ""
+            ),
+        ),
         ("solver", f"{m.solver or '—'}: {m.status or ''}"),
         ("observing efficiency", f"{100 * m.observing_efficiency:.1f}% of the span"),
         ("requests", f"{m.requests_full} full, {m.requests_partial} partial, {m.requests_none} not done"),

@@ -1,7 +1,7 @@
 """Validated access to one mapping of the mission file; every error names its key path.
 
-    sec = Section(raw["orbit"], "orbit", allowed={"frame", "elements", "state"})
-    frame = sec.choice("frame", ["ICRF", "MOON_ME_INERTIAL"], default="MOON_ME_INERTIAL")
+sec = Section(raw["orbit"], "orbit", allowed={"frame", "elements", "state"})
+frame = sec.choice("frame", ["ICRF", "MOON_ME_INERTIAL"], default="MOON_ME_INERTIAL")
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ class Section:
             if unknown:
                 near = difflib.get_close_matches(unknown[0], sorted(allowed), n=1, cutoff=0.75)
                 hint = f"did you mean {near[0]!r}? " if near else ""
-                raise InputError(self._key(short(unknown[0]).strip("'")),
-                                 f"unknown key; {hint}allowed keys: {', '.join(sorted(allowed))}")
+                raise InputError(
+                    self._key(short(unknown[0]).strip("'")),
+                    f"unknown key; {hint}allowed keys: {', '.join(sorted(allowed))}",
+                )
 
     def _key(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -51,8 +53,18 @@ class Section:
             self.required(key)
         return Section(self.raw.get(key), self._key(key), allowed)
 
-    def number(self, key: str, default=None, *, required: bool = False, minimum=None, maximum=None,
-               exclusive_minimum=None, integer: bool = False, unit: str = "") -> float | None:
+    def number(
+        self,
+        key: str,
+        default=None,
+        *,
+        required: bool = False,
+        minimum=None,
+        maximum=None,
+        exclusive_minimum=None,
+        integer: bool = False,
+        unit: str = "",
+    ) -> float | None:
         if not self.has(key):
             if required:
                 raise InputError(self._key(key), "is required")
@@ -115,8 +127,11 @@ class Section:
                 raise InputError(self._key(key), "is required")
             return None
         v = self.raw[key]
-        ok = isinstance(v, (list, tuple)) and len(v) == length and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+        ok = (
+            isinstance(v, (list, tuple))
+            and len(v) == length
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+        )
         if not ok:
             u = f" in {unit}" if unit else ""
             u = f" in {unit}" if unit else ""
@@ -190,15 +205,16 @@ def decode_text(data: bytes, path: str, field: str, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InputError(field, f"{short(str(path))} is not UTF-8 text (byte {exc.start}, line {line}); "
-                                f"save the {what} as UTF-8") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            field, f"{short(str(path))} is not UTF-8 text (byte {exc.start}, line {line}); save the {what} as UTF-8"
+        ) from None
 
 
 def _check_tree(obj, field: str) -> None:
     """Refuse YAML data that refers to itself, nests deeper than MAX_MISSION_DEPTH or expands
     (aliases counted each time they are used) to more than MAX_MISSION_NODES nodes."""
-    sizes: dict = {}      # id -> expanded node count (shared subtrees counted once each use)
+    sizes: dict = {}  # id -> expanded node count (shared subtrees counted once each use)
     on_path: set = set()
 
     def size(o, depth: int) -> int:
@@ -217,8 +233,11 @@ def _check_tree(obj, field: str) -> None:
         for c in children:
             total += size(c, depth + 1)
             if total > MAX_MISSION_NODES:
-                raise InputError(field, f"the YAML expands to more than {MAX_MISSION_NODES:,} values "
-                                        "(aliases counted each time they are used): not a mission file")
+                raise InputError(
+                    field,
+                    f"the YAML expands to more than {MAX_MISSION_NODES:,} values "
+                    "(aliases counted each time they are used): not a mission file",
+                )
         on_path.discard(key)
         sizes[key] = total
         return total
@@ -241,7 +260,7 @@ def load_yaml_file(path: str, field: str = "mission", max_bytes: int = MAX_MISSI
         where = f" at line {mark.line + 1}" if mark else ""
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         if len(problem) > 2 * MAX_ECHO_CHARS:
-            problem = problem[:2 * MAX_ECHO_CHARS - 3] + "..."
+            problem = problem[: 2 * MAX_ECHO_CHARS - 3] + "..."
         raise InputError(field, f"{p} is not valid YAML{where}: {problem}") from None
     _check_tree(raw, field)
     return raw

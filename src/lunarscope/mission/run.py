@@ -63,10 +63,13 @@ def check_sphere_of_influence(trajectory) -> float | None:
     if out.size == 0:
         return None
     t_out = float(nodes[out[0]])
-    warnings.warn(f"orbit: the propagated orbit leaves the Moon's sphere of influence "
-                  f"({MOON_SOI_RADIUS_KM:,.0f} km) at {to_iso_utc(t_out, 0)[0]} and reaches "
-                  f"{r.max():,.0f} km from the Moon; the Earth dominates there — check orbit "
-                  f"(a_km in km, not m; e < 1)", stacklevel=2)
+    warnings.warn(
+        f"orbit: the propagated orbit leaves the Moon's sphere of influence "
+        f"({MOON_SOI_RADIUS_KM:,.0f} km) at {to_iso_utc(t_out, 0)[0]} and reaches "
+        f"{r.max():,.0f} km from the Moon; the Earth dominates there — check orbit "
+        f"(a_km in km, not m; e < 1)",
+        stacklevel=2,
+    )
     return t_out
 
 

@@ -6,7 +6,7 @@ propagation and windows.
 * :func:`window_job` → :class:`~lunarscope.windows.compute.WindowJob`
   (run by :func:`~lunarscope.windows.compute.compute_windows`);
 * scheduling receives a :class:`~lunarscope.scheduling.problem.Problem` from
-  :func:`lunarscope.mission.schedule.build_problem`.
+  :func:`lunarscope.mission.scheduling_problem.build_problem`.
 
 Every job is picklable and carries the mission's :class:`~lunarscope.sources.Sources`, so a
 stage runs the same in another process (``tests/mission/test_stages_in_processes.py``).
@@ -23,10 +23,18 @@ from ..windows.compute import COVERAGE_TOLERANCE_S, SiteJob, StationJob, WindowJ
 def propagation_job(mission) -> PropagationJob:
     """The mission's orbit over its span with its force model and propagator settings."""
     p = mission.propagator
-    return PropagationJob(mission.state0_icrf, mission.t_start, mission.t_stop, mission.force_model,
-                          rtol=p.rtol, atol_km=p.atol_km, maneuvers=tuple(mission.maneuvers),
-                          impact_altitude_km=p.impact_altitude_km, fixed_step_s=p.fixed_step_s,
-                          name=mission.name)
+    return PropagationJob(
+        mission.state0_icrf,
+        mission.t_start,
+        mission.t_stop,
+        mission.force_model,
+        rtol=p.rtol,
+        atol_km=p.atol_km,
+        maneuvers=tuple(mission.maneuvers),
+        impact_altitude_km=p.impact_altitude_km,
+        fixed_step_s=p.fixed_step_s,
+        name=mission.name,
+    )
 
 
 def _subjects(all_items, names):
@@ -40,15 +48,31 @@ def window_job(mission) -> WindowJob:
         raise InputError("mission", "has no observing sections (stations, sites, targets, constraints)")
     c, st = obs.constraints, obs.settings
     t0, t1 = float(mission.t_start), float(mission.t_stop)
-    stations = tuple(StationJob(s.name, s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km)
-                     for s in _subjects(obs.stations, st.stations))
-    sites = tuple(SiteJob(s.name, s.site, s.horizon_mask_deg, s.min_sun_elevation_deg)
-                  for s in _subjects(obs.sites, st.sites))
+    stations = tuple(
+        StationJob(s.name, s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km)
+        for s in _subjects(obs.stations, st.stations)
+    )
+    sites = tuple(
+        SiteJob(s.name, s.site, s.horizon_mask_deg, s.min_sun_elevation_deg) for s in _subjects(obs.sites, st.sites)
+    )
     return WindowJob(
-        t0, t1, mission.sources, tuple(st.kinds), stations, sites,
-        tuple(t.name for t in obs.targets), obs.target_units(0.5 * (t0 + t1)),
-        c.sun_exclusion_deg, c.earth_limb_deg, c.moon_limb_deg, c.earth_atmosphere_km,
-        c.min_window_s, c.tolerance_s, st.light_time, st.shadow_min_window_s)
+        t0,
+        t1,
+        mission.sources,
+        tuple(st.kinds),
+        stations,
+        sites,
+        tuple(t.name for t in obs.targets),
+        obs.target_units(0.5 * (t0 + t1)),
+        c.sun_exclusion_deg,
+        c.earth_limb_deg,
+        c.moon_limb_deg,
+        c.earth_atmosphere_km,
+        c.min_window_s,
+        c.tolerance_s,
+        st.light_time,
+        st.shadow_min_window_s,
+    )
 
 
 def check_no_impact(mission, trajectory) -> None:
@@ -60,8 +84,11 @@ def check_no_impact(mission, trajectory) -> None:
     alt = trajectory.meta.get("impact_altitude_km", 0.0)
     when, end = to_iso_utc([impact, mission.t_stop], 3)
     height = "the surface" if alt == 0 else f"{alt:g} km altitude (propagator.impact_altitude_km)"
-    raise InputError("orbit", f"the spacecraft impacts the Moon ({height}) at {when}, before the span "
-                              f"ends at {end}; shorten duration to end before the impact or raise the orbit")
+    raise InputError(
+        "orbit",
+        f"the spacecraft impacts the Moon ({height}) at {when}, before the span "
+        f"ends at {end}; shorten duration to end before the impact or raise the orbit",
+    )
 
 
 def mission_windows(mission, trajectory, progress=None):

@@ -83,8 +83,7 @@ def cartesian_to_keplerian(state, gm):
     argp = np.where(circular, 0.0, angle(nvec, evec))
     pref = np.where(circular[..., None], nvec, evec)
     ta = angle(pref, r)
-    out = np.stack([a, e, inc, np.mod(raan, TWO_PI), np.mod(argp, TWO_PI),
-                    np.mod(ta, TWO_PI)], axis=-1)
+    out = np.stack([a, e, inc, np.mod(raan, TWO_PI), np.mod(argp, TWO_PI), np.mod(ta, TWO_PI)], axis=-1)
     return out
 
 
@@ -94,8 +93,7 @@ def keplerian_to_cartesian(a, e, i, raan, argp, ta, gm):
     a [km] > 0, 0 <= e < 1, i in [0, pi], angles [rad]; gm [km^3/s^2].
     Vallado Alg. 10: perifocal position/velocity rotated by R3(-raan) R1(-i) R3(-argp).
     """
-    a, e, i, raan, argp, ta = np.broadcast_arrays(*[np.asarray(q, dtype=np.float64)
-                                                   for q in (a, e, i, raan, argp, ta)])
+    a, e, i, raan, argp, ta = np.broadcast_arrays(*[np.asarray(q, dtype=np.float64) for q in (a, e, i, raan, argp, ta)])
     for name, q in (("a", a), ("e", e), ("i", i), ("raan", raan), ("argp", argp), ("ta", ta)):
         if not np.all(np.isfinite(q)):
             raise InputError(name, "contains non-finite values")
@@ -113,13 +111,21 @@ def keplerian_to_cartesian(a, e, i, raan, argp, ta, gm):
     sq = np.sqrt(gm / p)
     xp, yp = r * ct, r * st
     vxp, vyp = -sq * st, sq * (e + ct)
-    cO, sO, ci, si, cw, sw = (np.cos(raan), np.sin(raan), np.cos(i), np.sin(i),
-                              np.cos(argp), np.sin(argp))
+    cO, sO, ci, si, cw, sw = (np.cos(raan), np.sin(raan), np.cos(i), np.sin(i), np.cos(argp), np.sin(argp))
     # columns P (periapsis direction) and Q (90 deg ahead in the orbit plane)
     px, py, pz = cO * cw - sO * sw * ci, sO * cw + cO * sw * ci, sw * si
     qx, qy, qz = -cO * sw - sO * cw * ci, -sO * sw + cO * cw * ci, cw * si
-    return np.stack([xp * px + yp * qx, xp * py + yp * qy, xp * pz + yp * qz,
-                     vxp * px + vyp * qx, vxp * py + vyp * qy, vxp * pz + vyp * qz], axis=-1)
+    return np.stack(
+        [
+            xp * px + yp * qx,
+            xp * py + yp * qy,
+            xp * pz + yp * qz,
+            vxp * px + vyp * qx,
+            vxp * py + vyp * qy,
+            vxp * pz + vyp * qz,
+        ],
+        axis=-1,
+    )
 
 
 def periapsis_radius(a, e):
@@ -163,8 +169,7 @@ def mean_elements(times, states, gm, period=None):
     if t.size < 2 or np.any(np.diff(t) <= 0.0) or not np.all(np.isfinite(t)):
         raise InputError("times", "need >= 2 finite, strictly increasing times")
     osc = cartesian_to_keplerian(x, gm)
-    series = np.column_stack([osc[:, 0], osc[:, 1], osc[:, 2], np.unwrap(osc[:, 3]),
-                              np.unwrap(osc[:, 4])])
+    series = np.column_stack([osc[:, 0], osc[:, 1], osc[:, 2], np.unwrap(osc[:, 3]), np.unwrap(osc[:, 4])])
     if period is None:
         a_med = float(np.median(osc[:, 0]))
         if not a_med > 0:
@@ -176,8 +181,7 @@ def mean_elements(times, states, gm, period=None):
     # cumulative trapezoid integral C(t_k); C between samples is quadratic for linear x,
     # evaluated exactly at the window ends below
     dt = np.diff(t)
-    cum = np.vstack([np.zeros((1, 5)),
-                     np.cumsum(0.5 * (series[1:] + series[:-1]) * dt[:, None], axis=0)])
+    cum = np.vstack([np.zeros((1, 5)), np.cumsum(0.5 * (series[1:] + series[:-1]) * dt[:, None], axis=0)])
 
     def integral_to(tq):
         j = np.clip(np.searchsorted(t, tq, side="right") - 1, 0, t.size - 2)

@@ -46,15 +46,28 @@ MIN_BAR_PX = 0.6
 MAX_TOOLTIPS = 4000
 
 TIMELINE_COLOURS = {
-    "umbra": "#2b2b2b", "penumbra": "#9a9a9a", "contact": "#1f77b4", "site_pass": "#2ca02c",
-    "site_sunlit": "#e6b400", "site_earth_visible": "#17becf",
+    "umbra": "#2b2b2b",
+    "penumbra": "#9a9a9a",
+    "contact": "#1f77b4",
+    "site_pass": "#2ca02c",
+    "site_sunlit": "#e6b400",
+    "site_earth_visible": "#17becf",
 }
 TIMELINE_LABELS = {
-    "umbra": "umbra", "penumbra": "penumbra", "contact": "station contact", "site_pass": "site pass",
-    "site_sunlit": "site sunlit", "site_earth_visible": "site sees Earth",
+    "umbra": "umbra",
+    "penumbra": "penumbra",
+    "contact": "station contact",
+    "site_pass": "site pass",
+    "site_sunlit": "site sunlit",
+    "site_earth_visible": "site sees Earth",
 }
-ACTIVITY_COLOURS = {"observe": "#2ca02c", "slew": "#ff7f0e", "downlink": "#1f77b4",
-                    "engineering": "#9467bd", "idle": "#c7c7c7"}
+ACTIVITY_COLOURS = {
+    "observe": "#2ca02c",
+    "slew": "#ff7f0e",
+    "downlink": "#1f77b4",
+    "engineering": "#9467bd",
+    "idle": "#c7c7c7",
+}
 ACTIVITY_ORDER = ["observe", "slew", "downlink", "engineering", "idle"]
 
 
@@ -95,10 +108,12 @@ def _none(text: str) -> str:
 
 
 def _svg_open(name: str, width: float, height: float, title: str) -> list[str]:
-    return [f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
-            f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
-            f'xmlns="http://www.w3.org/2000/svg">',
-            f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>']
+    return [
+        f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
+        f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>',
+    ]
 
 
 def _section(sid: str, heading: str, body: str, lead: str = "") -> str:
@@ -131,35 +146,43 @@ class _TimeAxis:
 
     def draw(self, sx: Linear, y_top: float, y_bottom: float) -> list[str]:
         """Vertical grid lines, tick labels at round UTC times and the axis title."""
-        out = ['<g class="axis time-axis">',
-               f'<line x1="{num(sx.p0)}" y1="{num(y_bottom)}" x2="{num(sx.p1)}" y2="{num(y_bottom)}"/>']
+        out = [
+            '<g class="axis time-axis">',
+            f'<line x1="{num(sx.p0)}" y1="{num(y_bottom)}" x2="{num(sx.p1)}" y2="{num(y_bottom)}"/>',
+        ]
         for t, label in self.ticks:
             x = num(float(sx(t)))
             out.append(f'<line class="gridline" x1="{x}" y1="{num(y_top)}" x2="{x}" y2="{num(y_bottom)}"/>')
             out.append(f'<line x1="{x}" y1="{num(y_bottom)}" x2="{x}" y2="{num(y_bottom + 4)}"/>')
             xf = float(sx(t))
             anchor = "end" if xf > sx.p1 - 30 else ("start" if xf < sx.p0 + 30 else "middle")
-            out.append(f'<text class="tick" data-tdb="{t:.3f}" x="{x}" y="{num(y_bottom + 16)}" '
-                       f'text-anchor="{anchor}">{esc(label)}</text>')
+            out.append(
+                f'<text class="tick" data-tdb="{t:.3f}" x="{x}" y="{num(y_bottom + 16)}" '
+                f'text-anchor="{anchor}">{esc(label)}</text>'
+            )
         start = str(lstime.to_iso_utc(self.t0, 0)[0])
-        out.append(f'<text class="lbl" x="{num((sx.p0 + sx.p1) / 2)}" y="{num(y_bottom + 33)}" '
-                   f'text-anchor="middle">Time (UTC), from {esc(start)}</text>')
+        out.append(
+            f'<text class="lbl" x="{num((sx.p0 + sx.p1) / 2)}" y="{num(y_bottom + 33)}" '
+            f'text-anchor="middle">Time (UTC), from {esc(start)}</text>'
+        )
         out.append("</g>")
         return out
 
 
 def _value_axis(sy: Linear, x: float, x_right: float, label: str, ticks: list[float]) -> list[str]:
     """Horizontal grid lines with labelled ticks on the left and a rotated axis title."""
-    out = ['<g class="axis value-axis">',
-           f'<line x1="{num(x)}" y1="{num(sy.p0)}" x2="{num(x)}" y2="{num(sy.p1)}"/>']
+    out = ['<g class="axis value-axis">', f'<line x1="{num(x)}" y1="{num(sy.p0)}" x2="{num(x)}" y2="{num(sy.p1)}"/>']
     for v in ticks:
         y = num(float(sy(v)))
         out.append(f'<line class="gridline" x1="{num(x)}" y1="{y}" x2="{num(x_right)}" y2="{y}"/>')
-        out.append(f'<text class="tick" x="{num(x - 6)}" y="{y}" dy="4" text-anchor="end">'
-                   f'{esc(tick_label(v, ticks))}</text>')
+        out.append(
+            f'<text class="tick" x="{num(x - 6)}" y="{y}" dy="4" text-anchor="end">{esc(tick_label(v, ticks))}</text>'
+        )
     ym = (sy.p0 + sy.p1) / 2
-    out.append(f'<text class="lbl" transform="translate({num(x - 52)},{num(ym)}) rotate(-90)" '
-               f'text-anchor="middle">{esc(label)}</text>')
+    out.append(
+        f'<text class="lbl" transform="translate({num(x - 52)},{num(ym)}) rotate(-90)" '
+        f'text-anchor="middle">{esc(label)}</text>'
+    )
     out.append("</g>")
     return out
 
@@ -169,8 +192,10 @@ def _legend(items: list[tuple[str, str, str]], x: float, y: float, toggles: bool
     out = ['<g class="legend">']
     for key, label, colour in items:
         attr = f' data-toggle="{esc(key)}"' if toggles else ""
-        out.append(f'<g{attr}><rect x="{num(x)}" y="{num(y - 9)}" width="12" height="10" fill="{colour}"/>'
-                   f'<text class="tick" x="{num(x + 16)}" y="{num(y)}">{esc(label)}</text></g>')
+        out.append(
+            f'<g{attr}><rect x="{num(x)}" y="{num(y - 9)}" width="12" height="10" fill="{colour}"/>'
+            f'<text class="tick" x="{num(x + 16)}" y="{num(y)}">{esc(label)}</text></g>'
+        )
         x += 26 + 6.6 * len(label)
     out.append("</g>")
     return out
@@ -193,8 +218,10 @@ def _summary(plan: Plan) -> str:
         ("Science value", _fmt(metrics.science_value)),
         ("Fraction of bound", _pct(metrics.fraction_of_bound)),
         ("Observing efficiency", _pct(metrics.observing_efficiency)),
-        ("Requests full / partial / none",
-         f"{_fmt(metrics.requests_full)} / {_fmt(metrics.requests_partial)} / {_fmt(metrics.requests_none)}"),
+        (
+            "Requests full / partial / none",
+            f"{_fmt(metrics.requests_full)} / {_fmt(metrics.requests_partial)} / {_fmt(metrics.requests_none)}",
+        ),
         ("Umbra / penumbra", f"{_hours(umbra)} / {_hours(penumbra)}"),
         ("Station contact", _hours(contact)),
         ("Recorder peak", f"{_fmt(metrics.recorder_peak_mbit)} Mbit"),
@@ -203,9 +230,13 @@ def _summary(plan: Plan) -> str:
     for k, v in cards:
         html.append(f'<div class="card"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>')
     html.append("</div>")
-    rows = [("Mission", mission.name), ("Description", mission.description),
-            ("Start (UTC)", mission.start_utc), ("Stop (UTC)", mission.stop_utc),
-            ("Force model", mission.force_model)]
+    rows = [
+        ("Mission", mission.name),
+        ("Description", mission.description),
+        ("Start (UTC)", mission.start_utc),
+        ("Stop (UTC)", mission.stop_utc),
+        ("Force model", mission.force_model),
+    ]
     unit = {"a_km": "km", "i_deg": "°", "raan_deg": "°", "argp_deg": "°", "ta_deg": "°"}
     parts = [f"{k} = {_fmt(v, 6)}{(' ' + unit[k]) if k in unit else ''}" for k, v in mission.orbit.to_dict().items()]
     rows.append(("Initial orbit", "; ".join(parts)))
@@ -242,54 +273,93 @@ def _orbit(plan: Plan) -> str:
         sy = Linear(-extent, extent, top + panel, top)
         cx, cy = float(sx(0.0)), float(sy(0.0))
         out.append(f'<g class="panel" data-panel="{na}{nb}" data-km-per-px="{km_per_px:.6f}">')
-        out.append(f'<rect x="{num(x0)}" y="{num(top)}" width="{num(panel)}" height="{num(panel)}" '
-                   f'fill="none" stroke="#888"/>')
+        out.append(
+            f'<rect x="{num(x0)}" y="{num(top)}" width="{num(panel)}" height="{num(panel)}" fill="none" stroke="#888"/>'
+        )
         ticks = [v for v in nice_ticks(-extent, extent, 4)]
         for v in ticks:
             tx, ty = num(float(sx(v))), num(float(sy(v)))
             out.append(f'<line class="gridline" x1="{tx}" y1="{num(top)}" x2="{tx}" y2="{num(top + panel)}"/>')
-            out.append(f'<text class="tick" x="{tx}" y="{num(top + panel + 14)}" text-anchor="middle">'
-                       f'{esc(tick_label(v, ticks))}</text>')
+            out.append(
+                f'<text class="tick" x="{tx}" y="{num(top + panel + 14)}" text-anchor="middle">'
+                f'{esc(tick_label(v, ticks))}</text>'
+            )
             out.append(f'<line class="gridline" x1="{num(x0)}" y1="{ty}" x2="{num(x0 + panel)}" y2="{ty}"/>')
             if p == 0:
-                out.append(f'<text class="tick" x="{num(x0 - 4)}" y="{ty}" dy="4" text-anchor="end">'
-                           f'{esc(tick_label(v, ticks))}</text>')
-        out.append(f'<text class="lbl" x="{num(x0 + panel / 2)}" y="{num(top + panel + 32)}" '
-                   f'text-anchor="middle">{na} (km)</text>')
-        out.append(f'<text class="lbl" transform="translate({num(x0 - (48 if p == 0 else 8))},'
-                   f'{num(top + panel / 2)}) rotate(-90)" text-anchor="middle">{nb} (km)</text>')
-        out.append(f'<circle class="moon" cx="{num(cx, 2)}" cy="{num(cy, 2)}" '
-                   f'r="{num(MOON_RADIUS_KM / km_per_px, 3)}" data-radius-km="{MOON_RADIUS_KM}" '
-                   f'fill="#cfcfcf" stroke="#777"><title>Moon, radius {MOON_RADIUS_KM} km</title></circle>')
+                out.append(
+                    f'<text class="tick" x="{num(x0 - 4)}" y="{ty}" dy="4" text-anchor="end">'
+                    f'{esc(tick_label(v, ticks))}</text>'
+                )
+        out.append(
+            f'<text class="lbl" x="{num(x0 + panel / 2)}" y="{num(top + panel + 32)}" '
+            f'text-anchor="middle">{na} (km)</text>'
+        )
+        out.append(
+            f'<text class="lbl" transform="translate({num(x0 - (48 if p == 0 else 8))},'
+            f'{num(top + panel / 2)}) rotate(-90)" text-anchor="middle">{nb} (km)</text>'
+        )
+        out.append(
+            f'<circle class="moon" cx="{num(cx, 2)}" cy="{num(cy, 2)}" '
+            f'r="{num(MOON_RADIUS_KM / km_per_px, 3)}" data-radius-km="{MOON_RADIUS_KM}" '
+            f'fill="#cfcfcf" stroke="#777"><title>Moon, radius {MOON_RADIUS_KM} km</title></circle>'
+        )
         pts = polyline_points(sx(rd[:, ia]), sy(rd[:, ib]))
-        out.append(f'<polyline class="mark" data-series="trajectory" points="{pts}" fill="none" '
-                   f'stroke="#d62728" stroke-width="0.8"/>')
-        out.append(f'<circle class="mark" data-series="start" cx="{num(float(sx(r[0, ia])))}" '
-                   f'cy="{num(float(sy(r[0, ib])))}" r="3.5" fill="#000"><title>start</title></circle>')
+        out.append(
+            f'<polyline class="mark" data-series="trajectory" points="{pts}" fill="none" '
+            f'stroke="#d62728" stroke-width="0.8"/>'
+        )
+        out.append(
+            f'<circle class="mark" data-series="start" cx="{num(float(sx(r[0, ia])))}" '
+            f'cy="{num(float(sy(r[0, ib])))}" r="3.5" fill="#000"><title>start</title></circle>'
+        )
         if e.shape[0] > 0:
             for k, dash, lab in ((0, "", "Earth (start)"), (e.shape[0] - 1, ' stroke-dasharray="4 3"', "Earth (end)")):
                 u = e[k] / max(np.linalg.norm(e[k]), 1e-300)
                 ln = 0.42 * panel
                 ex, ey = cx + ln * u[ia], cy - ln * u[ib]
-                out.append(f'<line class="earth-dir" x1="{num(cx)}" y1="{num(cy)}" x2="{num(ex)}" y2="{num(ey)}" '
-                           f'stroke="#1f77b4" stroke-width="1.6"{dash} marker-end="url(#arrow)"/>')
+                out.append(
+                    f'<line class="earth-dir" x1="{num(cx)}" y1="{num(cy)}" x2="{num(ex)}" y2="{num(ey)}" '
+                    f'stroke="#1f77b4" stroke-width="1.6"{dash} marker-end="url(#arrow)"/>'
+                )
                 out.append(f'<text class="tick" x="{num(ex + 3)}" y="{num(ey - 3)}" fill="#1f77b4">{esc(lab)}</text>')
                 if e.shape[0] == 1:
                     break
         out.append("</g>")
-    out.insert(1, '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-                  'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f77b4"/>'
-                  '</marker></defs>')
-    out += _legend([("trajectory", "trajectory", "#d62728"), ("earth", "direction to Earth", "#1f77b4"),
-                    ("moon", f"Moon to scale (R = {MOON_RADIUS_KM} km)", "#cfcfcf")], left, height - 6, False)
+    out.insert(
+        1,
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f77b4"/>'
+        '</marker></defs>',
+    )
+    out += _legend(
+        [
+            ("trajectory", "trajectory", "#d62728"),
+            ("earth", "direction to Earth", "#1f77b4"),
+            ("moon", f"Moon to scale (R = {MOON_RADIUS_KM} km)", "#cfcfcf"),
+        ],
+        left,
+        height - 6,
+        False,
+    )
     out.append("</svg>")
-    lead = (f"Three orthographic projections of the trajectory ({r.shape[0]} samples, "
-            f"{len(idx)} drawn) in Moon-centred ICRF axes; the grey disc is the Moon to scale.")
+    lead = (
+        f"Three orthographic projections of the trajectory ({r.shape[0]} samples, "
+        f"{len(idx)} drawn) in Moon-centred ICRF axes; the grey disc is the Moon to scale."
+    )
     return _section("orbit", "Orbit", "\n".join(out), lead)
 
 
-def _line_chart(name: str, title: str, t: np.ndarray, y: np.ndarray, ylabel: str, axis: _TimeAxis,
-                y_min: float | None = None, hline: tuple[float, str] | None = None, step: bool = False) -> str:
+def _line_chart(
+    name: str,
+    title: str,
+    t: np.ndarray,
+    y: np.ndarray,
+    ylabel: str,
+    axis: _TimeAxis,
+    y_min: float | None = None,
+    hline: tuple[float, str] | None = None,
+    step: bool = False,
+) -> str:
     width, height = CHART_W, 300
     left, right, top, bottom = 80, 20, 34, 50
     sx = axis.scale(left, width - right)
@@ -307,14 +377,20 @@ def _line_chart(name: str, title: str, t: np.ndarray, y: np.ndarray, ylabel: str
     if step and td.size > 1:
         td = np.repeat(td, 2)[1:]
         yd = np.repeat(yd, 2)[:-1]
-    out.append(f'<polyline class="mark" data-series="{esc(name)}" points="{polyline_points(sx(td), sy(yd))}" '
-               f'fill="none" stroke="#d62728" stroke-width="1.2"/>')
+    out.append(
+        f'<polyline class="mark" data-series="{esc(name)}" points="{polyline_points(sx(td), sy(yd))}" '
+        f'fill="none" stroke="#d62728" stroke-width="1.2"/>'
+    )
     if hline is not None:
         yv = num(float(sy(hline[0])))
-        out.append(f'<line class="mark capacity" data-series="capacity" x1="{num(left)}" y1="{yv}" '
-                   f'x2="{num(width - right)}" y2="{yv}" stroke="#1f77b4" stroke-width="1.5" stroke-dasharray="6 4"/>')
-        out.append(f'<text class="tick" x="{num(width - right - 4)}" y="{yv}" dy="-4" text-anchor="end" '
-                   f'fill="#1f77b4">{esc(hline[1])}</text>')
+        out.append(
+            f'<line class="mark capacity" data-series="capacity" x1="{num(left)}" y1="{yv}" '
+            f'x2="{num(width - right)}" y2="{yv}" stroke="#1f77b4" stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
+        out.append(
+            f'<text class="tick" x="{num(width - right - 4)}" y="{yv}" dy="-4" text-anchor="end" '
+            f'fill="#1f77b4">{esc(hline[1])}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -324,15 +400,25 @@ def _altitude(plan: Plan, axis: _TimeAxis) -> str:
     alt = plan.trajectory.altitude_km
     if t.size == 0:
         return _section("altitude", "Altitude", _none("No altitude series in this plan."))
-    lead = (f"Altitude above the mean lunar sphere (R = {MOON_RADIUS_KM} km): min {alt.min():.1f} km, "
-            f"max {alt.max():.1f} km, mean {alt.mean():.1f} km.")
+    lead = (
+        f"Altitude above the mean lunar sphere (R = {MOON_RADIUS_KM} km): min {alt.min():.1f} km, "
+        f"max {alt.max():.1f} km, mean {alt.mean():.1f} km."
+    )
     body = _line_chart("altitude", "Altitude above the Moon", t, alt, "Altitude (km)", axis)
     return _section("altitude", "Altitude over time", body, lead)
 
 
-def _rows_chart(name: str, title: str, rows: list[dict], axis: _TimeAxis, label_w: float,
-                row_h: float, legend: list[tuple[str, str, str]] | None = None,
-                right_w: float = 20, tooltips: bool = True) -> str:
+def _rows_chart(
+    name: str,
+    title: str,
+    rows: list[dict],
+    axis: _TimeAxis,
+    label_w: float,
+    row_h: float,
+    legend: list[tuple[str, str, str]] | None = None,
+    right_w: float = 20,
+    tooltips: bool = True,
+) -> str:
     """Interval rows: each row {label, right, items:[(t0, t1, series, colour, tip)]}."""
     width = CHART_W
     top = 34 + (18 if legend else 0)
@@ -350,13 +436,19 @@ def _rows_chart(name: str, title: str, rows: list[dict], axis: _TimeAxis, label_
         y = top + i * row_h
         out.append(f'<g class="row" data-row="{esc(row["label"])}">')
         if i % 2 == 1:
-            out.append(f'<rect x="{num(label_w)}" y="{num(y)}" width="{num(width - right_w - label_w)}" '
-                       f'height="{num(row_h)}" fill="#f3f5f7"/>')
-        out.append(f'<text class="tick" x="{num(label_w - 6)}" y="{num(y + row_h * 0.5)}" dy="{num(font * 0.35)}" '
-                   f'text-anchor="end" style="font-size:{num(font)}px">{esc(row["label"])}</text>')
+            out.append(
+                f'<rect x="{num(label_w)}" y="{num(y)}" width="{num(width - right_w - label_w)}" '
+                f'height="{num(row_h)}" fill="#f3f5f7"/>'
+            )
+        out.append(
+            f'<text class="tick" x="{num(label_w - 6)}" y="{num(y + row_h * 0.5)}" dy="{num(font * 0.35)}" '
+            f'text-anchor="end" style="font-size:{num(font)}px">{esc(row["label"])}</text>'
+        )
         if row.get("right"):
-            out.append(f'<text class="tick" x="{num(width - right_w + 4)}" y="{num(y + row_h * 0.5)}" '
-                       f'dy="{num(font * 0.35)}" style="font-size:{num(font)}px">{esc(row["right"])}</text>')
+            out.append(
+                f'<text class="tick" x="{num(width - right_w + 4)}" y="{num(y + row_h * 0.5)}" '
+                f'dy="{num(font * 0.35)}" style="font-size:{num(font)}px">{esc(row["right"])}</text>'
+            )
         by_series: dict[str, list] = {}
         for item in row["items"]:
             by_series.setdefault(item[2], []).append(item)
@@ -371,16 +463,21 @@ def _rows_chart(name: str, title: str, rows: list[dict], axis: _TimeAxis, label_
                     if x1 < sx.p0 or x0 > sx.p1:
                         continue
                     w = max(x1 - x0, MIN_BAR_PX)
-                    out.append(f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
-                               f'height="{num(bar_h, 1)}"><title>{esc(tip)}</title></rect>')
+                    out.append(
+                        f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
+                        f'height="{num(bar_h, 1)}"><title>{esc(tip)}</title></rect>'
+                    )
             else:
-                merged = _merge([(max(a, axis.t0), min(b, axis.t1)) for a, b, *_ in items
-                                 if b >= axis.t0 and a <= axis.t1], gap_s)
+                merged = _merge(
+                    [(max(a, axis.t0), min(b, axis.t1)) for a, b, *_ in items if b >= axis.t0 and a <= axis.t1], gap_s
+                )
                 for a, b in merged:
                     x0 = float(sx(a))
                     w = max(float(sx(max(b, a + min_w_s))) - x0, MIN_BAR_PX)
-                    out.append(f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
-                               f'height="{num(bar_h, 1)}"/>')
+                    out.append(
+                        f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
+                        f'height="{num(bar_h, 1)}"/>'
+                    )
             out.append("</g>")
         if row.get("tip"):
             out.append(f"<title>{esc(row['tip'])}</title>")
@@ -396,21 +493,34 @@ def _timeline(plan: Plan, axis: _TimeAxis) -> str:
         if w.kind in TIMELINE_COLOURS:
             groups.setdefault((w.kind, w.subject), []).append(w)
     if not groups:
-        return _section("timeline", "Events timeline",
-                        _none("No eclipse, contact or lunar-site windows in this plan."))
+        return _section("timeline", "Events timeline", _none("No eclipse, contact or lunar-site windows in this plan."))
     keys = sorted(groups, key=lambda k: (order.index(k[0]), k[1]))
     rows = []
     for kind, subject in keys:
         ws = groups[(kind, subject)]
         total = sum(w.duration_s for w in ws)
         items = [(w.start_tdb, w.stop_tdb, kind, TIMELINE_COLOURS[kind], "") for w in ws]
-        rows.append({"label": f"{TIMELINE_LABELS[kind]}: {subject}", "items": items,
-                     "right": _hours(total),
-                     "tip": f"{TIMELINE_LABELS[kind]} {subject}: {len(ws)} windows, {_hours(total)}"})
+        rows.append(
+            {
+                "label": f"{TIMELINE_LABELS[kind]}: {subject}",
+                "items": items,
+                "right": _hours(total),
+                "tip": f"{TIMELINE_LABELS[kind]} {subject}: {len(ws)} windows, {_hours(total)}",
+            }
+        )
     present = [k for k in order if any(key[0] == k for key in keys)]
     legend = [(k, TIMELINE_LABELS[k], TIMELINE_COLOURS[k]) for k in present]
-    body = _rows_chart("timeline", "Eclipses, station contacts and lunar-site passes", rows, axis,
-                       label_w=230, row_h=22, legend=legend, right_w=70, tooltips=False)
+    body = _rows_chart(
+        "timeline",
+        "Eclipses, station contacts and lunar-site passes",
+        rows,
+        axis,
+        label_w=230,
+        row_h=22,
+        legend=legend,
+        right_w=70,
+        tooltips=False,
+    )
     lead = "One row per subject; the column on the right is the total time in each row."
     return _section("timeline", "Events timeline", body, lead)
 
@@ -430,13 +540,29 @@ def _visibility(plan: Plan, axis: _TimeAxis) -> str:
         ws = by_target.get(name, [])
         frac = info[name].visible_fraction if name in info else None
         items = [(w.start_tdb, w.stop_tdb, "visible", "#2c7fb8", "") for w in ws]
-        rows.append({"label": name, "items": items, "right": _pct(frac) if frac is not None else "",
-                     "tip": f"{name}: {len(ws)} visible windows, visible {_pct(frac)}"})
+        rows.append(
+            {
+                "label": name,
+                "items": items,
+                "right": _pct(frac) if frac is not None else "",
+                "tip": f"{name}: {len(ws)} visible windows, visible {_pct(frac)}",
+            }
+        )
     row_h = float(min(18.0, max(5.0, 900.0 / len(rows))))
-    body = _rows_chart("visibility", "Target visibility (bars: target_visible windows)", rows, axis,
-                       label_w=170, row_h=row_h, right_w=60, tooltips=False)
-    lead = (f"{len(rows)} targets; a bar is a window when the target is unocculted and outside the "
-            "exclusion angles. Right column: visible fraction of the mission.")
+    body = _rows_chart(
+        "visibility",
+        "Target visibility (bars: target_visible windows)",
+        rows,
+        axis,
+        label_w=170,
+        row_h=row_h,
+        right_w=60,
+        tooltips=False,
+    )
+    lead = (
+        f"{len(rows)} targets; a bar is a window when the target is unocculted and outside the "
+        "exclusion angles. Right column: visible fraction of the mission."
+    )
     return _section("visibility", "Target visibility", body, lead)
 
 
@@ -463,8 +589,10 @@ def _skymap(plan: Plan) -> str:
         gx, gy = xy(ra, np.full_like(ra, dec))
         out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"/>')
         lx, ly = xy(360.0 - 1e-7, dec)
-        out.append(f'<text class="tick" x="{num(float(lx) - 6)}" y="{num(float(ly))}" dy="4" '
-                   f'text-anchor="end">{dec:+d}°</text>')
+        out.append(
+            f'<text class="tick" x="{num(float(lx) - 6)}" y="{num(float(ly))}" dy="4" '
+            f'text-anchor="end">{dec:+d}°</text>'
+        )
     for ra_h in range(2, 24, 2):
         dec = np.linspace(-90, 90, 61)
         gx, gy = xy(np.full_like(dec, ra_h * 15.0), dec)
@@ -477,24 +605,35 @@ def _skymap(plan: Plan) -> str:
         frac = t.visible_fraction
         x, y = xy(float(t.ra_deg), float(t.dec_deg))
         colour = viridis(frac)
-        tip = (f"{t.name}: RA {float(t.ra_deg):.3f}°, Dec {float(t.dec_deg):+.3f}°, "
-               f"visible {_pct(frac)}, priority {_fmt(t.priority)}")
-        out.append(f'<circle class="mark" cx="{num(float(x), 2)}" cy="{num(float(y), 2)}" r="5" fill="{colour}" '
-                   f'stroke="#222" stroke-width="0.6"><title>{esc(tip)}</title></circle>')
+        tip = (
+            f"{t.name}: RA {float(t.ra_deg):.3f}°, Dec {float(t.dec_deg):+.3f}°, "
+            f"visible {_pct(frac)}, priority {_fmt(t.priority)}"
+        )
+        out.append(
+            f'<circle class="mark" cx="{num(float(x), 2)}" cy="{num(float(y), 2)}" r="5" fill="{colour}" '
+            f'stroke="#222" stroke-width="0.6"><title>{esc(tip)}</title></circle>'
+        )
     out.append("</g>")
     # colour bar
     bx0, by0, bw = width / 2 - 150, height - 42, 300
     out.append('<g class="legend colourbar">')
     for k in range(30):
-        out.append(f'<rect x="{num(bx0 + k * bw / 30)}" y="{num(by0)}" width="{num(bw / 30 + 0.3)}" height="10" '
-                   f'fill="{viridis((k + 0.5) / 30)}"/>')
+        out.append(
+            f'<rect x="{num(bx0 + k * bw / 30)}" y="{num(by0)}" width="{num(bw / 30 + 0.3)}" height="10" '
+            f'fill="{viridis((k + 0.5) / 30)}"/>'
+        )
     for v in (0, 25, 50, 75, 100):
-        out.append(f'<text class="tick" x="{num(bx0 + bw * v / 100)}" y="{num(by0 + 24)}" '
-                   f'text-anchor="middle">{v}%</text>')
-    out.append(f'<text class="lbl" x="{num(bx0 + bw / 2)}" y="{num(by0 + 38)}" text-anchor="middle">'
-               f'Visible fraction of the mission</text>')
-    out.append(f'<text class="lbl" x="{num(cx)}" y="{num(cy + scale * math.sqrt(2) + 18)}" '
-               f'text-anchor="middle">Right ascension (hours, increasing to the left) / Declination (°)</text>')
+        out.append(
+            f'<text class="tick" x="{num(bx0 + bw * v / 100)}" y="{num(by0 + 24)}" text-anchor="middle">{v}%</text>'
+        )
+    out.append(
+        f'<text class="lbl" x="{num(bx0 + bw / 2)}" y="{num(by0 + 38)}" text-anchor="middle">'
+        f'Visible fraction of the mission</text>'
+    )
+    out.append(
+        f'<text class="lbl" x="{num(cx)}" y="{num(cy + scale * math.sqrt(2) + 18)}" '
+        f'text-anchor="middle">Right ascension (hours, increasing to the left) / Declination (°)</text>'
+    )
     out.append("</g></svg>")
     lead = "Equal-area Hammer–Aitoff projection centred on RA 12h, RA increasing to the left (sky as seen from inside)."
     return _section("skymap", "Sky map", "\n".join(out), lead)
@@ -514,15 +653,20 @@ def _schedule(plan: Plan, axis: _TimeAxis) -> str:
         colour = ACTIVITY_COLOURS.get(k, "#7f7f7f")
         items = []
         for a in sel:
-            tip = (f"{k} {a.target} {a.start_utc} → {a.stop_utc} ({a.duration_s:.0f} s"
-                   + (f", {a.data_mbit:.1f} Mbit" if a.data_mbit else "")
-                   + (f", station {a.station}" if a.station else "") + ")")
+            tip = (
+                f"{k} {a.target} {a.start_utc} → {a.stop_utc} ({a.duration_s:.0f} s"
+                + (f", {a.data_mbit:.1f} Mbit" if a.data_mbit else "")
+                + (f", station {a.station}" if a.station else "")
+                + ")"
+            )
             items.append((a.start_tdb, a.stop_tdb, k, colour, tip if tips else ""))
-        rows.append({"label": k, "items": items, "right": _hours(total),
-                     "tip": f"{k}: {len(sel)} activities, {_hours(total)}"})
+        rows.append(
+            {"label": k, "items": items, "right": _hours(total), "tip": f"{k}: {len(sel)} activities, {_hours(total)}"}
+        )
     legend = [(k, k, ACTIVITY_COLOURS.get(k, "#7f7f7f")) for k in kinds]
-    body = _rows_chart("gantt", "Schedule (Gantt)", rows, axis, label_w=110, row_h=34, legend=legend,
-                       right_w=70, tooltips=tips)
+    body = _rows_chart(
+        "gantt", "Schedule (Gantt)", rows, axis, label_w=110, row_h=34, legend=legend, right_w=70, tooltips=tips
+    )
     lead = f"{len(acts)} activities. Hover a bar for target, times and data volume; click a legend entry to hide it."
     return _section("schedule", "Schedule", body, lead)
 
@@ -534,9 +678,20 @@ def _recorder(plan: Plan, axis: _TimeAxis) -> str:
         return _section("recorder", "Recorder", _none("No recorder series in this plan."))
     cap = rec.capacity_mbit
     hline = (float(cap), f"capacity {float(cap):,.0f} Mbit") if cap is not None else None
-    body = _line_chart("recorder", "On-board recorder fill level", t, lvl, "Stored data (Mbit)", axis,
-                       y_min=0.0, hline=hline, step=True)
-    lead = f"Peak {lvl.max():,.1f} Mbit, final {lvl[-1]:,.1f} Mbit" + (f", capacity {float(cap):,.0f} Mbit." if cap is not None else ".")
+    body = _line_chart(
+        "recorder",
+        "On-board recorder fill level",
+        t,
+        lvl,
+        "Stored data (Mbit)",
+        axis,
+        y_min=0.0,
+        hline=hline,
+        step=True,
+    )
+    lead = f"Peak {lvl.max():,.1f} Mbit, final {lvl[-1]:,.1f} Mbit" + (
+        f", capacity {float(cap):,.0f} Mbit." if cap is not None else "."
+    )
     return _section("recorder", "Recorder level", body, lead)
 
 
@@ -558,16 +713,26 @@ def _downlink(plan: Plan) -> str:
     for v in ticks:
         x = num(float(sx(v)))
         out.append(f'<line class="gridline" x1="{x}" y1="{num(top)}" x2="{x}" y2="{num(yb)}"/>')
-        out.append(f'<text class="tick" x="{x}" y="{num(yb + 16)}" text-anchor="middle">{esc(tick_label(v, ticks))}</text>')
-    out.append(f'<text class="lbl" x="{num((left + width - right) / 2)}" y="{num(yb + 36)}" '
-               f'text-anchor="middle">Downlinked volume (Mbit)</text></g>')
+        out.append(
+            f'<text class="tick" x="{x}" y="{num(yb + 16)}" text-anchor="middle">{esc(tick_label(v, ticks))}</text>'
+        )
+    out.append(
+        f'<text class="lbl" x="{num((left + width - right) / 2)}" y="{num(yb + 36)}" '
+        f'text-anchor="middle">Downlinked volume (Mbit)</text></g>'
+    )
     out.append('<g class="marks" data-series="downlink" fill="#1f77b4">')
     for i, (name, v) in enumerate(items):
         y = top + i * row_h
-        out.append(f'<text class="tick" x="{num(left - 6)}" y="{num(y + row_h / 2)}" dy="4" text-anchor="end">{esc(name)}</text>')
-        out.append(f'<rect class="mark" x="{num(left)}" y="{num(y + 5)}" width="{num(max(float(sx(v)) - left, 0.0), 2)}" '
-                   f'height="{num(row_h - 10)}"><title>{esc(name)}: {v:,.1f} Mbit</title></rect>')
-        out.append(f'<text class="tick" x="{num(float(sx(v)) + 6)}" y="{num(y + row_h / 2)}" dy="4">{v:,.1f} Mbit</text>')
+        out.append(
+            f'<text class="tick" x="{num(left - 6)}" y="{num(y + row_h / 2)}" dy="4" text-anchor="end">{esc(name)}</text>'
+        )
+        out.append(
+            f'<rect class="mark" x="{num(left)}" y="{num(y + 5)}" width="{num(max(float(sx(v)) - left, 0.0), 2)}" '
+            f'height="{num(row_h - 10)}"><title>{esc(name)}: {v:,.1f} Mbit</title></rect>'
+        )
+        out.append(
+            f'<text class="tick" x="{num(float(sx(v)) + 6)}" y="{num(y + row_h / 2)}" dy="4">{v:,.1f} Mbit</text>'
+        )
     out.append("</g></svg>")
     total = sum(v for _, v in items)
     return _section("downlink", "Downlink per station", "\n".join(out), f"Total downlinked: {total:,.1f} Mbit.")
@@ -577,15 +742,22 @@ def _requests(plan: Plan) -> str:
     metrics = plan.schedule.metrics
     unscheduled = plan.schedule.unscheduled
     parts = []
-    rows = [("Observing efficiency (observing time / mission time)", _pct(metrics.observing_efficiency)),
-            ("Science value", _fmt(metrics.science_value)),
-            ("Upper bound on science value" + (f" ({metrics.bound_source})" if metrics.bound_source else ""),
-             _fmt(metrics.bound)),
-            ("Fraction of bound", _pct(metrics.fraction_of_bound)),
-            ("Requests fully / partly / not served",
-             f"{_fmt(metrics.requests_full)} / {_fmt(metrics.requests_partial)} / {_fmt(metrics.requests_none)}")]
-    parts.append('<table class="kv">' + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-                 + "</table>")
+    rows = [
+        ("Observing efficiency (observing time / mission time)", _pct(metrics.observing_efficiency)),
+        ("Science value", _fmt(metrics.science_value)),
+        (
+            "Upper bound on science value" + (f" ({metrics.bound_source})" if metrics.bound_source else ""),
+            _fmt(metrics.bound),
+        ),
+        ("Fraction of bound", _pct(metrics.fraction_of_bound)),
+        (
+            "Requests fully / partly / not served",
+            f"{_fmt(metrics.requests_full)} / {_fmt(metrics.requests_partial)} / {_fmt(metrics.requests_none)}",
+        ),
+    ]
+    parts.append(
+        '<table class="kv">' + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows) + "</table>"
+    )
     counts = [("full", metrics.requests_full), ("partial", metrics.requests_partial), ("none", metrics.requests_none)]
     if sum(c for _, c in counts) > 0:
         total = float(sum(c for _, c in counts))
@@ -596,11 +768,15 @@ def _requests(plan: Plan) -> str:
         out.append('<g class="marks">')
         for k, c in counts:
             w = bar_w * c / total
-            out.append(f'<rect class="mark" data-series="{k}" x="{num(x, 2)}" y="30" width="{num(w, 2)}" height="26" '
-                       f'fill="{colours[k]}"><title>{k}: {c}</title></rect>')
+            out.append(
+                f'<rect class="mark" data-series="{k}" x="{num(x, 2)}" y="30" width="{num(w, 2)}" height="26" '
+                f'fill="{colours[k]}"><title>{k}: {c}</title></rect>'
+            )
             if w > 60:
-                out.append(f'<text class="tick" x="{num(x + w / 2)}" y="47" text-anchor="middle" fill="#fff">'
-                           f'{esc(k)}: {c}</text>')
+                out.append(
+                    f'<text class="tick" x="{num(x + w / 2)}" y="47" text-anchor="middle" fill="#fff">'
+                    f'{esc(k)}: {c}</text>'
+                )
             x += w
         out.append("</g>")
         out += _legend([(k, f"{k} ({c})", colours[k]) for k, c in counts], left, 82, False)
@@ -625,32 +801,62 @@ def _requests(plan: Plan) -> str:
 def render_report(plan: Plan) -> str:
     """The report as one self-contained HTML document (text). See the module docstring."""
     if not isinstance(plan, Plan):
-        raise TypeError(f"render_report needs a lunarscope.products.Plan, got {type(plan).__name__} "
-                        "(a dict from Plan.to_dict() becomes one with Plan.from_dict)")
+        raise TypeError(
+            f"render_report needs a lunarscope.products.Plan, got {type(plan).__name__} "
+            "(a dict from Plan.to_dict() becomes one with Plan.from_dict)"
+        )
     mission = plan.mission
     axis = _TimeAxis(mission.start_tdb, mission.stop_tdb)  # the mission span, as TDB
     name = mission.name or "lunarscope plan"
     sections = [
-        _summary(plan), _orbit(plan), _altitude(plan, axis), _timeline(plan, axis), _visibility(plan, axis),
-        _skymap(plan), _schedule(plan, axis), _recorder(plan, axis), _downlink(plan), _requests(plan),
+        _summary(plan),
+        _orbit(plan),
+        _altitude(plan, axis),
+        _timeline(plan, axis),
+        _visibility(plan, axis),
+        _skymap(plan),
+        _schedule(plan, axis),
+        _recorder(plan, axis),
+        _downlink(plan),
+        _requests(plan),
     ]
-    nav_items = [("summary", "Summary"), ("orbit", "Orbit"), ("altitude", "Altitude"), ("timeline", "Events"),
-                 ("visibility", "Visibility"), ("skymap", "Sky map"), ("schedule", "Schedule"),
-                 ("recorder", "Recorder"), ("downlink", "Downlink"), ("requests", "Requests")]
+    nav_items = [
+        ("summary", "Summary"),
+        ("orbit", "Orbit"),
+        ("altitude", "Altitude"),
+        ("timeline", "Events"),
+        ("visibility", "Visibility"),
+        ("skymap", "Sky map"),
+        ("schedule", "Schedule"),
+        ("recorder", "Recorder"),
+        ("downlink", "Downlink"),
+        ("requests", "Requests"),
+    ]
     nav = "<nav>" + "".join(f'<a href="#{k}">{esc(v)}</a>' for k, v in nav_items) + "</nav>"
     generated = plan.generated_utc
     subtitle = f"{mission.start_utc} → {mission.stop_utc} (UTC)"
-    head = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-            f"<title>{esc(name)} — lunarscope report</title>\n<style>{assets.CSS}</style>\n</head>\n<body>\n")
-    top = (f"<header><h1>{esc(name)}</h1><p class=\"lead\">{esc(subtitle)}</p>{nav}</header>\n")
-    foot = ("<footer>Generated by lunarscope"
-            + (f" at {esc(generated)}" if generated else "")
-            + ". Times are UTC; all charts are static SVG drawn from the plan data.</footer>\n")
-    return (head + top + "<main>\n" + "".join(sections) + "</main>\n" + foot
-            + f"<script>{assets.JS}</script>\n</body>\n</html>\n")
+    head = (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+        f"<title>{esc(name)} — lunarscope report</title>\n<style>{assets.CSS}</style>\n</head>\n<body>\n"
+    )
+    top = f"<header><h1>{esc(name)}</h1><p class=\"lead\">{esc(subtitle)}</p>{nav}</header>\n"
+    foot = (
+        "<footer>Generated by lunarscope"
+        + (f" at {esc(generated)}" if generated else "")
+        + ". Times are UTC; all charts are static SVG drawn from the plan data.</footer>\n"
+    )
+    return (
+        head
+        + top
+        + "<main>\n"
+        + "".join(sections)
+        + "</main>\n"
+        + foot
+        + f"<script>{assets.JS}</script>\n</body>\n</html>\n"
+    )
 
 
 def write_report(path, plan: Plan) -> None:

@@ -15,8 +15,7 @@ from lunarscope import time as lstime
 MAX_SERIES_POINTS = 2000
 
 #: Viridis anchor colours (matplotlib's ``viridis`` at 0, 1/8, ..., 1; van der Walt & Smith 2015).
-VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30",
-           "#fde725"]
+VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725"]
 
 
 def esc(text) -> str:
@@ -35,8 +34,8 @@ def viridis(frac: float) -> str:
     f = min(max(float(frac), 0.0), 1.0) * (len(VIRIDIS) - 1)
     k = min(int(f), len(VIRIDIS) - 2)
     w = f - k
-    a = [int(VIRIDIS[k][i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(VIRIDIS[k + 1][i:i + 2], 16) for i in (1, 3, 5)]
+    a = [int(VIRIDIS[k][i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(VIRIDIS[k + 1][i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * w):02x}" for x, y in zip(a, b))
 
 
@@ -73,7 +72,9 @@ def tick_label(v: float, ticks: list[float]) -> str:
     """Shortest fixed-decimal text that tells the ticks apart."""
     if len(ticks) > 1:
         step = abs(ticks[1] - ticks[0])
-        dec = max(0, -int(math.floor(math.log10(step))) + (1 if step / 10 ** math.floor(math.log10(step)) == 2.5 else 0))
+        dec = max(
+            0, -int(math.floor(math.log10(step))) + (1 if step / 10 ** math.floor(math.log10(step)) == 2.5 else 0)
+        )
     else:
         dec = 1
     if abs(v) >= 10000 and dec == 0:
@@ -82,9 +83,30 @@ def tick_label(v: float, ticks: list[float]) -> str:
 
 
 # UTC tick steps (s) tried in order; the first giving at most ``target`` ticks is used.
-_TIME_STEPS_S = [60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
-                 86400, 2 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 15 * 86400, 30 * 86400,
-                 60 * 86400, 90 * 86400, 182 * 86400, 365 * 86400]
+_TIME_STEPS_S = [
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    2 * 3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86400,
+    2 * 86400,
+    5 * 86400,
+    7 * 86400,
+    10 * 86400,
+    15 * 86400,
+    30 * 86400,
+    60 * 86400,
+    90 * 86400,
+    182 * 86400,
+    365 * 86400,
+]
 
 
 #: Resolution of the UTC calendar time the ticks start from (decimals of a second: 1 ms).
@@ -101,8 +123,9 @@ def _utc_calendar(t_tdb: float) -> _dt.datetime:
 
 def _utc_calendar_to_tdb(stamps: list[_dt.datetime]) -> np.ndarray:
     """Naive UTC datetimes → TDB seconds past J2000 (:func:`lunarscope.time.utc_calendar_to_tdb`)."""
-    f = np.array([(s.year, s.month, s.day, s.hour, s.minute, s.second + s.microsecond / 1e6) for s in stamps],
-                 float).reshape(-1, 6)
+    f = np.array(
+        [(s.year, s.month, s.day, s.hour, s.minute, s.second + s.microsecond / 1e6) for s in stamps], float
+    ).reshape(-1, 6)
     return lstime.utc_calendar_to_tdb(*(f[:, k] for k in range(6)))
 
 

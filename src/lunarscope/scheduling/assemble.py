@@ -8,6 +8,7 @@ an engineering block) and computes the downlinked data by as-soon-as-possible dr
 draining gives the pointwise-lowest recorder level for the given visits, so any plan a
 scheduler proved feasible stays feasible.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,19 +34,38 @@ def assemble(problem, visits, eng_starts, passes=(), scheduler="", initial_point
     tl = problem.downlink_timeline
     model = problem.spacecraft.slew
     nom = problem.engineering_nominal
-    eng = [Activity("engineering", float(s), float(s + nom[j, 1]), target="", block=j,
-                    station="") for j, s in enumerate(eng_starts)]
+    eng = [
+        Activity("engineering", float(s), float(s + nom[j, 1]), target="", block=j, station="")
+        for j, s in enumerate(eng_starts)
+    ]
     for a, j in zip(eng, range(len(eng))):
         a.target = problem.engineering[int(nom[j, 3])].name
     items = []
     for r, s, e in visits:
         req = problem.requests[r]
-        items.append(Activity("observe", float(s), float(e), target=req.target, request=int(r),
-                              data_mbit=req.data_rate_mbit_s * (e - s), pointing=("target", req.target)))
+        items.append(
+            Activity(
+                "observe",
+                float(s),
+                float(e),
+                target=req.target,
+                request=int(r),
+                data_mbit=req.data_rate_mbit_s * (e - s),
+                pointing=("target", req.target),
+            )
+        )
     for k, s, e in passes:
         st, ci = int(tl[k, 3]), int(tl[k, 4])
-        items.append(Activity("downlink", float(s), float(e), target="Earth", station=problem.stations[st].name,
-                              pointing=("earth", st, ci)))
+        items.append(
+            Activity(
+                "downlink",
+                float(s),
+                float(e),
+                target="Earth",
+                station=problem.stations[st].name,
+                pointing=("earth", st, ci),
+            )
+        )
     items.sort(key=lambda a: a.start)
     eng_iv = np.array([(a.start, a.stop) for a in eng], float).reshape(-1, 2)
     slews = []
@@ -72,13 +92,31 @@ def assemble(problem, visits, eng_starts, passes=(), scheduler="", initial_point
                 placed = False
                 for g0, g1 in reversed(cuts):
                     if g1 - g0 >= T - 1e-9:
-                        slews.append(Activity("slew", g1 - T, g1, target=a.target, station=a.station,
-                                              pointing=a.pointing, from_pointing=cur))
+                        slews.append(
+                            Activity(
+                                "slew",
+                                g1 - T,
+                                g1,
+                                target=a.target,
+                                station=a.station,
+                                pointing=a.pointing,
+                                from_pointing=cur,
+                            )
+                        )
                         placed = True
                         break
                 if not placed:  # keep it visible to the validator
-                    slews.append(Activity("slew", max(lo, hi - T), hi, target=a.target, station=a.station,
-                                          pointing=a.pointing, from_pointing=cur))
+                    slews.append(
+                        Activity(
+                            "slew",
+                            max(lo, hi - T),
+                            hi,
+                            target=a.target,
+                            station=a.station,
+                            pointing=a.pointing,
+                            from_pointing=cur,
+                        )
+                    )
         cur, cur_end = a.pointing, a.stop
     # ASAP draining
     cap = problem.spacecraft.recorder_capacity_mbit
@@ -97,18 +135,29 @@ def assemble(problem, visits, eng_starts, passes=(), scheduler="", initial_point
             downs += p
         t, level, _, p = drain.run(t, problem.stop, level, 0.0)
         downs += p
-        dl_acts = [Activity("downlink", s, e, target="Earth", data_mbit=d, station=problem.stations[st].name)
-                   for s, e, d, st, ci in downs if e > s]
+        dl_acts = [
+            Activity("downlink", s, e, target="Earth", data_mbit=d, station=problem.stations[st].name)
+            for s, e, d, st, ci in downs
+            if e > s
+        ]
     else:
         dl_acts = []
-        events = sorted([(a.start, 0, a) for a in obs] + [(a.start, 1, a) for a in items if a.kind == "downlink"],
-                        key=lambda x: x[0])
+        events = sorted(
+            [(a.start, 0, a) for a in obs] + [(a.start, 1, a) for a in items if a.kind == "downlink"],
+            key=lambda x: x[0],
+        )
         for _, kind, a in events:
             if kind == 0:
                 level += a.data_mbit
             else:
-                k = [i for i in range(len(tl)) if tl[i, 3] == a.pointing[1] and tl[i, 4] == a.pointing[2]
-                     and tl[i, 0] <= a.start + 1e-9 and a.stop <= tl[i, 1] + 1e-9]
+                k = [
+                    i
+                    for i in range(len(tl))
+                    if tl[i, 3] == a.pointing[1]
+                    and tl[i, 4] == a.pointing[2]
+                    and tl[i, 0] <= a.start + 1e-9
+                    and a.stop <= tl[i, 1] + 1e-9
+                ]
                 rate = tl[k[0], 2] if k else problem.stations[a.pointing[1]].rate_mbit_s
                 d = min(level, rate * a.duration_s)
                 a.data_mbit = d

@@ -21,6 +21,7 @@ windows bounds the exposure. Every feasible schedule satisfies all rows, hence t
 optimum is a valid upper bound. It ignores slews, minimum visit lengths beyond window
 filtering, and the recorder (all only lower the true optimum).
 """
+
 from __future__ import annotations
 
 import time
@@ -90,8 +91,9 @@ def exposure_caps(problem) -> np.ndarray:
     return np.array(caps, float)
 
 
-def relaxation_bound(problem, max_slices: int | None = None, return_solution: bool = False,
-                     time_limit_s: float | None = None):
+def relaxation_bound(
+    problem, max_slices: int | None = None, return_solution: bool = False, time_limit_s: float | None = None
+):
     """LP upper bound on science value (same units as ``Schedule.science_value``).
 
     ``time_limit_s``: HiGHS' time limit (s); when it is reached ``BoundTimeout`` is raised
@@ -139,8 +141,13 @@ def relaxation_bound(problem, max_slices: int | None = None, return_solution: bo
     ub = np.minimum(ub, caps[vr])
     R = len(reqs)
     eng = problem.engineering_nominal
-    eng_inside = float(np.sum(eng[:, 1])) if len(eng) and np.all(eng[:, 0] - eng[:, 2] >= problem.start) and np.all(
-        eng[:, 0] + eng[:, 2] + eng[:, 1] <= problem.stop) else 0.0
+    eng_inside = (
+        float(np.sum(eng[:, 1]))
+        if len(eng)
+        and np.all(eng[:, 0] - eng[:, 2] >= problem.start)
+        and np.all(eng[:, 0] + eng[:, 2] + eng[:, 1] <= problem.stop)
+        else 0.0
+    )
     rows = np.concatenate([vr, R + vs, np.full(n, R + nS)])
     cols = np.concatenate([np.arange(n)] * 3)
     A = csr_matrix((np.ones(3 * n), (rows, cols)), shape=(R + nS + 1, n))
@@ -152,9 +159,15 @@ def relaxation_bound(problem, max_slices: int | None = None, return_solution: bo
     options = {} if time_limit_s is None else {"time_limit": max(1e-3, time_limit_s)}
     # HiGHS' own limit is not always kept (it can go on after presolve), so the wait is capped too
     try:
-        res = interruptible.linprog(cost, A_ub=A, b_ub=rhs, bounds=np.column_stack([np.zeros(n), ub]),
-                                    method="highs-ipm", options=options,
-                                    timeout_s=None if time_limit_s is None else time_limit_s + LP_WAIT_EXTRA_S)
+        res = interruptible.linprog(
+            cost,
+            A_ub=A,
+            b_ub=rhs,
+            bounds=np.column_stack([np.zeros(n), ub]),
+            method="highs-ipm",
+            options=options,
+            timeout_s=None if time_limit_s is None else time_limit_s + LP_WAIT_EXTRA_S,
+        )
     except TimeoutError:
         raise BoundTimeout(f"relaxation LP not finished in {time_limit_s:.3g} s") from None
     if res.status == 1 and time_limit_s is not None:

@@ -53,6 +53,7 @@ machines as long as that cap is not what stopped the search (``info['wall_limit_
 status then says ``WALL_CAP_TEXT``). Ctrl-C stops a window solve at once
 (``scheduling.interruptible``).
 """
+
 from __future__ import annotations
 
 import math
@@ -122,8 +123,12 @@ def _decisions(problem, sched) -> _Plan:
             if a.kind != "downlink" or a.pointing is None or a.stop <= a.start:
                 continue
             st, ci = a.pointing[1], a.pointing[2]
-            k = np.flatnonzero((tl[:, 3] == st) & (tl[:, 4] == ci) & (tl[:, 0] <= a.start + TIME_EPS_S)
-                               & (tl[:, 1] >= a.stop - TIME_EPS_S))
+            k = np.flatnonzero(
+                (tl[:, 3] == st)
+                & (tl[:, 4] == ci)
+                & (tl[:, 0] <= a.start + TIME_EPS_S)
+                & (tl[:, 1] >= a.stop - TIME_EPS_S)
+            )
             if len(k):
                 passes.append((int(k[0]), float(a.start), float(a.stop)))
     return _Plan(visits, eng, passes)
@@ -405,8 +410,9 @@ def _candidate_groups(ctx, span: _Span, fx: _Fixed, hint_by: dict) -> list:
                 break
             if b - a < ctx.M[r] - 1e-9:
                 continue
-            nh = sum(1 for it in hint_by.get(r, [])
-                     if it.start >= W[k, 0] - TIME_EPS_S and it.stop <= W[k, 1] + TIME_EPS_S)
+            nh = sum(
+                1 for it in hint_by.get(r, []) if it.start >= W[k, 0] - TIME_EPS_S and it.stop <= W[k, 1] + TIME_EPS_S
+            )
             groups.append((r, a, b, nh))
     order = sorted(range(len(groups)), key=lambda g: (groups[g][3] == 0, -ctx.w[groups[g][0]], groups[g][1], g))
     return [(g, groups[g]) for g in order]
@@ -450,8 +456,23 @@ def _add_candidates(ctx, model, span: _Span, fx: _Fixed, hint_by: dict, per_inte
             eff = model.new_int_var(0, dmax, f"x{r}_{g}_{q}")
             model.add(eff <= du)
             model.add(eff <= dmax * pr)
-            nd = _Node("free", ctx.tdirs[ctx.tgt[r]], r=r, g=g, q=q, s=st, e=en, d=du, p=pr, iv=iv, eff=eff,
-                       est=est, lst=lst, eet=est + M, let=let)
+            nd = _Node(
+                "free",
+                ctx.tdirs[ctx.tgt[r]],
+                r=r,
+                g=g,
+                q=q,
+                s=st,
+                e=en,
+                d=du,
+                p=pr,
+                iv=iv,
+                eff=eff,
+                est=est,
+                lst=lst,
+                eet=est + M,
+                let=let,
+            )
             if prev is not None:
                 model.add_implication(pr, prev.p)
                 model.add(st >= prev.e).only_enforce_if(pr)
@@ -461,9 +482,11 @@ def _add_candidates(ctx, model, span: _Span, fx: _Fixed, hint_by: dict, per_inte
             prev = nd
             n_cand += 1
         # hint: incumbent visits of this group, in time order
-        hv = sorted((it for it in hint_by.get(r, []) if it.start >= a - TIME_EPS_S and it.stop <= b + TIME_EPS_S),
-                    key=lambda it: it.start)
-        for q, nd in enumerate(nodes[len(nodes) - k:]):
+        hv = sorted(
+            (it for it in hint_by.get(r, []) if it.start >= a - TIME_EPS_S and it.stop <= b + TIME_EPS_S),
+            key=lambda it: it.start,
+        )
+        for q, nd in enumerate(nodes[len(nodes) - k :]):
             if q < len(hv):
                 s_h = min(max(_ceil(rel(hv[q].start)), nd.est), nd.lst)
                 e_h = min(max(_floor(rel(hv[q].stop)), s_h + M), nd.let)
@@ -597,7 +620,7 @@ class _Sequencing:
         """Order constraints for every pair that may meet; returns [(literal, u, v)] to hint."""
         order_hint = []
         for i, u in enumerate(free_nodes):
-            for v in all_nodes[i + 1:]:
+            for v in all_nodes[i + 1 :]:
                 if v.kind == "free" and v.r == u.r and v.g == u.g:
                     self.prec(u, v, [v.p]) if v.q > u.q else self.prec(v, u, [u.p])
                     continue
@@ -625,9 +648,21 @@ class _Sequencing:
         return order_hint
 
 
-def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float, workers: int, seed: int,
-                  per_interval: int, max_candidates: int, wall_left: float | None, log: bool,
-                  level_at=None):
+def _solve_window(
+    ctx: _Ctx,
+    plan: _Plan,
+    w0: float,
+    w1: float,
+    *,
+    dtime: float,
+    workers: int,
+    seed: int,
+    per_interval: int,
+    max_candidates: int,
+    wall_left: float | None,
+    log: bool,
+    level_at=None,
+):
     """Re-optimise the visits of ``plan`` inside [w0, w1). Returns (new visits, info) or None."""
     p = ctx.p
     span = _free_span(ctx, plan, w0, w1)
@@ -645,8 +680,11 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
         return None
     by_r = _add_counts_and_cadence(model, p, free_nodes, fx)
     fixed_nodes = []
-    for it, role in ([(span.left, "left")] if span.left is not None else []) + [(x, "inner") for x in span.inner] + (
-            [(span.right, "right")] if span.right is not None else []):
+    for it, role in (
+        ([(span.left, "left")] if span.left is not None else [])
+        + [(x, "inner") for x in span.inner]
+        + ([(span.right, "right")] if span.right is not None else [])
+    ):
         fixed_nodes.append(_Node("fixed", ctx.pointing_dir(it), role=role, fs=rel(it.start), fe=rel(it.stop)))
     all_nodes = free_nodes + fixed_nodes
     for i, nd in enumerate(all_nodes):
@@ -679,12 +717,16 @@ def _solve_window(ctx: _Ctx, plan: _Plan, w0: float, w1: float, *, dtime: float,
         prm.max_time_in_seconds = max(0.01, float(wall_left))
     prm.log_search_progress = bool(log)
     st = interruptible.cp_solve(solver, model)
-    info = dict(status=solver.status_name(st), candidates=n_cand, wall_s=solver.wall_time,
-                dtime=solver.deterministic_time)
+    info = dict(
+        status=solver.status_name(st), candidates=n_cand, wall_s=solver.wall_time, dtime=solver.deterministic_time
+    )
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, info
-    new = [(nd.r, span.ref + solver.value(nd.s), span.ref + solver.value(nd.e))
-           for nd in free_nodes if solver.boolean_value(nd.p)]
+    new = [
+        (nd.r, span.ref + solver.value(nd.s), span.ref + solver.value(nd.e))
+        for nd in free_nodes
+        if solver.boolean_value(nd.p)
+    ]
     keep = [(it.ref, it.start, it.stop) for it in span.fixed if it.kind == "v"]
     return keep + new, info
 
@@ -720,10 +762,25 @@ def _add_objective_and_hints(ctx, model, by_r, fx: _Fixed, hinted, order_hint) -
             model.add_hint(b, 1 if su <= sv else 0)
 
 
-def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 0, hint=None,
-          window_s: float = 12 * 3600.0, passes: int = 1, window_dtime: float = 0.08, per_interval: int = 2,
-          max_candidates: int = 40, lp_bound: bool = True, recorder: bool = True, log: bool = False,
-          work_limit: float | None = None, bound: float | None = None, progress=None):
+def cpsat(
+    problem,
+    *,
+    time_limit_s: float = 60.0,
+    workers: int = 2,
+    seed: int = 0,
+    hint=None,
+    window_s: float = 12 * 3600.0,
+    passes: int = 1,
+    window_dtime: float = 0.08,
+    per_interval: int = 2,
+    max_candidates: int = 40,
+    lp_bound: bool = True,
+    recorder: bool = True,
+    log: bool = False,
+    work_limit: float | None = None,
+    bound: float | None = None,
+    progress=None,
+):
     """Improve a plan by CP-SAT large-neighbourhood search over time windows; returns a Schedule.
 
     work_limit: deterministic budget of the whole search in CP-SAT deterministic-time units
@@ -784,8 +841,9 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
         if left <= 0:
             wall_hit = True
             break
-        kw = dict(dtime=dtime, workers=workers, seed=seed, per_interval=per_interval,
-                  max_candidates=max_candidates, log=log)
+        kw = dict(
+            dtime=dtime, workers=workers, seed=seed, per_interval=per_interval, max_candidates=max_candidates, log=log
+        )
         if recorder and level_of is not sched:  # the incumbent's level profile, once per incumbent
             level_fn, level_of = _level_function(problem, sched), sched
         level_at = level_fn if recorder else None
@@ -826,19 +884,32 @@ def cpsat(problem, *, time_limit_s: float = 60.0, workers: int = 2, seed: int = 
         sched = type(best_external)(list(best_external.activities), scheduler="cpsat")
         value = sched.science_value(problem)
     sched.scheduler = "cpsat"
-    sched.status = (f"LNS: {n_done}/{len(wins)} windows, {n_acc} improved"
-                    + (" (work budget spent)" if budget_hit else "")
-                    + (f" ({WALL_CAP_TEXT})" if wall_hit else ""))
+    sched.status = (
+        f"LNS: {n_done}/{len(wins)} windows, {n_acc} improved"
+        + (" (work budget spent)" if budget_hit else "")
+        + (f" ({WALL_CAP_TEXT})" if wall_hit else "")
+    )
     sched.relaxation_bound = lp
     proven = lp is not None and value >= lp * (1 - PROVEN_REL_EPS) - VALUE_EPS
     sched.model_bound = lp if proven else None
     if proven:
         sched.status += "; optimal (reaches the LP bound)"
     sched.solve_s = time.perf_counter() - t_wall
-    sched.info = {"windows": len(wins), "windows_solved": n_done, "windows_improved": n_acc,
-                  "start_value": start_value, "value": value, "wall_limit_hit": wall_hit,
-                  "window_statuses": statuses, "window_s": window_s, "window_dtime": dtime,
-                  "work_limit": work_limit, "work_spent": spent, "workers": workers, "seed": seed}
+    sched.info = {
+        "windows": len(wins),
+        "windows_solved": n_done,
+        "windows_improved": n_acc,
+        "start_value": start_value,
+        "value": value,
+        "wall_limit_hit": wall_hit,
+        "window_statuses": statuses,
+        "window_s": window_s,
+        "window_dtime": dtime,
+        "work_limit": work_limit,
+        "work_spent": spent,
+        "workers": workers,
+        "seed": seed,
+    }
     if progress is not None:
         progress(1.0)
     return sched

@@ -34,6 +34,7 @@ Multipliers: Dantzig-Wolfe column generation from the LP relaxation's cap duals
 Cost ~ (grid points) x (targets) x (targets + requests) per iteration: meant for up to ~100
 requests with the usable time in separate blocks (``applies``).
 """
+
 from __future__ import annotations
 
 import math
@@ -246,9 +247,13 @@ class _Pieces:
                 for t, d, f, _bi in inside[np.argsort(inside[:, 0])]:
                     if len(rows) >= MAX_ENG_PER_COMPONENT or t - f < last_hi:
                         continue  # keep a few, in a forced order (ignoring one only loosens the bound)
-                    rows.append((int(math.floor((t - f - a) / delta + GRID_EPS_S)),
-                                 int(math.floor((t + f - a) / delta + GRID_EPS_S)),
-                                 max(0, int(math.ceil(d / delta - GRID_EPS_S)) - 1)))
+                    rows.append(
+                        (
+                            int(math.floor((t - f - a) / delta + GRID_EPS_S)),
+                            int(math.floor((t + f - a) / delta + GRID_EPS_S)),
+                            max(0, int(math.ceil(d / delta - GRID_EPS_S)) - 1),
+                        )
+                    )
                     last_hi = t + f + d
                 eng = np.array(rows, np.int64).reshape(-1, 3)
             KB = np.full((len(reqs), N + 1), -1, np.int64)
@@ -261,7 +266,7 @@ class _Pieces:
                         ka = int(math.ceil((wa - a) / delta - GRID_EPS_S))
                     kb = min(N, int(math.floor((wb - a) / delta + GRID_EPS_S)))
                     if kb >= ka:
-                        KB[r, ka:kb + 1] = kb
+                        KB[r, ka : kb + 1] = kb
             self.pieces.append((a, N, KB, eng))
 
 
@@ -339,9 +344,13 @@ class Decomposition:
         hi = np.array([b[1] if b[1] is not None else 1.0 for b in bnds], float)
         integ = np.concatenate([np.zeros(R), np.ones(n - R)])
         c = np.concatenate([-np.ones(R), np.zeros(n - R)])
-        res = interruptible.milp(c, constraints=LinearConstraint(A, -np.inf, rhs), bounds=Bounds(lo, hi),
-                                 integrality=integ, options={"time_limit": max(0.5, float(time_limit_s)),
-                                                             "mip_rel_gap": 1e-4, "node_limit": SELECT_NODE_LIMIT})
+        res = interruptible.milp(
+            c,
+            constraints=LinearConstraint(A, -np.inf, rhs),
+            bounds=Bounds(lo, hi),
+            integrality=integ,
+            options={"time_limit": max(0.5, float(time_limit_s)), "mip_rel_gap": 1e-4, "node_limit": SELECT_NODE_LIMIT},
+        )
         self.info["select_wall_limit_hit"] = "time limit" in str(res.message).lower()
         self.info["select_status"] = res.message
         if res.x is None:
@@ -383,7 +392,7 @@ class _Rows:
         t = a + delta * np.arange(N + 1)
         for r in self.cad:
             taus = self.taus[r]
-            cum = np.concatenate([[0.0], np.cumsum(rho[self.tau_off[r]:self.tau_off[r] + len(taus)])])
+            cum = np.concatenate([[0.0], np.cumsum(rho[self.tau_off[r] : self.tau_off[r] + len(taus)])])
             c = self.reqs[r].cadence_s
             if surely:  # t + delta - c <= tau <= t
                 lo = np.searchsorted(taus, t + delta - c, side="left")
@@ -401,14 +410,35 @@ class _Rows:
         total = float(lam @ self.cap + nu[self.has_n] @ self.nvis[self.has_n] + rho.sum())
         for piece in pieces.pieces:
             _a, N, KB, eng = piece
-            val, _ = _component_dp(N, d, pieces.tgt, c, d * c, pieces.m, KB, self.charges(piece, d, nu, rho, True),
-                                   pieces.steps, False, eng[:, 0], eng[:, 1], eng[:, 2])
+            val, _ = _component_dp(
+                N,
+                d,
+                pieces.tgt,
+                c,
+                d * c,
+                pieces.m,
+                KB,
+                self.charges(piece, d, nu, rho, True),
+                pieces.steps,
+                False,
+                eng[:, 0],
+                eng[:, 1],
+                eng[:, 2],
+            )
             total += val
         return total * (1 + LP_REL_MARGIN)
 
 
-def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: float = GRID_STEP_S,
-              refine_step_s: float | None = REFINE_STEP_S, max_iter: int = 50, log: bool = False) -> Decomposition:
+def decompose(
+    problem,
+    *,
+    hint=None,
+    time_limit_s: float = 30.0,
+    grid_step_s: float = GRID_STEP_S,
+    refine_step_s: float | None = REFINE_STEP_S,
+    max_iter: int = 50,
+    log: bool = False,
+) -> Decomposition:
     """Upper bound on the science value (module doc) and the schedules found on the way.
 
     Stops when the master LP and the bound agree (``COLGEN_REL_GAP``) or after ``max_iter``
@@ -475,9 +505,21 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         zero = np.zeros(R)
         for j, piece in enumerate(conservative.pieces):
             a, N, KB, eng = piece
-            _, vis = _component_dp(N, delta, conservative.tgt, c, zero, conservative.m, KB,
-                                   rows_.charges(piece, delta, nu, rho, False), conservative.steps, True,
-                                   eng[:, 0], eng[:, 1], eng[:, 2])
+            _, vis = _component_dp(
+                N,
+                delta,
+                conservative.tgt,
+                c,
+                zero,
+                conservative.m,
+                KB,
+                rows_.charges(piece, delta, nu, rho, False),
+                conservative.steps,
+                True,
+                eng[:, 0],
+                eng[:, 1],
+                eng[:, 2],
+            )
             if len(vis):
                 column(j, [(int(r), a + k1 * delta, a + k2 * delta) for r, k1, k2 in vis])
 
@@ -503,8 +545,9 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         A = csc_matrix((vv, (rows, cc)), shape=(nrow, R + nc))
         rhs = np.concatenate([np.zeros(R), np.ones(J), nvis[has_n], np.ones(n_tau)])
         bnds = [(0, w[r] * cap[r]) for r in range(R)] + [(0, None)] * nc
-        res = interruptible.linprog(np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds,
-                                    method="highs-ipm")
+        res = interruptible.linprog(
+            np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm"
+        )
         if res.status != 0:
             break
         master_val = -float(res.fun)
@@ -512,8 +555,8 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
         master = (A, rhs, bnds, R, dual, np.asarray(res.x[R:], float), list(col_comp))
         lam = (1.0 - np.clip(dual[:R], 0.0, 1.0)) * w
         nu = np.zeros(R)
-        nu[has_n] = dual[R + J:R + J + len(has_n)]
-        rho = dual[R + J + len(has_n):]
+        nu[has_n] = dual[R + J : R + J + len(has_n)]
+        rho = dual[R + J + len(has_n) :]
         wall_hit = time.perf_counter() - t_wall >= time_limit_s
         last = it >= max_iter or wall_hit
         bound = None
@@ -525,8 +568,14 @@ def decompose(problem, *, hint=None, time_limit_s: float = 30.0, grid_step_s: fl
             print(f"decomposition {it}: master {master_val:.4f} L {bound} best {best:.4f} (LP {lp:.4f})")
         if last or (bound is not None and best - master_val <= COLGEN_REL_GAP * best):
             break
-    info.update(iterations=it, wall_s=time.perf_counter() - t_wall, history=history, master=master_val,
-                columns=len(col_comp), bound=best)
+    info.update(
+        iterations=it,
+        wall_s=time.perf_counter() - t_wall,
+        history=history,
+        master=master_val,
+        columns=len(col_comp),
+        bound=best,
+    )
     info["wall_limit_hit"] = wall_hit
     dec = Decomposition(problem, best, info, col_visits, master, rows_, (lam, nu, rho))
     if refine_step_s and max(refine_step_s, min_grid_step(problem)) < delta and master is not None:

@@ -20,6 +20,7 @@ start before the contact ends, the spacecraft slews to the Earth and downlinks u
 the recorder is empty or the contact (segment) ends.
 Engineering blocks are placed at their nominal start.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,8 +32,14 @@ from lunarscope.scheduling.recorder import Drain
 from lunarscope.scheduling.slew import angle_between
 
 
-def greedy(problem, *, slack_s: float = 900.0, downlink_trigger: float = 0.5, cut_for_better: bool = True,
-           deadline: float | None = None):
+def greedy(
+    problem,
+    *,
+    slack_s: float = 900.0,
+    downlink_trigger: float = 0.5,
+    cut_for_better: bool = True,
+    deadline: float | None = None,
+):
     """Plan ``problem`` greedily; returns a ``Schedule`` (validate it with ``validate``).
 
     deadline: ``time.perf_counter()`` value at which planning stops (checked every step): the

@@ -13,6 +13,7 @@ Where the dispatcher commits to whatever can start now, this places the most val
 exposure first anywhere in the span (the strategy of astroplan's PriorityScheduler, here
 with exact slews). Gimballed antennas only; with a body-fixed antenna it returns None.
 """
+
 from __future__ import annotations
 
 import bisect

@@ -9,6 +9,7 @@ interrupt ``stop`` (e.g. ``CpSolver.stop_search``) is called and the interrupt r
 call that cannot be stopped (scipy's HiGHS) is abandoned: its daemon thread dies with the
 process.
 """
+
 from __future__ import annotations
 
 import threading

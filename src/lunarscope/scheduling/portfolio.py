@@ -49,8 +49,16 @@ WORK_LIMIT = 1.0
 _P_GREEDY, _P_INSERTION, _P_DECOMPOSITION, _P_BOUND = 0.05, 0.10, 0.35, 0.45
 
 
-def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, seed: int = 0,
-          workers: int = 2, *, work_limit: float | None = None, progress=None):
+def solve(
+    problem: Problem,
+    solver: str = "cpsat",
+    time_limit_s: float = 60.0,
+    seed: int = 0,
+    workers: int = 2,
+    *,
+    work_limit: float | None = None,
+    progress=None,
+):
     """The better of the greedy dispatcher and value-first insertion (both validated); for
     ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests whose usable windows fall
     into separate blocks (``decomposition.applies``) also the time decomposition
@@ -90,8 +98,12 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
     report(_P_INSERTION)
     bound, source = None, None
     dec_info = None
-    if (solver != "greedy" and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS and applies(problem)
-            and left() > 0):
+    if (
+        solver != "greedy"
+        and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS
+        and applies(problem)
+        and left() > 0
+    ):
         dec = decompose(problem, hint=plan, time_limit_s=min(DECOMPOSITION_SHARE * time_limit_s, left()))
         dec_info = {k: v for k, v in dec.info.items() if k != "history"}
         wall_hit |= bool(dec.info.get("wall_limit_hit"))
@@ -118,9 +130,17 @@ def solve(problem: Problem, solver: str = "cpsat", time_limit_s: float = 60.0, s
     if solver != "greedy":
         cp_left = left() - FINISH_RESERVE_S
         if cp_left > 0:
-            plan = cpsat(problem, time_limit_s=cp_left, workers=workers, seed=seed, hint=plan,
-                         passes=LNS_PASSES if dec_info is not None else 1, work_limit=work_limit,
-                         bound=bound, progress=lambda f: report(_P_BOUND + (1 - _P_BOUND) * f))
+            plan = cpsat(
+                problem,
+                time_limit_s=cp_left,
+                workers=workers,
+                seed=seed,
+                hint=plan,
+                passes=LNS_PASSES if dec_info is not None else 1,
+                work_limit=work_limit,
+                bound=bound,
+                progress=lambda f: report(_P_BOUND + (1 - _P_BOUND) * f),
+            )
             wall_hit |= bool(plan.info.get("wall_limit_hit"))
         else:
             wall_hit = True

@@ -3,6 +3,7 @@
 Everything here is numbers and names, so the schedulers can be tested without any
 geometry. Times: float64 TDB seconds past J2000. Durations: s. Data: Mbit, Mbit/s.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,8 +72,10 @@ class Station:
             if v.shape == (3,):
                 v = np.tile(v, (k, 1))
             if v.shape != (k, 3):
-                raise InputError(f"stations.{self.name}.earth_direction",
-                                 f"shape {v.shape}: need (3,) or ({k}, 3) (one per merged contact)")
+                raise InputError(
+                    f"stations.{self.name}.earth_direction",
+                    f"shape {v.shape}: need (3,) or ({k}, 3) (one per merged contact)",
+                )
         n = np.linalg.norm(v, axis=1)
         if np.any(~np.isfinite(n)) or np.any(n == 0):
             raise InputError(f"stations.{self.name}.earth_direction", "must be finite non-zero vectors")
@@ -106,8 +109,9 @@ class EngineeringBlock:
 
 
 @dataclass(frozen=True)
-class Spacecraft:
-    """Slew model, recorder capacity and initial level (Mbit), antenna kind."""
+class Platform:
+    """What the platform offers the schedule: slew model, recorder capacity and initial level
+    (Mbit), antenna kind (the dynamics' cannonball model is ``dynamics.forces.Cannonball``)."""
 
     slew: SlewModel
     recorder_capacity_mbit: float
@@ -118,8 +122,9 @@ class Spacecraft:
         if not (self.recorder_capacity_mbit > 0):
             raise InputError("spacecraft.recorder_capacity_mbit", f"{self.recorder_capacity_mbit} must be > 0")
         if not (0 <= self.recorder_initial_mbit <= self.recorder_capacity_mbit):
-            raise InputError("spacecraft.recorder_initial_mbit",
-                             f"{self.recorder_initial_mbit} must be in [0, capacity]")
+            raise InputError(
+                "spacecraft.recorder_initial_mbit", f"{self.recorder_initial_mbit} must be in [0, capacity]"
+            )
         if self.antenna not in ANTENNAS:
             raise InputError("spacecraft.antenna", f"{self.antenna!r} must be one of {ANTENNAS}")
 
@@ -133,7 +138,7 @@ class Problem:
     targets: list
     stations: list
     requests: list
-    spacecraft: Spacecraft
+    spacecraft: Platform
     engineering: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -154,9 +159,11 @@ class Problem:
                 raise InputError(f"{fld}.target", f"unknown target {r.target!r}")
             r.check(fld)
             if r.data_rate_mbit_s * r.min_visit_s > cap:
-                raise InputError("spacecraft.recorder_capacity_mbit",
-                                 f"{cap} Mbit is smaller than one minimum visit of {fld} "
-                                 f"({r.data_rate_mbit_s * r.min_visit_s:g} Mbit)")
+                raise InputError(
+                    "spacecraft.recorder_capacity_mbit",
+                    f"{cap} Mbit is smaller than one minimum visit of {fld} "
+                    f"({r.data_rate_mbit_s * r.min_visit_s:g} Mbit)",
+                )
         rnames = [r.name or f"{r.target}#{i}" for i, r in enumerate(self.requests)]
         if len(set(rnames)) != len(rnames):
             raise InputError("requests", "request names must be unique")
@@ -198,8 +205,10 @@ class Problem:
                 return "no visibility in validity interval"
         longest = float(np.max(vis[:, 1] - vis[:, 0]))
         if longest < r.min_visit_s:
-            return (f"request longer than every visibility window (longest {longest:.0f} s < "
-                    f"minimum visit {r.min_visit_s:.0f} s)")
+            return (
+                f"request longer than every visibility window (longest {longest:.0f} s < "
+                f"minimum visit {r.min_visit_s:.0f} s)"
+            )
         sc = self.spacecraft
         room = sc.recorder_capacity_mbit - sc.recorder_initial_mbit
         if (not self.stations) and r.data_rate_mbit_s * r.min_visit_s > room:

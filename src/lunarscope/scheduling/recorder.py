@@ -5,6 +5,7 @@ uniformly over its duration; a downlink removes its data uniformly over its dura
 The level is therefore piecewise linear and its extremes lie on activity boundaries.
 Data in Mbit, times in TDB s.
 """
+
 from __future__ import annotations
 
 import numpy as np

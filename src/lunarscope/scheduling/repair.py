@@ -11,6 +11,7 @@ short by at most ``stretch_s`` is first stretched to the minimum where the windo
 engineering blocks allow). ``assemble`` then adds slews, engineering and downlinks and the
 result is validated.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,9 +52,18 @@ def earliest_after_slew(t_from: float, t_want: float, dt: float, eng: np.ndarray
     return max(t_want, g0 + dt)
 
 
-def repair(problem, visits, eng_starts=None, *, stretch_s: float = 0.0, merge_gap_s: float = 1e-6,
-           delay_for_cadence: bool = False, snap_s: float = 0.0, why: dict | None = None,
-           scheduler: str = "repair"):
+def repair(
+    problem,
+    visits,
+    eng_starts=None,
+    *,
+    stretch_s: float = 0.0,
+    merge_gap_s: float = 1e-6,
+    delay_for_cadence: bool = False,
+    snap_s: float = 0.0,
+    why: dict | None = None,
+    scheduler: str = "repair",
+):
     """(Schedule, violations) from intended visits (request, start, stop); module doc.
 
     eng_starts: engineering start per occurrence (``problem.engineering_nominal`` order;
@@ -75,15 +85,19 @@ def repair(problem, visits, eng_starts=None, *, stretch_s: float = 0.0, merge_ga
     eng = eng[np.argsort(eng[:, 0], kind="stable")]
     model = problem.spacecraft.slew
     dirs = problem.target_dirs
-    seq = sorted(((r, s, e) for r, lst in merge_touching(visits, merge_gap_s).items() for s, e in lst),
-                 key=lambda v: v[1])
+    seq = sorted(
+        ((r, s, e) for r, lst in merge_touching(visits, merge_gap_s).items() for s, e in lst), key=lambda v: v[1]
+    )
     kept, cur_end, cur_t = [], problem.start, None
     starts_of: dict = {}
     for r, s, e in seq:
         req = problem.requests[r]
         t = problem.target_index[req.target]
-        dt = (0.0 if cur_t is None or cur_t == t
-              else float(model.time_s(angle_between(dirs[cur_t], dirs[t]))) + SLEW_MARGIN_S)
+        dt = (
+            0.0
+            if cur_t is None or cur_t == t
+            else float(model.time_s(angle_between(dirs[cur_t], dirs[t]))) + SLEW_MARGIN_S
+        )
         w = problem.usable_windows[r]
         k = np.searchsorted(w[:, 0], s + snap_s, side="right") - 1
         if k >= 0 and s < w[k, 0]:  # rounding just before the window opens

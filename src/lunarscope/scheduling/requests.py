@@ -2,6 +2,7 @@
 
 Times are float64 TDB seconds past J2000; durations in s; data rates in Mbit/s.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Science value (the objective of every scheduler, docs/scheduling.md):
     V = sum_r priority_r * min(1, counted_exposure_r / exposure_r)
 where counted exposure sums the visits of request r at least ``min_visit_s`` long.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -120,11 +121,17 @@ class Schedule:
         """Request name -> reason, for requests that earned nothing."""
         if got is None:
             got = self.counted_exposure(problem)
-        busy = np.array(sorted((a.start, a.stop) for a in self.activities
-                               if a.kind in ("observe", "slew", "engineering")
-                               or (a.kind == "downlink" and problem.spacecraft.antenna == "body_fixed")),
-                        float).reshape(-1, 2)
+        busy = np.array(
+            sorted(
+                (a.start, a.stop)
+                for a in self.activities
+                if a.kind in ("observe", "slew", "engineering")
+                or (a.kind == "downlink" and problem.spacecraft.antenna == "body_fixed")
+            ),
+            float,
+        ).reshape(-1, 2)
         from lunarscope.scheduling.requests import as_intervals
+
         busy = as_intervals(busy, "schedule")
         out = {}
         for i, r in enumerate(problem.requests):
@@ -137,8 +144,10 @@ class Schedule:
                 if longest < r.min_visit_s:
                     why = "outranked: visibility used by higher priority"
                 else:
-                    why = (f"not chosen: free visible gaps left (longest {longest:.0f} s) but slews, "
-                           f"recorder or cadence/visit limits prevented a visit")
+                    why = (
+                        f"not chosen: free visible gaps left (longest {longest:.0f} s) but slews, "
+                        f"recorder or cadence/visit limits prevented a visit"
+                    )
             out[problem.request_names[i]] = why
         return out
 
@@ -150,8 +159,10 @@ class Schedule:
             return []
         starts = format_utc(np.array([a.start for a in acts]))
         stops = format_utc(np.array([a.stop for a in acts]))
-        return [(a.kind, a.target, s0, s1, f"{a.duration_s:.3f}", f"{a.data_mbit:.3f}", a.station)
-                for a, s0, s1 in zip(acts, starts, stops)]
+        return [
+            (a.kind, a.target, s0, s1, f"{a.duration_s:.3f}", f"{a.data_mbit:.3f}", a.station)
+            for a, s0, s1 in zip(acts, starts, stops)
+        ]
 
     def to_csv(self, format_utc) -> str:
         """CSV text with header ``activity,target,start_utc,stop_utc,duration_s,data_mbit,station``."""
@@ -162,10 +173,16 @@ class Schedule:
 
 def with_idle(activities, t0: float, t1: float) -> list:
     """Add ``idle`` activities in the gaps of the spacecraft-occupying timeline."""
-    occ = np.array(sorted((a.start, a.stop) for a in activities
-                          if a.kind in ("observe", "slew", "engineering", "downlink") and a.stop > a.start),
-                   float).reshape(-1, 2)
+    occ = np.array(
+        sorted(
+            (a.start, a.stop)
+            for a in activities
+            if a.kind in ("observe", "slew", "engineering", "downlink") and a.stop > a.start
+        ),
+        float,
+    ).reshape(-1, 2)
     from lunarscope.scheduling.requests import as_intervals
+
     occ = as_intervals(occ, "schedule") if len(occ) else occ
     gaps = subtract(np.array([[t0, t1]]), occ)
     return list(activities) + [Activity("idle", float(a), float(b)) for a, b in gaps]

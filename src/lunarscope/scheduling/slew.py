@@ -10,6 +10,7 @@ Vehicle Dynamics and Control*, 2nd ed., sec. 7.3, bang-bang / bang-off-bang):
 
 and a settle time is added after any non-zero slew. A zero angle needs no slew (T = 0).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

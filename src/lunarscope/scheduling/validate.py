@@ -3,6 +3,7 @@
 ``validate(schedule, problem)`` returns a list of human-readable violations (empty =
 valid). It re-derives every rule from the problem (it does not trust the scheduler).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -136,8 +137,11 @@ def validate(schedule, problem) -> list:
         if a.data_mbit > s.rate_mbit_s * (a.duration_s + TIME_EPS_S) + DATA_EPS_MBIT:
             v.append(f"downlink at {a.start:.3f}: {a.data_mbit} Mbit above rate x duration")
         if body_fixed and a.pointing is not None and a.pointing[0] == "earth":
-            if a.pointing[1] != si or not (0 <= a.pointing[2] < len(s.contacts)) or not _inside(
-                    s.contacts[a.pointing[2]:a.pointing[2] + 1], a.start, a.stop):
+            if (
+                a.pointing[1] != si
+                or not (0 <= a.pointing[2] < len(s.contacts))
+                or not _inside(s.contacts[a.pointing[2] : a.pointing[2] + 1], a.start, a.stop)
+            ):
                 v.append(f"downlink at {a.start:.3f}: Earth pointing does not match its contact")
     dls = [a for a in dls if a.stop > a.start]
     for p, q in zip(dls, dls[1:]):

@@ -33,15 +33,22 @@ import numpy as np
 from ..errors import InputError
 from ..io.tables import format_rows
 from ..time import to_iso_utc
-from .conditions import (SiteGeometry, StationGeometry, TargetConstraints, contact_condition,
-                         shadow_condition, site_earth_visible, site_pass, site_sunlit)
+from .conditions import (
+    SiteGeometry,
+    StationGeometry,
+    TargetConstraints,
+    contact_condition,
+    shadow_condition,
+    site_earth_visible,
+    site_pass,
+    site_sunlit,
+)
 from .finder import find_windows
 from .intervals import Windows
 from .scene import Scene
 
 CSV_HEADER = ["kind", "subject", "start_utc", "stop_utc", "duration_s"]
-SUMMARY_HEADER = ["target", "visible_fraction", "windows", "longest_s", "longest_start_utc",
-                  "occulted_fraction"]
+SUMMARY_HEADER = ["target", "visible_fraction", "windows", "longest_s", "longest_start_utc", "occulted_fraction"]
 
 
 def _utc6(t):
@@ -69,7 +76,7 @@ class WindowSet(dict):
     def rows(self):
         """(kind, subject, start, stop) sorted by kind, subject, start."""
         out = []
-        for (kind, subject) in sorted(self):
+        for kind, subject in sorted(self):
             for a, b in self[(kind, subject)]:
                 out.append((kind, subject, a, b))
         return out
@@ -83,8 +90,9 @@ class WindowSet(dict):
         kind, subj, a, b = zip(*rows)
         a = np.asarray(a)
         b = np.asarray(b)
-        return format_rows(CSV_HEADER, [kind, subj, list(format_utc(a)), list(format_utc(b)), list(b - a)],
-                           ["s", "s", "s", "s", ".6f"])
+        return format_rows(
+            CSV_HEADER, [kind, subj, list(format_utc(a)), list(format_utc(b)), list(b - a)], ["s", "s", "s", "s", ".6f"]
+        )
 
     def target_summary(self) -> list[dict]:
         """Per target: visible fraction of the span, number of windows, longest window."""
@@ -94,14 +102,16 @@ class WindowSet(dict):
             w = self.get(("target_visible", name), Windows.empty())
             occ = self.get(("target_occulted", name), Windows.empty())
             lg = w.longest()
-            out.append({
-                "target": name,
-                "visible_fraction": w.total_duration / span,
-                "windows": len(w),
-                "longest_s": 0.0 if lg is None else lg[1] - lg[0],
-                "longest_start_utc": "" if lg is None else str(_utc6([lg[0]])[0]),
-                "occulted_fraction": occ.total_duration / span,
-            })
+            out.append(
+                {
+                    "target": name,
+                    "visible_fraction": w.total_duration / span,
+                    "windows": len(w),
+                    "longest_s": 0.0 if lg is None else lg[1] - lg[0],
+                    "longest_start_utc": "" if lg is None else str(_utc6([lg[0]])[0]),
+                    "occulted_fraction": occ.total_duration / span,
+                }
+            )
         return out
 
     def summary_csv_text(self) -> str:
@@ -119,7 +129,7 @@ class StationJob:
     """An Earth station as the windows need it: site, mask (fixed or ((az, el), ...) deg), range."""
 
     name: str
-    site: object                      # lunarscope.sites.EarthStation
+    site: object  # lunarscope.sites.EarthStation
     min_elevation_deg: float = 10.0
     elevation_mask: tuple | None = None
     max_range_km: float | None = None
@@ -130,7 +140,7 @@ class SiteJob:
     """A lunar surface site as the windows need it (degrees)."""
 
     name: str
-    site: object                      # lunarscope.sites.LunarSite
+    site: object  # lunarscope.sites.LunarSite
     horizon_mask_deg: float = 0.0
     min_sun_elevation_deg: float = 0.0
 
@@ -164,8 +174,10 @@ class WindowJob:
     def __post_init__(self):
         for attr in ("ephemeris", "moon_pck"):
             if getattr(self.sources, attr, None) is None:
-                raise TypeError("WindowJob.sources must be a lunarscope.sources.Sources "
-                                "(ephemeris and lunar PCK); nothing is defaulted here")
+                raise TypeError(
+                    "WindowJob.sources must be a lunarscope.sources.Sources "
+                    "(ephemeris and lunar PCK); nothing is defaulted here"
+                )
         u = np.empty((0, 3)) if self.target_units is None else np.asarray(self.target_units, float)
         if u.shape != (len(self.target_names), 3):
             raise ValueError(f"target_units {u.shape} must be ({len(self.target_names)}, 3)")
@@ -174,8 +186,10 @@ class WindowJob:
 
     def __repr__(self) -> str:
         a, b = _utc6([self.t_start, self.t_stop])
-        return (f"WindowJob({a} .. {b}, kinds={len(self.kinds)}, {len(self.stations)} stations, "
-                f"{len(self.sites)} sites, {len(self.target_names)} targets)")
+        return (
+            f"WindowJob({a} .. {b}, kinds={len(self.kinds)}, {len(self.stations)} stations, "
+            f"{len(self.sites)} sites, {len(self.target_names)} targets)"
+        )
 
 
 def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
@@ -184,8 +198,9 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
     ``progress(fraction)`` is called between kinds.
     """
     if not isinstance(job, WindowJob):
-        raise TypeError(f"compute_windows needs a WindowJob (lunarscope.mission.stages.window_job), "
-                        f"not {type(job).__name__}")
+        raise TypeError(
+            f"compute_windows needs a WindowJob (lunarscope.mission.stages.window_job), not {type(job).__name__}"
+        )
     t0, t1 = float(job.t_start), float(job.t_stop)
     if trajectory.t_start > t0 + COVERAGE_TOLERANCE_S or trajectory.t_stop < t1 - COVERAGE_TOLERANCE_S:
         a, b = _utc6([trajectory.t_start, trajectory.t_stop])
@@ -194,33 +209,47 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
     scene = Scene(trajectory, job.sources.ephemeris, job.sources.moon_pck, light_time=job.light_time)
     tol, dmin = job.tolerance_s, job.min_window_s
     kinds = set(job.kinds)
-    ws = WindowSet(t0, t1, list(job.target_names) if kinds & {"target_visible", "target_occulted"} else (),
-                   meta={"light_time": job.light_time, "min_window_s": dmin, "tolerance_s": tol})
+    ws = WindowSet(
+        t0,
+        t1,
+        list(job.target_names) if kinds & {"target_visible", "target_occulted"} else (),
+        meta={"light_time": job.light_time, "min_window_s": dmin, "tolerance_s": tol},
+    )
     jobs = []
     for body in ("moon", "earth"):
         for kind in ("umbra", "penumbra"):
             if kind in kinds:
-                jobs.append(((kind, body), lambda k=kind, b=body: shadow_condition(scene, b, k, t0, t1),
-                             min(dmin, job.shadow_min_window_s)))
+                jobs.append(
+                    (
+                        (kind, body),
+                        lambda k=kind, b=body: shadow_condition(scene, b, k, t0, t1),
+                        min(dmin, job.shadow_min_window_s),
+                    )
+                )
     if "contact" in kinds:
         for s in job.stations:
             geom = StationGeometry(s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km)
             jobs.append((("contact", s.name), lambda g=geom: contact_condition(scene, g, t0, t1), dmin))
     for s in job.sites:
         geom = SiteGeometry(s.site, s.horizon_mask_deg, s.min_sun_elevation_deg)
-        for kind, fn in (("site_pass", site_pass), ("site_sunlit", site_sunlit),
-                         ("site_earth_visible", site_earth_visible)):
+        for kind, fn in (
+            ("site_pass", site_pass),
+            ("site_sunlit", site_sunlit),
+            ("site_earth_visible", site_earth_visible),
+        ):
             if kind in kinds:
                 jobs.append(((kind, s.name), lambda f=fn, g=geom: f(scene, g, t0, t1), dmin))
     u = job.target_units
     if job.target_names:
         deg = math.radians
         tc = TargetConstraints(
-            scene, u,
+            scene,
+            u,
             None if job.sun_exclusion_deg is None else deg(job.sun_exclusion_deg),
             None if job.earth_limb_deg is None else deg(job.earth_limb_deg),
             None if job.moon_limb_deg is None else deg(job.moon_limb_deg),
-            job.earth_atmosphere_km)
+            job.earth_atmosphere_km,
+        )
         names = list(job.target_names)
         for kind, vis in (("target_visible", True), ("target_occulted", False)):
             if kind in kinds:

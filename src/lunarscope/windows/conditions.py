@@ -146,8 +146,15 @@ class TargetConstraints:
     occultation by the Moon: sep(u, Moon) − ρ_M;  by the Earth: sep(u, Earth) − ρ_E.
     """
 
-    def __init__(self, scene: Scene, u, sun_exclusion_rad=None, earth_limb_rad=None,
-                 moon_limb_rad=None, earth_atmosphere_km: float = 100.0):
+    def __init__(
+        self,
+        scene: Scene,
+        u,
+        sun_exclusion_rad=None,
+        earth_limb_rad=None,
+        moon_limb_rad=None,
+        earth_atmosphere_km: float = 100.0,
+    ):
         self.scene = scene
         self.u = np.ascontiguousarray(np.atleast_2d(np.asarray(u, float)))
         if self.u.ndim != 2 or self.u.shape[1] != 3:
@@ -187,8 +194,8 @@ class TargetConstraints:
             rho = lambda key: d[key]  # noqa: E731
         sm = sep("moon")
         se = sep("earth")
-        occ_m = sm - rho("rho_m")   # >= 0: not occulted by the Moon
-        occ_e = se - rho("rho_e")   # >= 0: not occulted by the Earth
+        occ_m = sm - rho("rho_m")  # >= 0: not occulted by the Moon
+        occ_e = se - rho("rho_e")  # >= 0: not occulted by the Earth
         if not visible:
             return -np.minimum(occ_m, occ_e)  # >= 0: occulted by either
         g = np.minimum(occ_m, occ_e)
@@ -217,8 +224,12 @@ class TargetConstraints:
         def g_rows(t, rows):
             return self._terms(t, rows, visible)
 
-        return Condition(g, None if rate is None else np.full(m, rate), g_rows,
-                         name="target_visible" if visible else "target_occulted")
+        return Condition(
+            g,
+            None if rate is None else np.full(m, rate),
+            g_rows,
+            name="target_visible" if visible else "target_occulted",
+        )
 
 
 def target_constraints(scene, u, t0, t1, **kw) -> Condition:

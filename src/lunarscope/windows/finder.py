@@ -93,17 +93,13 @@ class Condition:
 
     __slots__ = ("g", "g_rows", "name", "rate_bound")
 
-    def __init__(
-        self, g: GFunc, rate_bound=None, g_rows: GRowsFunc | None = None, name: str = ""
-    ):
+    def __init__(self, g: GFunc, rate_bound=None, g_rows: GRowsFunc | None = None, name: str = ""):
         if not callable(g):
             raise InputError("g", "must be callable g(t) -> (N,) or (M, N) array")
         if rate_bound is not None:
             rb = np.asarray(rate_bound, dtype=np.float64)
             if np.any(~(rb > 0)):
-                raise InputError(
-                    "rate_bound", "must be > 0 (g units per second) or None"
-                )
+                raise InputError("rate_bound", "must be > 0 (g units per second) or None")
         self.g = g
         self.g_rows = g_rows
         self.rate_bound = rate_bound
@@ -161,9 +157,7 @@ class Condition:
 
     def find(self, span_start, span_stop, min_duration_s, tol_s=1e-3, max_step_s=None):
         """``find_windows(self, ...)``."""
-        return find_windows(
-            self, span_start, span_stop, min_duration_s, tol_s, max_step_s=max_step_s
-        )
+        return find_windows(self, span_start, span_stop, min_duration_s, tol_s, max_step_s=max_step_s)
 
 
 # ====================================================================== evaluation
@@ -180,9 +174,7 @@ class _Evaluator:
         v = np.asarray(self.g(t), dtype=np.float64)
         want = (t.size,) if self.one_d else (self.m, t.size)
         if v.shape != want:
-            raise InputError(
-                "g", f"returned shape {v.shape} for {t.size} times, expected {want}"
-            )
+            raise InputError("g", f"returned shape {v.shape} for {t.size} times, expected {want}")
         if np.isnan(v).any():
             raise InputError("g", "returned NaN")
         return v.reshape(self.m, t.size)
@@ -192,9 +184,7 @@ class _Evaluator:
         per = max(1, _BUDGET // self.m)
         if t.size <= per:
             return self._call(t)
-        return np.concatenate(
-            [self._call(t[i : i + per]) for i in range(0, t.size, per)], axis=1
-        )
+        return np.concatenate([self._call(t[i : i + per]) for i in range(0, t.size, per)], axis=1)
 
     def pairs(self, t: Array, rows: Array) -> Array:
         """Condition ``rows[i]`` at ``t[i]``, ``(N,)``."""
@@ -203,9 +193,7 @@ class _Evaluator:
         if self.g_rows is not None:
             v = np.asarray(self.g_rows(t, rows), dtype=np.float64)
             if v.shape != t.shape:
-                raise InputError(
-                    "g_rows", f"returned shape {v.shape}, expected {t.shape}"
-                )
+                raise InputError("g_rows", f"returned shape {v.shape}, expected {t.shape}")
             if np.isnan(v).any():
                 raise InputError("g_rows", "returned NaN")
             return v
@@ -240,9 +228,7 @@ def _subdivide(a, b, lo, hi, h):
 
 
 @njit(cache=True)
-def _plan_level(
-    rows, a, b, ga, gb, inv_rate, h, split
-):  # pragma: no cover - numba kernel
+def _plan_level(rows, a, b, ga, gb, inv_rate, h, split):  # pragma: no cover - numba kernel
     """One level of per-row sampling: which items are brackets, and the new sample points.
 
     Item i covers [a_i, b_i] for condition rows_i; its uncovered part is
@@ -283,9 +269,7 @@ def _plan_level(
 
 
 @njit(cache=True)
-def _children(
-    rows, a, b, ga, gb, inv_rate, h, split, v_new, nchild
-):  # pragma: no cover
+def _children(rows, a, b, ga, gb, inv_rate, h, split, v_new, nchild):  # pragma: no cover
     """Child intervals of the items _plan_level split, with their end values (same order)."""
     cr = np.empty(nchild, dtype=np.int64)
     ca = np.empty(nchild)
@@ -336,13 +320,9 @@ def _sample_per_row(ev, rows, a, b, ga, gb, inv_rate, h, out):
             stack.append(tuple(x[half:] for x in (rows, a, b, ga, gb)))
             stack.append(tuple(x[:half] for x in (rows, a, b, ga, gb)))
             continue
-        bracket, t_new, r_new, nchild = _plan_level(
-            rows, a, b, ga, gb, inv_rate, h, _SPLIT
-        )
+        bracket, t_new, r_new, nchild = _plan_level(rows, a, b, ga, gb, inv_rate, h, _SPLIT)
         if bracket.any():
-            out.append(
-                (rows[bracket], a[bracket], b[bracket], ga[bracket], gb[bracket])
-            )
+            out.append((rows[bracket], a[bracket], b[bracket], ga[bracket], gb[bracket]))
         if nchild == 0:
             continue
         v_new = ev.pairs(t_new, r_new)
@@ -384,9 +364,7 @@ def _sample_common(ev, m, a, b, ga, gb, inv_rate, h, out):
 
 # ====================================================================== refinement
 @njit(cache=True)
-def _itp_points(
-    active, a, b, fa, fb, n_max, kappa1, j, eps
-):  # pragma: no cover - numba
+def _itp_points(active, a, b, fa, fb, n_max, kappa1, j, eps):  # pragma: no cover - numba
     """ITP trial point of each active bracket (Oliveira & Takahashi 2020, Algorithm 1)."""
     x = np.empty(active.size)
     for q in range(active.size):
@@ -465,25 +443,17 @@ def _check_span(span_start, span_stop, min_duration_s, tol_s, max_step_s):
         raise InputError("span_stop", f"{t1!r} must be later than span_start {t0!r}")
     if not tol_s >= MIN_TOL_S:
         raise InputError("tol_s", f"{tol_s!r} must be >= {MIN_TOL_S} s")
-    margin = _STEP_REL_MARGIN * min_duration_s + _STEP_ULP_MARGIN * np.spacing(
-        max(abs(t0), abs(t1))
-    )
+    margin = _STEP_REL_MARGIN * min_duration_s + _STEP_ULP_MARGIN * np.spacing(max(abs(t0), abs(t1)))
     h = min_duration_s - margin
     if not (np.isfinite(min_duration_s) and h > 0):
-        raise InputError(
-            "min_duration_s", f"{min_duration_s!r} must be a positive number of seconds"
-        )
+        raise InputError("min_duration_s", f"{min_duration_s!r} must be a positive number of seconds")
     resolution = _MIN_STEP_ULPS * np.spacing(max(abs(t0), abs(t1)))
     if max_step_s is not None:
         if not max_step_s > resolution:
-            raise InputError(
-                "max_step_s", f"{max_step_s!r} must be > {resolution:.3g} s"
-            )
+            raise InputError("max_step_s", f"{max_step_s!r} must be > {resolution:.3g} s")
         h = min(h, float(max_step_s))
     if not h > resolution:
-        raise InputError(
-            "min_duration_s", f"{min_duration_s!r} is below the time resolution"
-        )
+        raise InputError("min_duration_s", f"{min_duration_s!r} is below the time resolution")
     # Widths are compared with a few float64 spacings of slack: grid times are rounded, and
     # the margin above keeps h + slack below min_duration_s.
     h_test = h + 0.5 * _STEP_ULP_MARGIN * np.spacing(max(abs(t0), abs(t1)))
@@ -537,9 +507,7 @@ def find_windows(
         g = g.g
     if not callable(g):
         raise InputError("g", "must be callable g(t) -> (N,) or (M, N) array")
-    t0, t1, h, h_test = _check_span(
-        span_start, span_stop, min_duration_s, tol_s, max_step_s
-    )
+    t0, t1, h, h_test = _check_span(span_start, span_stop, min_duration_s, tol_s, max_step_s)
 
     # Probe the shape of g's output on the span ends.
     probe = np.asarray(g(np.array([t0, t1])), dtype=np.float64)
@@ -548,9 +516,7 @@ def find_windows(
     elif probe.ndim == 2 and probe.shape[1] == 2 and probe.shape[0] >= 1:
         one_d, m = False, probe.shape[0]
     else:
-        raise InputError(
-            "g", f"returned shape {probe.shape} for 2 times, expected (2,) or (M, 2)"
-        )
+        raise InputError("g", f"returned shape {probe.shape} for 2 times, expected (2,) or (M, 2)")
     ev = _Evaluator(g, g_rows, m, one_d)
 
     if rate_bound is None:
@@ -636,7 +602,5 @@ def find_windows(
     if not np.array_equal(counts, np.bincount(e_rows, minlength=m)):  # pragma: no cover
         raise RuntimeError("internal error: unbalanced window boundaries")
     split = np.cumsum(counts)[:-1]
-    result = [
-        Windows(s, e) for s, e in zip(np.split(s_time, split), np.split(e_time, split))
-    ]
+    result = [Windows(s, e) for s, e in zip(np.split(s_time, split), np.split(e_time, split))]
     return result[0] if one_d else result

@@ -35,9 +35,7 @@ def _as_1d(values, field: str) -> np.ndarray:
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
-        raise InputError(
-            field, f"must be a 1-D array of TDB seconds, got shape {arr.shape}"
-        )
+        raise InputError(field, f"must be a 1-D array of TDB seconds, got shape {arr.shape}")
     return arr
 
 
@@ -59,9 +57,7 @@ def _normalize(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.nd
     return starts[first], reach[last]
 
 
-def _coverage_at_least(
-    starts_list, stops_list, k: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _coverage_at_least(starts_list, stops_list, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Where at least ``k`` of the given normalized interval sets overlap (sweep line).
 
     Each set contributes +1 at its starts and -1 at its stops; at equal times the -1 events are
@@ -95,9 +91,7 @@ class Windows:
         s = _as_1d(starts, "starts")
         e = _as_1d(stops, "stops")
         if s.shape != e.shape:
-            raise InputError(
-                "stops", f"needs as many entries as starts ({s.size}), got {e.size}"
-            )
+            raise InputError("stops", f"needs as many entries as starts ({s.size}), got {e.size}")
         if np.isnan(s).any() or np.isnan(e).any():
             raise InputError("starts/stops", "must not contain NaN")
         s, e = _normalize(s, e)
@@ -147,9 +141,7 @@ class Windows:
         t = _as_1d(times, "times")
         m = np.asarray(mask, dtype=bool)
         if m.shape != t.shape:
-            raise InputError(
-                "mask", f"needs the shape of times {t.shape}, got {m.shape}"
-            )
+            raise InputError("mask", f"needs the shape of times {t.shape}, got {m.shape}")
         if t.size > 1 and np.any(np.diff(t) < 0):
             raise InputError("times", "must be sorted in increasing order")
         edges = np.diff(np.r_[0, m.astype(np.int8), 0])
@@ -193,10 +185,7 @@ class Windows:
     def __eq__(self, other) -> bool:
         if not isinstance(other, Windows):
             return NotImplemented
-        return bool(
-            np.array_equal(self._starts, other._starts)
-            and np.array_equal(self._stops, other._stops)
-        )
+        return bool(np.array_equal(self._starts, other._starts) and np.array_equal(self._stops, other._stops))
 
     __hash__ = None  # mutable-looking numpy payload; compare with == or isclose
 
@@ -249,9 +238,7 @@ class Windows:
     def __and__(self, other: Windows) -> Windows:
         if not isinstance(other, Windows):
             return NotImplemented
-        s, e = _coverage_at_least(
-            [self._starts, other._starts], [self._stops, other._stops], 2
-        )
+        s, e = _coverage_at_least([self._starts, other._starts], [self._stops, other._stops], 2)
         return Windows._trusted(s, e)
 
     def __sub__(self, other: Windows) -> Windows:
@@ -265,9 +252,7 @@ class Windows:
         ``span_start``/``span_stop`` may be ``-inf``/``inf``.
         """
         if not span_stop >= span_start:
-            raise InputError(
-                "span_stop", f"{span_stop!r} must be >= span_start {span_start!r}"
-            )
+            raise InputError("span_stop", f"{span_stop!r} must be >= span_start {span_start!r}")
         inner = self.clip(span_start, span_stop)
         s = np.r_[span_start, inner._stops]
         e = np.r_[inner._starts, span_stop]

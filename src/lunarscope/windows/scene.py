@@ -49,13 +49,13 @@ CACHE_SIZE = 6
 class Bounds:
     """Kinematic extrema over a span (km, km/s), each with the stated margins applied."""
 
-    v_max: float            # spacecraft speed relative to the Moon, upper bound
-    r_min: float            # spacecraft distance from the Moon's centre, lower bound
-    r_max: float            # spacecraft distance from the Moon's centre, upper bound
-    sun_d_min: float        # Sun distance from the Moon, lower bound
-    sun_v_max: float        # Sun speed relative to the Moon, upper bound
-    earth_d_min: float      # Earth distance from the Moon, lower bound
-    earth_v_max: float      # Earth speed relative to the Moon, upper bound
+    v_max: float  # spacecraft speed relative to the Moon, upper bound
+    r_min: float  # spacecraft distance from the Moon's centre, lower bound
+    r_max: float  # spacecraft distance from the Moon's centre, upper bound
+    sun_d_min: float  # Sun distance from the Moon, lower bound
+    sun_v_max: float  # Sun speed relative to the Moon, upper bound
+    earth_d_min: float  # Earth distance from the Moon, lower bound
+    earth_v_max: float  # Earth speed relative to the Moon, upper bound
 
 
 class Snapshot:
@@ -104,8 +104,10 @@ class Scene:
 
     # ------------------------------------------------------------------ snapshots
     def _bodies(self, t, r):
-        return (body_seen_from(self.eph, "sun", t, r, self.light_time),
-                body_seen_from(self.eph, "earth", t, r, self.light_time))
+        return (
+            body_seen_from(self.eph, "sun", t, r, self.light_time),
+            body_seen_from(self.eph, "earth", t, r, self.light_time),
+        )
 
     def at(self, t) -> Snapshot:
         """The snapshot at TDB seconds ``t`` (N,), from the cache when ``t`` was seen recently."""

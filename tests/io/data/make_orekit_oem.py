@@ -39,8 +39,7 @@ GM_MOON_M3S2 = 4902.80011526323e9
 utc = TimeScalesFactory.getUTC()
 frame = FramesFactory.getEME2000()
 t0 = AbsoluteDate(2016, 12, 31, 23, 55, 0.0, utc)  # spans the 2016-12-31 leap second
-orbit = KeplerianOrbit(1838.0e3, 0.01, 1.5, 0.1, 0.2, 0.3, PositionAngleType.MEAN, frame, t0,
-                       GM_MOON_M3S2)
+orbit = KeplerianOrbit(1838.0e3, 0.01, 1.5, 0.1, 0.2, 0.3, PositionAngleType.MEAN, frame, t0, GM_MOON_M3S2)
 prop = KeplerianPropagator(orbit)
 states = ArrayList()
 rows = []
@@ -50,8 +49,10 @@ for k in range(11):
     pv = s.getPVCoordinates()
     p, v = pv.getPosition(), pv.getVelocity()
     tt_s = s.getDate().durationFrom(AbsoluteDate.J2000_EPOCH)
-    rows.append(f"{tt_s!r},{p.getX() / 1e3!r},{p.getY() / 1e3!r},{p.getZ() / 1e3!r},"
-                f"{v.getX() / 1e3!r},{v.getY() / 1e3!r},{v.getZ() / 1e3!r}")
+    rows.append(
+        f"{tt_s!r},{p.getX() / 1e3!r},{p.getY() / 1e3!r},{p.getZ() / 1e3!r},"
+        f"{v.getX() / 1e3!r},{v.getY() / 1e3!r},{v.getZ() / 1e3!r}"
+    )
 eph = OrekitEphemerisFile()
 eph.addSatellite("2026-999A").addNewSegment(states)
 
@@ -65,11 +66,13 @@ template.setObjectName("KZCN LUNAR TELESCOPE")
 template.setObjectID("2026-999A")
 template.setCenter(BodyFacade("EARTH", CelestialBodyFactory.getEarth()))
 template.setReferenceFrame(FrameFacade.map(frame))
-writer = EphemerisOemWriter(WriterBuilder().buildOemWriter(), header, template, FileFormat.KVN,
-                            "orekit_generated_utc.oem", 86400.0, 0)
+writer = EphemerisOemWriter(
+    WriterBuilder().buildOemWriter(), header, template, FileFormat.KVN, "orekit_generated_utc.oem", 86400.0, 0
+)
 out = StringBuilder()
 writer.write(out, eph)
 (HERE / "orekit_generated_utc.oem").write_text(str(out.toString()))
 (HERE / "orekit_generated_utc_reference.csv").write_text(
     "# Orekit reference for orekit_generated_utc.oem (make_orekit_oem.py)\n"
-    "# tt_seconds_past_j2000,x_km,y_km,z_km,vx_kms,vy_kms,vz_kms\n" + "\n".join(rows) + "\n")
+    "# tt_seconds_past_j2000,x_km,y_km,z_km,vx_kms,vy_kms,vz_kms\n" + "\n".join(rows) + "\n"
+)

@@ -14,7 +14,7 @@ import io
 import numpy as np
 
 from ..errors import InputError
-from ..scheduling.problem import EngineeringBlock, Problem, Spacecraft, Station, Target
+from ..scheduling.problem import EngineeringBlock, Platform, Problem, Station, Target
 from ..scheduling.requests import Request
 from ..scheduling.slew import SlewModel
 from ..time import to_tdb
@@ -45,8 +45,10 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
 
     ops, obs = mission.operations, mission.observing
     t_mid = 0.5 * (mission.t_start + mission.t_stop)
-    targets = [Target(t.name, t.unit_vector(t_mid), windows.get(("target_visible", t.name), Windows.empty()))
-               for t in obs.targets]
+    targets = [
+        Target(t.name, t.unit_vector(t_mid), windows.get(("target_visible", t.name), Windows.empty()))
+        for t in obs.targets
+    ]
     names = [s.name for s in obs.stations]
     use = ops.downlink_stations if ops.downlink_stations is not None else tuple(names)
     earth_dir = None
@@ -59,22 +61,39 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
         spec = obs.station(name, f"downlink.stations[{k}]")
         rate = spec.downlink_mbps if spec.downlink_mbps is not None else ops.default_downlink_mbps
         if rate is None:
-            raise InputError("downlink.default_rate_mbps",
-                             f"required: station {name!r} has no downlink_mbps of its own")
+            raise InputError(
+                "downlink.default_rate_mbps", f"required: station {name!r} has no downlink_mbps of its own"
+            )
         if not rate > 0:
             raise InputError(f"stations[{name}].downlink_mbps", f"{rate} must be > 0 Mbit/s")
         stations.append(Station(name, windows.get(("contact", name), Windows.empty()), rate, earth_dir))
-    requests = [Request(r.target, r.exposure_s, r.min_visit_s, r.priority, r.visits, r.cadence_s,
-                        None if r.valid_from is None and r.valid_to is None else
-                        (r.valid_from if r.valid_from is not None else mission.t_start,
-                         r.valid_to if r.valid_to is not None else mission.t_stop),
-                        r.data_rate_mbps, r.name)
-                for r in resolve_requests(mission.operations, mission.observing)]
-    engineering = [EngineeringBlock(e.name, e.period_s, e.duration_s, e.flex_s, e.first_start)
-                   for e in ops.engineering]
+    requests = [
+        Request(
+            r.target,
+            r.exposure_s,
+            r.min_visit_s,
+            r.priority,
+            r.visits,
+            r.cadence_s,
+            None
+            if r.valid_from is None and r.valid_to is None
+            else (
+                r.valid_from if r.valid_from is not None else mission.t_start,
+                r.valid_to if r.valid_to is not None else mission.t_stop,
+            ),
+            r.data_rate_mbps,
+            r.name,
+        )
+        for r in resolve_requests(mission.operations, mission.observing)
+    ]
+    engineering = [EngineeringBlock(e.name, e.period_s, e.duration_s, e.flex_s, e.first_start) for e in ops.engineering]
     try:
-        sc = Spacecraft(SlewModel(ops.max_rate_deg_s, ops.max_accel_deg_s2, ops.settle_s),
-                        ops.recorder_capacity_mbit, ops.recorder_initial_mbit, ops.antenna)
+        sc = Platform(
+            SlewModel(ops.max_rate_deg_s, ops.max_accel_deg_s2, ops.settle_s),
+            ops.recorder_capacity_mbit,
+            ops.recorder_initial_mbit,
+            ops.antenna,
+        )
         return Problem(mission.t_start, mission.t_stop, targets, stations, requests, sc, engineering)
     except InputError as exc:
         field = _FIELD_MAP.get(exc.field, exc.field)
@@ -102,8 +121,9 @@ def read_windows_csv(path: str, t_start: float, t_stop: float, mission=None):
     from .reader import decode_text, read_limited
 
     p = short(str(path))
-    text = decode_text(read_limited(path, "--windows", MAX_WINDOWS_CSV_BYTES, "windows CSV"), path,
-                       "--windows", "windows CSV")
+    text = decode_text(
+        read_limited(path, "--windows", MAX_WINDOWS_CSV_BYTES, "windows CSV"), path, "--windows", "windows CSV"
+    )
     try:
         rows = list(csv.DictReader(io.StringIO(text)))
     except csv.Error as exc:
@@ -120,8 +140,11 @@ def read_windows_csv(path: str, t_start: float, t_stop: float, mission=None):
         groups.setdefault((r["kind"], r["subject"]), []).append((r["start_utc"], r["stop_utc"]))
     if mission is not None and mission.observing is not None:
         obs = mission.observing
-        subjects = {"contact": {s.name for s in obs.stations}, "target_visible": {t.name for t in obs.targets},
-                    "target_occulted": {t.name for t in obs.targets}}
+        subjects = {
+            "contact": {s.name for s in obs.stations},
+            "target_visible": {t.name for t in obs.targets},
+            "target_occulted": {t.name for t in obs.targets},
+        }
         for kind in ("site_pass", "site_sunlit", "site_earth_visible"):
             subjects[kind] = {s.name for s in obs.sites}
         for kind, subject in groups:
@@ -129,8 +152,11 @@ def read_windows_csv(path: str, t_start: float, t_stop: float, mission=None):
                 raise InputError("--windows", f"{p}: unknown window kind {short(kind)}; kinds: {', '.join(KINDS)}")
             if kind in subjects and subject not in subjects[kind]:
                 what = {"contact": "station", "target_visible": "target", "target_occulted": "target"}.get(kind, "site")
-                raise InputError("--windows", f"{p} has {kind} windows for {short(subject)}, which is not a "
-                                              f"{what} of this mission (another mission's windows?)")
+                raise InputError(
+                    "--windows",
+                    f"{p} has {kind} windows for {short(subject)}, which is not a "
+                    f"{what} of this mission (another mission's windows?)",
+                )
     out = {}
     for key, pairs in groups.items():
         a = to_tdb([p_[0] for p_ in pairs], "--windows start_utc")
@@ -144,6 +170,8 @@ def read_windows_csv(path: str, t_start: float, t_stop: float, mission=None):
         if lo < t_start - WINDOWS_SPAN_SLACK_S or hi > t_stop + WINDOWS_SPAN_SLACK_S:
             a, b = to_iso_utc([lo, hi], 0)
             c, d = to_iso_utc([t_start, t_stop], 0)
-            raise InputError("--windows", f"{p} holds windows from {a} to {b}, outside the mission span "
-                                          f"{c} .. {d} (another mission's windows?)")
+            raise InputError(
+                "--windows",
+                f"{p} holds windows from {a} to {b}, outside the mission span {c} .. {d} (another mission's windows?)",
+            )
     return out
