@@ -221,6 +221,21 @@ def _mission_file(folder, data: bytes, name="m.yaml"):
     return ["propagate", str(folder / name), "-o", str(folder / "out" / "t.oem")]
 
 
+#: A valid one-day `ephem` call (1-minute step) that the cases below extend.
+EPHEM_DAY = [
+    "ephem",
+    "--target",
+    "earth",
+    "--observer",
+    "moon",
+    "--start",
+    "2030-01-01",
+    "--stop",
+    "2030-01-02",
+    "--step",
+    "60",
+]
+
 OTHER_CASES = {
     # mission file as a file
     "mission-directory": lambda f: ["propagate", str(f), "-o", str(f / "out" / "t.oem")],
@@ -378,17 +393,7 @@ OTHER_CASES = {
         "60",
     ],
     "ephem-kernel-missing": lambda f: [
-        "ephem",
-        "--target",
-        "earth",
-        "--observer",
-        "moon",
-        "--start",
-        "2030-01-01",
-        "--stop",
-        "2030-01-02",
-        "--step",
-        "60",
+        *EPHEM_DAY,
         "--ephemeris",
         str(f / "de.bsp"),
     ],

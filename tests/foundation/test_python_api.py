@@ -12,6 +12,7 @@ import pytest
 from astropy.time import Time
 
 from lunarscope.errors import InputError
+from lunarscope.scheduling.schedule import Activity, Schedule
 from lunarscope.sites import EarthStation, LunarSite
 from lunarscope.sources import Sources
 from lunarscope.time import to_tdb
@@ -68,15 +69,20 @@ def test_reprs_are_one_short_line(traj):
     w = Windows(T0 + np.arange(0.0, 1000.0, 100.0), T0 + np.arange(0.0, 1000.0, 100.0) + 50.0)
     ws = WindowSet(T0, T0 + 3600.0, ["Vega"])
     ws[("target_visible", "Vega")] = w
+    sched = Schedule(
+        [Activity("observe", T0, T0 + 600.0, target="Vega", request=0)] * 300, scheduler="greedy", status="x" * 1000
+    )
     for obj, needle in (
         (m, "Mission('quick-look'"),
         (traj, "Trajectory('probe'"),
         (w, "Windows("),
         (ws, "WindowSet("),
         (m.sources, "Sources("),
+        (sched, "Schedule(greedy: "),
     ):
         text = repr(obj)
         assert text.startswith(needle) and "\n" not in text and len(text) < REPR_MAX, text
+    assert "300 observe" in repr(sched)
     assert "10 intervals" in repr(w) and "1 subjects, 10 windows" in repr(ws)
 
 
@@ -87,11 +93,18 @@ def test_design_page_shows_the_layer_order_of_the_package():
         design = fh.read()
     import lunarscope
 
-    order = re.findall(r"\b(sources|ephemeris|frames|dynamics|windows|scheduling|mission)\b", design.split("```")[1])
+    order = re.findall(
+        r"\b(sources|ephemeris|frames|dynamics|windows|scheduling|products|mission)\b", design.split("```")[1]
+    )
     layers = [x for i, x in enumerate(order) if x not in order[:i]]
     init = [
-        x for x in re.findall(r"\b(sources|ephemeris|frames|dynamics|windows|scheduling|mission)\b", lunarscope.__doc__)
+        x
+        for x in re.findall(
+            r"\b(sources|ephemeris|frames|dynamics|windows|scheduling|products|mission)\b", lunarscope.__doc__
+        )
     ]
     init = [x for i, x in enumerate(init) if x not in init[:i]]
-    assert layers == init == ["ephemeris", "frames", "sources", "dynamics", "windows", "scheduling", "mission"]
+    assert (
+        layers == init == ["ephemeris", "frames", "sources", "dynamics", "windows", "scheduling", "products", "mission"]
+    )
     assert "WindowJob" in design and "Sources" in design

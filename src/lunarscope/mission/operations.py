@@ -103,19 +103,7 @@ def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestS
     )
 
 
-REQUEST_KEYS = {
-    "target",
-    "name",
-    "exposure_s",
-    "min_visit_s",
-    "visits",
-    "cadence_s",
-    "cadence_h",
-    "priority",
-    "data_rate_mbps",
-    "valid_from",
-    "valid_to",
-}
+REQUEST_KEYS = {"target", "name", *REQUEST_COLUMNS}
 
 
 def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:

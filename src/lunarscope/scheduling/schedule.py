@@ -55,6 +55,14 @@ class Schedule:
     solve_s: float = 0.0
     info: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        counts = {}
+        for a in self.activities:
+            counts[a.kind] = counts.get(a.kind, 0) + 1
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no activities"
+        status = self.status if len(self.status) <= 60 else self.status[:57] + "..."
+        return f"Schedule({self.scheduler or '?'}: {kinds}; {status!r})"
+
     def sorted(self) -> Schedule:
         order = {k: i for i, k in enumerate(KINDS)}
         self.activities.sort(key=lambda a: (a.start, a.stop, order.get(a.kind, 9)))
