@@ -82,6 +82,16 @@ def test_numbers_on_the_page_come_from_the_plan(plan, html):
     assert f"<td>{plan.mission.start_utc}</td>" in html and "Solver</th><td>greedy" in html
 
 
+def test_solver_status_and_wall_cap_are_shown(plan, html):
+    """The solver status and the bound's source are on the page; a search stopped by the
+    wall-clock cap (machine-speed dependent) is flagged at the top of the summary."""
+    m = plan.schedule.metrics
+    assert f"Solver status</th><td>{m.status}" in html and '<p class="warn">' not in html
+    capped = dataclasses.replace(m, status="LNS: 3/9 windows (wall-clock cap hit: result depends on machine speed)")
+    page = render_report(dataclasses.replace(plan, schedule=dataclasses.replace(plan.schedule, metrics=capped)))
+    assert '<p class="warn"><strong>Solver stopped by its wall-clock cap:' in page
+
+
 def test_a_dict_is_refused():
     """The report reads a typed Plan; a plain dict (e.g. summary.json read back) is a TypeError."""
     with pytest.raises(TypeError, match="Plan"):

@@ -16,6 +16,7 @@ nav a { margin-right: 10px; color: #0b5cad; text-decoration: none; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 150px; }
 .card .v { font-size: 20px; font-weight: 600; }
 .card .k { font-size: 12px; color: var(--muted); }
+.warn { background: #fff4e5; border: 1px solid #e0a040; border-radius: 6px; padding: 8px 12px; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: var(--panel); }

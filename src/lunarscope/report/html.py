@@ -226,7 +226,10 @@ def _summary(plan: Plan) -> str:
         ("Station contact", _hours(contact)),
         ("Recorder peak", f"{_fmt(metrics.recorder_peak_mbit)} Mbit"),
     ]
-    html = ['<div class="cards">']
+    html = []
+    if metrics.status and "wall-clock cap hit" in metrics.status:
+        html.append(f'<p class="warn"><strong>Solver stopped by its wall-clock cap:</strong> {esc(metrics.status)}</p>')
+    html.append('<div class="cards">')
     for k, v in cards:
         html.append(f'<div class="card"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>')
     html.append("</div>")
@@ -245,6 +248,8 @@ def _summary(plan: Plan) -> str:
     rows.append(("Data latency mean / max", f"{_fmt(metrics.latency_mean_s)} s / {_fmt(metrics.latency_max_s)} s"))
     rows.append(("Recorder final", f"{_fmt(metrics.recorder_final_mbit)} Mbit"))
     rows.append(("Solver", metrics.solver))
+    rows.append(("Solver status", metrics.status or "—"))
+    rows.append(("Bound", f"{_fmt(metrics.bound)} ({metrics.bound_source or 'LP relaxation'})"))
     rows.append(("Ground stations", ", ".join(s.name for s in plan.stations) or "none"))
     rows.append(("Lunar sites", ", ".join(s.name for s in plan.sites) or "none"))
     html.append('<table class="kv">')
