@@ -251,8 +251,7 @@ def run_plan(
     stream = stream or sys.stderr
     generated_utc = generated_utc or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ops = mission.operations
-    print(mission.describe(), file=stream)
-    print(f"data: {mission.sources.describe()}", file=stream)
+    stream.write(f"{mission.describe()}\ndata: {mission.sources.describe()}\n")
 
     prog = Progress("1/4 propagate", stream)
     prop = propagate_mission(mission, prog)

@@ -37,6 +37,7 @@ requests with the usable time in separate blocks (``applies``).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -47,6 +48,8 @@ from lunarscope.scheduling import interruptible
 from lunarscope.scheduling.bounds import LP_REL_MARGIN, BoundTimeout, exposure_caps, relaxation_bound
 from lunarscope.scheduling.requests import as_intervals, subtract
 from lunarscope.scheduling.slew import slew_matrix_s
+
+_log = logging.getLogger(__name__)
 
 #: Default grid step of the component DP (s). The bound is valid for any step; a finer one
 #: is tighter (the rounding allowance is 2 steps of reward per visit) and slower.
@@ -565,7 +568,7 @@ def decompose(
             best = min(best, bound)
         history.append((master_val, bound))
         if log:
-            print(f"decomposition {it}: master {master_val:.4f} L {bound} best {best:.4f} (LP {lp:.4f})")
+            _log.info("decomposition %d: master %.4f L %s best %.4f (LP %.4f)", it, master_val, bound, best, lp)
         if last or (bound is not None and best - master_val <= COLGEN_REL_GAP * best):
             break
     info.update(
