@@ -35,7 +35,7 @@ def test_every_product_written(plan_dir):
     assert summary["schedule"]["metrics"]["science_value"] > 0
     assert (out / "schedule.csv").read_text().splitlines()[
         0
-    ] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station"
+    ] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station,request"
     assert (out / "windows.csv").read_text().splitlines()[0] == "kind,subject,start_utc,stop_utc,duration_s"
     html = (out / "report.html").read_text()
     assert "<script src" not in html and "http://" not in html.replace("http://www.w3.org", "")

@@ -139,9 +139,33 @@ def test_input_errors_name_the_field():
 def test_table_columns():
     p = small_problem()
     s = greedy(p)
-    csv = s.to_csv(lambda t: [f"T{x:.0f}" for x in t])
-    assert csv.splitlines()[0] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station"
+    csv = s.to_csv(lambda t: [f"T{x:.0f}" for x in t], p)
+    assert csv.splitlines()[0] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station,request"
     assert len(csv.splitlines()) == len(s.activities) + 1
+
+
+def test_schedule_csv_request_column():
+    """Each observation names its request (its name, else ``<target>#<index>``; ``r<index>``
+    without the problem); slews, downlinks, engineering and idle rows leave it empty."""
+    import csv as csvmod
+    import io
+
+    p = small_problem()
+    s = greedy(p)
+    rows = list(csvmod.DictReader(io.StringIO(s.to_csv(lambda t: [f"T{x:.0f}" for x in t], p))))
+    assert any(r["activity"] == "observe" for r in rows)
+    for a, r in zip(s.activities, rows):
+        if a.kind == "observe":
+            assert r["request"] == p.request_names[a.request] and r["request"]
+        else:
+            assert r["request"] == ""
+    bare = list(csvmod.DictReader(io.StringIO(s.to_csv(lambda t: [f"T{x:.0f}" for x in t]))))
+    assert [r["request"] for r in bare] == [f"r{a.request}" if a.kind == "observe" else "" for a in s.activities]
+    import dataclasses
+
+    named = dataclasses.replace(p, requests=[dataclasses.replace(r, name=f"deep, {r.target}") for r in p.requests])
+    rows = list(csvmod.DictReader(io.StringIO(s.to_csv(lambda t: [f"T{x:.0f}" for x in t], named))))
+    assert {r["request"] for r in rows if r["activity"] == "observe"} <= {"deep, A", "deep, B", "deep, C"}
 
 
 def test_windows_duck_typing():

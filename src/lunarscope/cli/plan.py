@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
         help="propagate, find windows, schedule, and write the report",
         description="Run propagate → windows → schedule on a mission file and write "
         "report.html, trajectory.oem, windows.csv, schedule.csv, "
-        "summary.json and mission.czml into OUTDIR.",
+        "summary.json, mission.czml and the IVOA ObsLocTAP table (obsloctap.vot, obsloctap.csv) into OUTDIR.",
     )
     p.add_argument("mission", help="mission YAML file")
     p.add_argument("-o", "--output", required=True, help="output folder")

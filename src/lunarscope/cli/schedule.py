@@ -92,7 +92,7 @@ def run(args) -> int:
     problems = validate(sched, problem)
     if problems:  # a plan that breaks a rule is a bug, never an output
         raise RuntimeError("schedule failed validation: " + "; ".join(problems[:5]))
-    write_text(args.output, sched.to_csv(lambda t: to_iso_utc(t, 3)))
+    write_text(args.output, sched.to_csv(lambda t: to_iso_utc(t, 3), problem))
     print_metrics(sched, problem, sys.stderr)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

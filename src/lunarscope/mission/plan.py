@@ -1,7 +1,8 @@
 """``lunarscope plan``: propagate → windows → schedule → products, written atomically.
 
 Products in the output folder: ``trajectory.oem``, ``windows.csv``, ``schedule.csv``,
-``summary.json``, ``mission.czml``, ``report.html``. They are first written into a staging
+``summary.json``, ``mission.czml``, ``obsloctap.vot``, ``obsloctap.csv`` (IVOA ObsLocTAP,
+``lunarscope.io.obsloctap``), ``report.html``. They are first written into a staging
 folder next to the output folder and moved into place only when every stage succeeded, so an
 interrupted run never leaves a half-written file that looks complete. The only timestamps are
 the OEM ``CREATION_DATE`` and ``generated_utc`` (summary and report); everything else is a
@@ -41,7 +42,16 @@ from ..states import earth_direction
 from ..time import to_iso_utc
 from .run import Progress, propagate_mission, propagation_summary
 
-PRODUCTS = ("trajectory.oem", "windows.csv", "schedule.csv", "summary.json", "mission.czml", "report.html")
+PRODUCTS = (
+    "trajectory.oem",
+    "windows.csv",
+    "schedule.csv",
+    "summary.json",
+    "mission.czml",
+    "obsloctap.vot",
+    "obsloctap.csv",
+    "report.html",
+)
 #: Most trajectory samples passed to the report (the OEM keeps the full resolution).
 REPORT_SAMPLES = 4000
 
@@ -242,6 +252,7 @@ def run_plan(
     import datetime as _dt
 
     from ..io.czml import czml_document, czml_dumps
+    from ..io.obsloctap import write_obsloctap
     from ..report import render_report
     from ..scheduling.portfolio import solve
     from ..scheduling.validate import validate
@@ -298,13 +309,14 @@ def run_plan(
             comments=[f"lunarscope plan: {mission.describe()}"],
         )
         _write(staging, "windows.csv", windows.to_csv_text())
-        _write(staging, "schedule.csv", sched.to_csv(lambda x: to_iso_utc(x, 3)))
+        _write(staging, "schedule.csv", sched.to_csv(lambda x: to_iso_utc(x, 3), problem))
         _write(
             staging,
             "summary.json",
             json.dumps(_summary_json(plan), indent=2, sort_keys=True, default=_json_default) + "\n",
         )
         _write(staging, "mission.czml", czml_dumps(packets))
+        write_obsloctap(staging, plan, sched.request_ids(problem))  # obsloctap.vot, obsloctap.csv
         _write(staging, "report.html", render_report(plan))
         if not os.path.exists(outdir):
             public_mode(staging, directory=True)

@@ -15,7 +15,7 @@ from lunarscope.scheduling.recorder import fifo_latency, level_profile
 from lunarscope.scheduling.requests import intersect, subtract
 
 KINDS = ("observe", "slew", "downlink", "engineering", "idle")
-TABLE_COLUMNS = ("activity", "target", "start_utc", "stop_utc", "duration_s", "data_mbit", "station")
+TABLE_COLUMNS = ("activity", "target", "start_utc", "stop_utc", "duration_s", "data_mbit", "station", "request")
 
 
 @dataclass
@@ -160,23 +160,48 @@ class Schedule:
         return out
 
     # ---- table -----------------------------------------------------------------
-    def to_rows(self, format_utc) -> list:
-        """Rows with columns TABLE_COLUMNS; ``format_utc(t_tdb_array) -> list[str]``."""
+    def request_ids(self, problem=None) -> list:
+        """Per activity, the id of the request it serves: ``problem.request_names[a.request]``
+        (the request's ``name``, else ``"<target>#<index>"``), or ``"r<index>"`` without a
+        problem; ``""`` for activities that serve no request (slew, downlink, engineering, idle)."""
+        names = problem.request_names if problem is not None else None
+        out = []
+        for a in self.activities:
+            if a.kind != "observe" or a.request is None:
+                out.append("")
+            else:
+                out.append(names[a.request] if names is not None else f"r{a.request}")
+        return out
+
+    def to_rows(self, format_utc, problem=None) -> list:
+        """Rows with columns TABLE_COLUMNS; ``format_utc(t_tdb_array) -> list[str]``; the
+        request column as :meth:`request_ids`."""
         acts = self.activities
         if not acts:
             return []
         starts = format_utc(np.array([a.start for a in acts]))
         stops = format_utc(np.array([a.stop for a in acts]))
+        rids = self.request_ids(problem)
         return [
-            (a.kind, a.target, s0, s1, f"{a.duration_s:.3f}", f"{a.data_mbit:.3f}", a.station)
-            for a, s0, s1 in zip(acts, starts, stops)
+            (a.kind, a.target, s0, s1, f"{a.duration_s:.3f}", f"{a.data_mbit:.3f}", a.station, rid)
+            for a, s0, s1, rid in zip(acts, starts, stops, rids)
         ]
 
-    def to_csv(self, format_utc) -> str:
-        """CSV text with header ``activity,target,start_utc,stop_utc,duration_s,data_mbit,station``."""
+    def to_csv(self, format_utc, problem=None) -> str:
+        """CSV text with header ``activity,target,start_utc,stop_utc,duration_s,data_mbit,station,request``;
+        pass the problem so the request column holds the request names (see :meth:`request_ids`)."""
         lines = [",".join(TABLE_COLUMNS)]
-        lines += [",".join(str(c) for c in row) for row in self.to_rows(format_utc)]
+        lines += [",".join(_csv_cell(c) for c in row) for row in self.to_rows(format_utc, problem)]
         return "\n".join(lines) + "\n"
+
+
+def _csv_cell(value) -> str:
+    """One CSV cell, quoted (RFC 4180) when it holds a comma, quote or line break (a request
+    or target name may)."""
+    text = str(value)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def with_idle(activities, t0: float, t1: float) -> list:
