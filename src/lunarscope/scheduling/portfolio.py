@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from .bounds import SOURCE_LP, bound_within
+from .bounds import SOURCE_CAPS, bound_within, lp_source
 from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
 from .greedy import greedy
@@ -108,7 +108,7 @@ def solve(
         dec_info = {k: v for k, v in dec.info.items() if k != "history"}
         wall_hit |= bool(dec.info.get("wall_limit_hit"))
         if dec.bound is not None:
-            bound, source = dec.info["lp_bound"], SOURCE_LP
+            bound, source = dec.info["lp_bound"], lp_source(problem)
             if dec.bound < bound:
                 bound, source = dec.bound, "time decomposition"
             sel = dec.select(max(0.0, min(SELECT_SHARE * time_limit_s, left())))
@@ -125,7 +125,7 @@ def solve(
         # the last step for greedy (all the time left), else a share so CP-SAT keeps time
         bound_s = left() - FINISH_RESERVE_S if solver == "greedy" else min(BOUND_SHARE * time_limit_s, left())
         bound, source = bound_within(problem, max(0.0, bound_s))
-        wall_hit |= source != SOURCE_LP
+        wall_hit |= source == SOURCE_CAPS
     report(_P_BOUND if solver != "greedy" else 1.0)
     if solver != "greedy":
         cp_left = left() - FINISH_RESERVE_S
