@@ -37,8 +37,9 @@ def _mission(tmp_path) -> pathlib.Path:
     return path
 
 
-def _interrupt(cmd, cwd, marker: str, delay_s: float):
-    """Start ``cmd``, wait for ``marker`` on stderr, then ``delay_s``, send SIGINT.
+def _interrupt(cmd, cwd, marker: str, delay_s: float, ready=None):
+    """Start ``cmd``, wait for ``marker`` on stderr, then ``delay_s`` (or, with ``ready``, until
+    ``ready()`` is true: polled every millisecond), send SIGINT.
     Returns (exit code, seconds from the signal to the exit, stderr)."""
     proc = subprocess.Popen(
         cmd,
@@ -67,6 +68,8 @@ def _interrupt(cmd, cwd, marker: str, delay_s: float):
             if marker in line:
                 break
         time.sleep(delay_s)
+        while ready is not None and not ready() and proc.poll() is None and time.monotonic() < t_end:
+            time.sleep(0.001)
         assert proc.poll() is None, f"finished before the signal: {''.join(seen)}"
         t_sig = time.monotonic()
         proc.send_signal(signal.SIGINT)
@@ -89,11 +92,14 @@ def _interrupt(cmd, cwd, marker: str, delay_s: float):
 
 # (marker on stderr that the stage has begun, delay into the stage)
 PLAN_STAGES = {
-    "propagate": ("circumlunar-telescope:", 0.2),
+    "propagate": ("circumlunar-telescope:", 0.0),
     "windows": ("1/4 propagate: done", 0.2),
     "schedule": ("2/4 windows: done", 1.5),
     "products": ("3/4 schedule: done", 0.0),
 }
+#: The products stage is short: its signal waits for the staging folder to appear (products
+#: are being written into it), so it always lands inside the stage.
+WAITS_FOR_STAGING = {"products"}
 
 
 @pytest.mark.parametrize("stage", list(PLAN_STAGES))
@@ -103,7 +109,12 @@ def test_ctrl_c_in_every_plan_stage(tmp_path, stage):
     out.mkdir()
     (out / "keep.txt").write_text("mine\n")
     marker, delay = PLAN_STAGES[stage]
-    rc, elapsed, err = _interrupt(["lunarscope", "plan", str(mission), "-o", str(out)], tmp_path, marker, delay)
+    ready = None
+    if stage in WAITS_FOR_STAGING:
+        ready = lambda: any(p.name.startswith(".out.partial-") for p in tmp_path.iterdir())  # noqa: E731
+    rc, elapsed, err = _interrupt(
+        ["lunarscope", "plan", str(mission), "-o", str(out)], tmp_path, marker, delay, ready=ready
+    )
     assert rc == 130, err
     assert elapsed < EXIT_WITHIN_S, f"{elapsed:.2f} s: {err}"
     assert "Traceback" not in err
