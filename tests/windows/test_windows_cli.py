@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from lunarscope.cli.main import main
+from lunarscope.mission.observing import KINDS
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "windows")
 
@@ -35,16 +36,7 @@ def test_windows_csv_and_summary(short_mission, capsys):
     assert keys == sorted(keys)
     kinds = {r[0] for r in rows}
     assert {"umbra", "penumbra", "site_pass", "target_visible", "target_occulted"} <= kinds
-    assert kinds <= {
-        "umbra",
-        "penumbra",
-        "contact",
-        "site_pass",
-        "site_sunlit",
-        "site_earth_visible",
-        "target_visible",
-        "target_occulted",
-    }
+    assert kinds <= set(KINDS)
     assert {r[1] for r in rows if r[0] == "umbra"} == {"moon"}
     assert all(float(r[4]) > 0 for r in rows)
     summary = folder / "w_targets.csv"

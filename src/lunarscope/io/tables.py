@@ -80,6 +80,20 @@ def _probe_folder(folder: str, option: str, shown: str) -> None:
         raise InputError(option, f"cannot write in {shown}: {exc.strerror or exc}") from None
 
 
+def _check_parent(path: str, option: str) -> None:
+    """The folder that will hold ``path`` exists and is writable (InputError naming ``option``)."""
+    from ..errors import InputError
+    from ..time import short
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(
+            option,
+            f"{short(folder)} is not a folder" if os.path.exists(folder) else f"folder {short(folder)} does not exist",
+        )
+    _probe_folder(folder, option, short(folder))
+
+
 def check_output_file(path: str | None, option: str = "-o") -> None:
     """Refuse an output file location before any work: a folder, a device, a missing or
     unwritable folder. ``None`` / ``'-'`` (standard output) pass."""
@@ -93,13 +107,7 @@ def check_output_file(path: str | None, option: str = "-o") -> None:
         raise InputError(option, f"{shown} is a folder; give a file name")
     if os.path.exists(path) and not os.path.isfile(path):
         raise InputError(option, f"{shown} is not a regular file (a device or FIFO); give a file name")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise InputError(
-            option,
-            f"{short(folder)} is not a folder" if os.path.exists(folder) else f"folder {short(folder)} does not exist",
-        )
-    _probe_folder(folder, option, short(folder))
+    _check_parent(path, option)
 
 
 def check_output_folder(path: str, option: str = "-o") -> None:
@@ -114,10 +122,4 @@ def check_output_folder(path: str, option: str = "-o") -> None:
     if os.path.isdir(path):
         _probe_folder(path, option, shown)
         return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise InputError(
-            option,
-            f"{short(parent)} is not a folder" if os.path.exists(parent) else f"folder {short(parent)} does not exist",
-        )
-    _probe_folder(parent, option, short(parent))
+    _check_parent(path, option)
