@@ -14,6 +14,9 @@ class InputError(ValueError):
         self.problem = problem
         super().__init__(f"{field}: {problem}" if field else problem)
 
+    def __reduce__(self):  # picklable, so it crosses process pools (plan windows, batches)
+        return (type(self), (self.field, self.problem))
+
 
 class CoverageError(InputError):
     """An epoch lies outside the span covered by a kernel or data file."""

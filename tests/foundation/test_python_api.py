@@ -108,3 +108,14 @@ def test_design_page_shows_the_layer_order_of_the_package():
         layers == init == ["ephemeris", "frames", "sources", "dynamics", "windows", "scheduling", "products", "mission"]
     )
     assert "WindowJob" in design and "Sources" in design
+
+
+def test_input_errors_cross_process_boundaries():
+    """Plan windows and batches run in worker processes: their errors must pickle intact."""
+    import pickle
+
+    from lunarscope.errors import CoverageError, InputError
+
+    for cls in (InputError, CoverageError):
+        e = pickle.loads(pickle.dumps(cls("requests[3].exposure_s", "-1 must be > 0")))
+        assert type(e) is cls and e.field == "requests[3].exposure_s" and str(e).endswith("must be > 0")

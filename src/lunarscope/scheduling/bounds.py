@@ -53,9 +53,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from numba import njit
 from scipy.sparse import csr_matrix
 
 from lunarscope.scheduling import interruptible
+from lunarscope.scheduling.requests import as_intervals
 
 #: Relative margin added to the LP optimum for the solver's feasibility tolerances.
 LP_REL_MARGIN = 1e-7
@@ -103,7 +105,7 @@ def bound_within(problem, time_limit_s: float | None):
         return caps_bound(problem), SOURCE_CAPS
 
 
-def _usable_cumulative(windows: np.ndarray, t: np.ndarray) -> np.ndarray:
+def usable_cumulative(windows: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Usable time (s) of sorted disjoint ``windows`` in [-inf, t] at each time of ``t``."""
     if len(windows) == 0:
         return np.zeros(len(t))
@@ -115,17 +117,9 @@ def _usable_cumulative(windows: np.ndarray, t: np.ndarray) -> np.ndarray:
     return cum[np.maximum(k - 1, 0)] * (k > 0) + part
 
 
-def recorder_rows(problem):
-    """Recorder/downlink rows (module doc) that can bind: ``(tau, rows)`` with ``tau`` the
-    sorted check times (s) and ``rows`` a list of ``(i, j, rhs_mbit)``: the data generated in
-    [tau_i, tau_j) is at most ``rhs_mbit`` in every valid plan. ``rows`` is empty when the
-    recorder cannot bind."""
-    t0, t1 = float(problem.start), float(problem.stop)
-    sc = problem.spacecraft
-    rates = np.array([r.data_rate_mbit_s for r in problem.requests], float)
-    if not len(rates) or not np.any(rates > 0):
-        return np.array([t0, t1]), []
-    tl = problem.downlink_timeline
+def _contact_gaps(problem, tl, t0: float, t1: float):
+    """Check times (the start, the end and the edges of the kept gaps between contacts) and
+    those gaps (module doc)."""
     # gaps between contacts (touching timeline segments form one contact)
     if len(tl):
         g0 = np.concatenate([[t0], tl[:, 1]])
@@ -140,6 +134,27 @@ def recorder_rows(problem):
         order = np.argsort(-(gaps[:, 1] - gaps[:, 0]) - np.where(inner[keep], 0.0, np.inf), kind="stable")
         gaps = gaps[np.sort(order[:RECORDER_MAX_GAPS])]
     tau = np.unique(np.concatenate([[t0, t1], gaps.ravel()]))
+    return tau, gaps
+
+
+def recorder_rows(problem, check_times=None):
+    """Recorder/downlink rows (module doc) that can bind: ``(tau, rows)`` with ``tau`` the
+    sorted check times (s) and ``rows`` a list of ``(i, j, rhs_mbit)``: the data generated in
+    [tau_i, tau_j) is at most ``rhs_mbit`` in every valid plan. ``rows`` is empty when the
+    recorder cannot bind. ``check_times``: use these (e.g. the long-range plan's window
+    borders; rows from the start and from the previous check time) instead of the contact
+    gaps."""
+    t0, t1 = float(problem.start), float(problem.stop)
+    sc = problem.spacecraft
+    rates = np.array([r.data_rate_mbit_s for r in problem.requests], float)
+    if not len(rates) or not np.any(rates > 0):
+        return np.array([t0, t1]), []
+    tl = problem.downlink_timeline
+    if check_times is not None:
+        tau = np.unique(np.clip(np.concatenate([[t0, t1], np.asarray(check_times, float)]), t0, t1))
+        gaps = np.column_stack([tau[:-1], tau[1:]])
+    else:
+        tau, gaps = _contact_gaps(problem, tl, t0, t1)
     # downlink capacity C(start, tau) (Mbit)
     if len(tl):
         ov = np.clip(np.minimum(tau[:, None], tl[None, :, 1]) - tl[None, :, 0], 0.0, None)
@@ -152,7 +167,7 @@ def recorder_rows(problem):
     starts = np.unique(np.concatenate([starts, [0]]))
     # the most data any schedule can generate in [tau_i, tau_j): per request and one at a time
     caps = exposure_caps(problem)
-    U = np.array([_usable_cumulative(w, tau) for w in problem.usable_windows]).reshape(len(rates), len(tau))
+    U = np.array([usable_cumulative(w, tau) for w in problem.usable_windows]).reshape(len(rates), len(tau))
     rmax = float(rates.max())
     rows = []
     for j in ends:
@@ -167,13 +182,37 @@ def recorder_rows(problem):
     return tau, rows
 
 
+def slice_capacity(problem, b: np.ndarray) -> np.ndarray:
+    """Observing time (s) any plan can have in each slice [b_k, b_k+1): at most the usable time
+    of all requests together there, and at most the slice minus the engineering occurrences
+    that must lie wholly inside it (their whole flex range does)."""
+    wins = [w for w in problem.usable_windows if len(w)]
+    U = as_intervals(np.vstack(wins), "usable windows") if wins else np.zeros((0, 2))
+    cu = usable_cumulative(U, b)
+    cap = np.minimum(b[1:] - b[:-1], cu[1:] - cu[:-1])
+    eng = problem.engineering_nominal
+    if len(eng):
+        lo, hi = eng[:, 0] - eng[:, 2], eng[:, 0] + eng[:, 2] + eng[:, 1]
+        k = np.searchsorted(b, lo, side="right") - 1
+        inside = (k >= 0) & (k < len(b) - 1) & (hi <= b[np.minimum(k + 1, len(b) - 1)])
+        busy = np.bincount(k[inside], eng[inside, 1], len(b) - 1)
+        cap = np.minimum(cap, (b[1:] - b[:-1]) - busy)
+    return np.maximum(cap, 0.0)
+
+
 def lp_source(problem) -> str:
     """The name of the LP bound for this problem: ``SOURCE_LP_RECORDER`` when recorder rows bind."""
     return SOURCE_LP_RECORDER if recorder_rows(problem)[1] else SOURCE_LP
 
 
 def exposure_caps(problem) -> np.ndarray:
-    """Per request: the most exposure (s) any schedule can collect (see module doc)."""
+    """Per request: the most exposure (s) any schedule can collect (see module doc). Computed
+    once per problem (``Problem.exposure_caps`` holds it)."""
+    return problem.exposure_caps
+
+
+def compute_exposure_caps(problem) -> np.ndarray:
+    """``exposure_caps`` from the usable windows (module doc; the cadence chain compiled)."""
     caps = []
     for r, w in zip(problem.requests, problem.usable_windows):
         if len(w) == 0:
@@ -184,17 +223,28 @@ def exposure_caps(problem) -> np.ndarray:
         if r.n_visits is not None:
             cap = min(cap, float(np.sort(L)[::-1][: int(r.n_visits)].sum()))
         if r.cadence_s:
-            latest = w[:, 1] - r.min_visit_s
-            best = np.zeros(len(w))
-            prefix = np.zeros(len(w))  # running max of best[:k+1]
-            for j in range(len(w)):
-                # compatible predecessors i < j: start_i <= latest_j - c (starts are sorted)
-                k = int(np.searchsorted(w[:j, 0], latest[j] - r.cadence_s, side="right")) - 1
-                best[j] = L[j] + (prefix[k] if k >= 0 else 0.0)
-                prefix[j] = max(best[j], prefix[j - 1] if j else 0.0)
-            cap = min(cap, float(best.max()))
+            cap = min(cap, _cadence_chain(w[:, 0].copy(), w[:, 1].copy(), float(r.min_visit_s), float(r.cadence_s)))
         caps.append(cap)
     return np.array(caps, float)
+
+
+@njit(cache=True)
+def _cadence_chain(a, b, min_visit, cadence):  # pragma: no cover (compiled)
+    """Longest total length of sorted disjoint windows [a_j, b_j) usable one visit each with
+    visit starts at least ``cadence`` apart: window i may precede j when its earliest start
+    a_i <= b_j - min_visit - cadence (the latest start in j minus the cadence)."""
+    n = len(a)
+    best_prefix = np.zeros(n)  # running max of the chain ending at or before each window
+    k = -1  # last window i < j with a_i <= b_j - min_visit - cadence (nondecreasing in j)
+    top = 0.0
+    for j in range(n):
+        lim = b[j] - min_visit - cadence
+        while k + 1 < j and a[k + 1] <= lim:
+            k += 1
+        here = (b[j] - a[j]) + (best_prefix[k] if k >= 0 else 0.0)
+        top = max(top, here)
+        best_prefix[j] = top
+    return top
 
 
 def relaxation_bound(
@@ -203,6 +253,7 @@ def relaxation_bound(
     return_solution: bool = False,
     time_limit_s: float | None = None,
     recorder: bool = True,
+    edges=None,
 ):
     """LP upper bound on science value (same units as ``Schedule.science_value``).
 
@@ -212,6 +263,11 @@ def relaxation_bound(
     ``recorder`` False leaves out the recorder rows (the weaker plain LP, for comparison).
 
     ``max_slices`` None: 6000 up to 100 requests, else 1500 (time: ~1 s at 50, ~20 s at 500).
+
+    ``edges``: the slice edges (s, sorted) instead of the usable-window boundaries, e.g. the
+    borders of the long-range plan's windows (``scheduling.longrange``); each slice's
+    capacity is then its usable time, min(|union of usable windows ∩ s|, |s| − engineering
+    whose whole flex range lies in s), both valid for every plan.
 
     With ``return_solution`` also returns ``(slice_edges, req_index, slice_index, x, duals)``;
     ``duals`` (>= 0): R exposure-cap rows, then one per slice (value per second of the slice),
@@ -225,11 +281,14 @@ def relaxation_bound(
     caps = exposure_caps(problem)
     if not reqs or all(len(w) == 0 for w in wins):
         return (0.0, None) if return_solution else 0.0
-    b = np.unique(np.concatenate([w.ravel() for w in wins if len(w)]))
-    if len(b) - 1 > max_slices:
+    if edges is not None:
+        b = np.unique(np.clip(np.asarray(edges, float), problem.start, problem.stop))
+    else:
+        b = np.unique(np.concatenate([w.ravel() for w in wins if len(w)]))
+    if edges is None and len(b) - 1 > max_slices:
         idx = np.unique(np.linspace(0, len(b) - 1, max_slices + 1).round().astype(int))
         b = b[idx]
-    tau, rec_rows = recorder_rows(problem) if recorder else (None, [])
+    tau, rec_rows = recorder_rows(problem, edges) if recorder else (None, [])
     if rec_rows:  # check times become slice edges (inside the windows' hull; the rest is empty)
         b = np.unique(np.concatenate([b, tau[(tau > b[0]) & (tau < b[-1])]]))
     nS = len(b) - 1
@@ -266,7 +325,10 @@ def relaxation_bound(
     rows = np.concatenate([vr, R + vs, np.full(n, R + nS)])
     cols = np.concatenate([np.arange(n)] * 3)
     vals = np.ones(3 * n)
-    rhs = np.concatenate([caps, b[1:] - b[:-1], [problem.stop - problem.start - eng_inside]])
+    slice_cap = b[1:] - b[:-1]
+    if edges is not None:
+        slice_cap = slice_capacity(problem, b)
+    rhs = np.concatenate([caps, slice_cap, [problem.stop - problem.start - eng_inside]])
     n_rows, n_cols = R + nS + 1, n
     if rec_rows:
         # d_j (columns n + j) >= data of the slices in [tau_j, tau_j+1): rows n_rows + j

@@ -29,11 +29,15 @@ from lunarscope.scheduling.slew import angle_between
 SLEW_MARGIN_S = 1e-3
 
 
-def insertion(problem, deadline: float | None = None):
+def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None):
     """Plan ``problem`` by value-first insertion; returns a ``Schedule`` or None (body-fixed).
 
     deadline: ``time.perf_counter()`` value after which no further request is placed (the
-    plan of those placed is valid; ``info['wall_limit_hit']``)."""
+    plan of those placed is valid; ``info['wall_limit_hit']``). seed: visits (request, start,
+    stop) already in the timeline, kept as they are (they must obey every rule among
+    themselves, e.g. a repaired plan); what each request still needs is then inserted around
+    them (the fill pass of ``scheduling.hierarchical``). eng_starts: engineering start per
+    occurrence (default ``problem.engineering_planned``)."""
     if problem.spacecraft.antenna != "gimballed":
         return None
     t_wall = time.perf_counter()
@@ -44,12 +48,22 @@ def insertion(problem, deadline: float | None = None):
     slew = model.time_s(angle_between(dirs[:, None, :], dirs[None, :, :]))  # (T, T) s
     nom = problem.engineering_nominal
     # the timeline: sorted starts, stops and pointings (target index, or -1 for engineering)
-    eng0 = problem.engineering_planned
-    order_e = np.argsort(eng0, kind="stable")
-    starts = [float(eng0[j]) for j in order_e]
-    stops = [float(eng0[j] + nom[j, 1]) for j in order_e]
-    point = [-1] * len(starts)
-    visits = []
+    eng0 = problem.engineering_planned if eng_starts is None else np.asarray(eng_starts, float)
+    entries = [(float(eng0[j]), float(eng0[j] + nom[j, 1]), -1) for j in np.argsort(eng0, kind="stable")]
+    visits = sorted((int(r), float(a), float(b)) for r, a, b in (seed or ()))
+    entries += [(a, b, tidx[r]) for r, a, b in visits]
+    entries.sort(key=lambda e: (e[0], e[1]))
+    starts = [e[0] for e in entries]
+    stops = [e[1] for e in entries]
+    point = [e[2] for e in entries]
+    got = np.zeros(len(reqs))
+    count = np.zeros(len(reqs), int)
+    seeded: dict = {}
+    for r, a, b in visits:
+        if b - a >= reqs[r].min_visit_s - 1e-9:
+            got[r] += b - a
+        count[r] += 1
+        seeded.setdefault(r, []).append(a)
     order = sorted(range(len(reqs)), key=lambda i: (-reqs[i].priority / reqs[i].exposure_s, -reqs[i].priority, i))
     cut = False
     for i in order:
@@ -58,9 +72,9 @@ def insertion(problem, deadline: float | None = None):
             break
         r = reqs[i]
         T = tidx[i]
-        need = r.exposure_s
-        left = r.n_visits if r.n_visits is not None else 10**9
-        mine: list[float] = []
+        need = r.exposure_s - got[i]
+        left = (r.n_visits if r.n_visits is not None else 10**9) - count[i]
+        mine: list[float] = list(seeded.get(i, ()))
         for w0, w1 in problem.usable_windows[i]:
             if need < r.min_visit_s or left <= 0:
                 break
@@ -100,7 +114,7 @@ def insertion(problem, deadline: float | None = None):
                     prev_p = point[k]
                 k += 1
     visits.sort(key=lambda v: v[1])
-    visits = _fit_recorder(problem, visits)
+    visits = fit_recorder(problem, visits)
     sched = assemble(problem, visits, eng0, (), scheduler="insertion")
     if cut:
         sched.status = "heuristic (time limit hit)"
@@ -109,7 +123,7 @@ def insertion(problem, deadline: float | None = None):
     return sched
 
 
-def _fit_recorder(problem, visits):
+def fit_recorder(problem, visits):
     """Visits (time order) cut where the recorder would overflow, dropped when then shorter
     than their minimum: the level simulated as ``assemble`` drains it (as soon as possible
     over the downlink timeline). Cutting or dropping a visit only lowers later levels and

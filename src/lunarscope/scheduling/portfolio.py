@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from ..errors import InputError
 from .bounds import SOURCE_CAPS, bound_within, lp_source
 from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
@@ -27,6 +28,8 @@ from .problem import Problem
 from .repair import repair
 from .validate import validate
 
+#: Values of ``hierarchy`` (mission key ``scheduling.hierarchy``).
+HIERARCHY_MODES = ("auto", "on", "off")
 #: Up to this many requests ``solve`` runs the time decomposition (bound and warm start).
 DECOMPOSITION_MAX_REQUESTS = 100
 #: Shares of ``time_limit_s`` (wall-clock caps) for the decomposition's column generation and
@@ -58,6 +61,11 @@ def solve(
     *,
     work_limit: float | None = None,
     progress=None,
+    hint=None,
+    with_bound: bool = True,
+    hierarchy: str = "auto",
+    executor=None,
+    plan_window_days: int | None = None,
 ):
     """The better of the greedy dispatcher and value-first insertion (both validated); for
     ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests whose usable windows fall
@@ -69,7 +77,33 @@ def solve(
     and ``bound_source`` names it (LP relaxation, time decomposition, or exposure caps when
     the LP did not finish in time). A heuristic plan that fails validation is recorded in
     ``info['rejected']`` (heuristic, first violation) and named in the status. ``progress``:
-    called with the fraction done (0..1)."""
+    called with the fraction done (0..1). ``hint``: a plan of the same problem to start from
+    (e.g. the previous plan when re-planning); used when it validates and is better than the
+    heuristics' plans, else recorded in ``info['rejected']``. ``with_bound`` False: no bound
+    is computed (the detailed windows of the hierarchical scheduler, whose bound is the
+    long-range LP's). ``hierarchy``: ``auto`` (the hierarchical scheduler,
+    ``scheduling.hierarchical``, when ``hierarchical.applies``), ``on`` or ``off``;
+    ``executor``: where its plan windows run (anything with ``submit``, e.g. a Dask
+    ``Client``; default a process pool of ``workers``); ``plan_window_days``: its plan-window
+    length (None: from the data)."""
+    from .hierarchical import applies as hierarchy_applies
+    from .hierarchical import hierarchical
+
+    if hierarchy not in HIERARCHY_MODES:
+        raise InputError("scheduling.hierarchy", f"{hierarchy!r} must be one of {HIERARCHY_MODES}")
+    if hierarchy == "on" or (hierarchy == "auto" and hierarchy_applies(problem)):
+        return hierarchical(
+            problem,
+            solver,
+            time_limit_s,
+            seed,
+            workers,
+            work_limit=work_limit,
+            progress=progress,
+            hint=hint,
+            executor=executor,
+            days=plan_window_days,
+        )
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
     work_limit = WORK_LIMIT if work_limit is None else float(work_limit)
@@ -95,11 +129,18 @@ def solve(
             rejected.append({"heuristic": "insertion", "violation": bad[0]})
         elif alt.science_value(problem) > plan.science_value(problem):
             plan = alt
+    if hint is not None:
+        bad = validate(hint, problem)
+        if bad:
+            rejected.append({"heuristic": "hint", "violation": bad[0]})
+        elif hint.science_value(problem) > plan.science_value(problem):
+            plan = hint
     report(_P_INSERTION)
     bound, source = None, None
     dec_info = None
     if (
         solver != "greedy"
+        and with_bound
         and 0 < len(problem.requests) <= DECOMPOSITION_MAX_REQUESTS
         and applies(problem)
         and left() > 0
@@ -121,11 +162,13 @@ def solve(
             elif cand.science_value(problem) > plan.science_value(problem):
                 plan = cand
         report(_P_DECOMPOSITION)
-    if bound is None:
+    if bound is None and with_bound:
         # the last step for greedy (all the time left), else a share so CP-SAT keeps time
         bound_s = left() - FINISH_RESERVE_S if solver == "greedy" else min(BOUND_SHARE * time_limit_s, left())
         bound, source = bound_within(problem, max(0.0, bound_s))
         wall_hit |= source == SOURCE_CAPS
+    if not with_bound:
+        source = None
     report(_P_BOUND if solver != "greedy" else 1.0)
     if solver != "greedy":
         cp_left = left() - FINISH_RESERVE_S
@@ -139,6 +182,7 @@ def solve(
                 passes=LNS_PASSES if dec_info is not None else 1,
                 work_limit=work_limit,
                 bound=bound,
+                lp_bound=with_bound,
                 progress=lambda f: report(_P_BOUND + (1 - _P_BOUND) * f),
             )
             wall_hit |= bool(plan.info.get("wall_limit_hit"))

@@ -193,6 +193,13 @@ class Problem:
             out.append(w[(w[:, 1] - w[:, 0]) >= r.min_visit_s])
         return out
 
+    @cached_property
+    def exposure_caps(self) -> np.ndarray:
+        """Per request: the most exposure (s) any plan can collect (``bounds.exposure_caps``)."""
+        from lunarscope.scheduling.bounds import compute_exposure_caps
+
+        return compute_exposure_caps(self)
+
     def static_reason(self, i: int) -> str | None:
         """Why request ``i`` can never be scheduled (None if it may be)."""
         r = self.requests[i]
