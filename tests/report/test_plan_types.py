@@ -19,6 +19,8 @@ SUMMARY_KEYS = {
     "window_counts": None,
     "mission": {
         "name": None,
+        "file": None,
+        "sha256": None,
         "description": None,
         "start_utc": None,
         "stop_utc": None,

@@ -52,9 +52,8 @@ def run(args) -> int:
     from ..io.tables import check_output_file, write_text
     from ..mission import load_mission
     from ..mission.run import Progress
-    from ..mission.scheduling_problem import build_problem, read_windows_csv
+    from ..mission.scheduling_problem import build_problem, read_windows_csv, solve_mission
     from ..mission.stages import mission_windows
-    from ..scheduling.portfolio import solve
     from ..scheduling.validate import validate
     from ..time import to_iso_utc
     from .windows import check_input_file
@@ -79,15 +78,7 @@ def run(args) -> int:
     problem = build_problem(mission, windows, traj)
     solver = args.solver or ops.solver
     prog = Progress(f"schedule ({solver})")
-    sched = solve(
-        problem,
-        solver,
-        args.time_limit or ops.time_limit_s,
-        ops.seed,
-        ops.workers,
-        work_limit=ops.work_limit,
-        progress=prog,
-    )
+    sched = solve_mission(mission, problem, solver, args.time_limit, progress=prog)
     prog.done()
     problems = validate(sched, problem)
     if problems:  # a plan that breaks a rule is a bug, never an output

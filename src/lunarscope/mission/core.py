@@ -3,7 +3,8 @@
 Every key is documented in ``docs/mission-file.md``; every error names its key path, e.g.
 ``orbit.elements.e: 1.2 must be < 1``. Sections owned by later stages (stations, sites,
 targets, constraints; telescope, recorder, downlink, scheduling, requests) are parsed by
-``lunarscope.mission.observing`` and ``lunarscope.mission.operations``.
+``lunarscope.mission.observing`` and ``lunarscope.mission.operations``; ``commanding`` (uplink
+stations, lead time, for ``lunarscope replan``) by ``lunarscope.mission.commanding``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ TOP_LEVEL_KEYS = {
     "scheduling",
     "requests",
     "engineering",
+    "commanding",
 }
 #: Longest span accepted (days); the default kernels cover far more, this guards typos.
 MAX_SPAN_DAYS = 3660.0
@@ -86,6 +88,8 @@ class Mission:
     #: Every data file the stages read (SPK, lunar PCK, Earth orientation, gravity field):
     #: a :class:`lunarscope.sources.Sources`, built once in :func:`mission_from_dict`.
     sources: object = None
+    #: The ``commanding`` section (uplink stations, lead time): ``mission.commanding.Commanding``.
+    commanding: object = None
 
     def __repr__(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
@@ -384,4 +388,6 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
         operations = None
     if operations is not None:
         mission = operations.attach(mission, root, base)
-    return mission
+    from . import commanding
+
+    return commanding.attach(mission, root)

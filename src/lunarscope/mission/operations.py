@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..scheduling.portfolio import HIERARCHY_MODES
 from ..time import parse_duration_s, short
 from .reader import Section
 
@@ -69,6 +70,8 @@ class Operations:
     requests_from_catalogue: bool
     engineering: tuple
     work_limit: float | None = None  # CP-SAT deterministic budget (None: scheduling.portfolio.WORK_LIMIT)
+    hierarchy: str = "auto"  # scheduling.portfolio.HIERARCHY_MODES
+    plan_window_days: int | None = None  # None: chosen from the data (scheduling.longrange)
 
 
 def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestSpec:
@@ -147,7 +150,9 @@ def attach(mission, root: Section, base: str):
     dl = root.section("downlink", {"default_rate_mbps", "stations"})
     default_rate = dl.number("default_rate_mbps", None, exclusive_minimum=0, unit="Mbit/s")
     dl_stations = tuple(str(s) for s in dl.items("stations")) if dl.has("stations") else None
-    sch = root.section("scheduling", {"solver", "time_limit_s", "seed", "workers", "work_limit"})
+    sch = root.section(
+        "scheduling", {"solver", "time_limit_s", "seed", "workers", "work_limit", "hierarchy", "plan_window_days"}
+    )
     reqs = []
     for k, raw in enumerate(root.items("requests")):
         reqs.append(request_from_mapping(Section(raw, f"requests[{k}]", REQUEST_KEYS)))
@@ -178,6 +183,8 @@ def attach(mission, root: Section, base: str):
         requests_from_catalogue=not root.has("requests"),
         engineering=tuple(eng),
         work_limit=sch.number("work_limit", None, exclusive_minimum=0),
+        hierarchy=sch.choice("hierarchy", HIERARCHY_MODES, default="auto"),
+        plan_window_days=sch.number("plan_window_days", None, minimum=1, maximum=366, integer=True),
     )
     resolve_requests(ops, mission.observing)  # check targets and recorder size up front
     return dataclasses.replace(mission, operations=ops)

@@ -2,7 +2,8 @@
 
 Products in the output folder: ``trajectory.oem``, ``windows.csv``, ``schedule.csv``,
 ``summary.json``, ``mission.czml``, ``obsloctap.vot``, ``obsloctap.csv`` (IVOA ObsLocTAP,
-``lunarscope.io.obsloctap``), ``report.html``. They are first written into a staging
+``lunarscope.io.obsloctap``), ``report.html``, ``schedule_tdb.csv`` (the schedule with exact
+TDB times, read back by ``lunarscope replan``). They are first written into a staging
 folder next to the output folder and moved into place only when every stage succeeded, so an
 interrupted run never leaves a half-written file that looks complete. The only timestamps are
 the OEM ``CREATION_DATE`` and ``generated_utc`` (summary and report); everything else is a
@@ -51,6 +52,23 @@ PRODUCTS = (
     "obsloctap.vot",
     "obsloctap.csv",
     "report.html",
+    "schedule_tdb.csv",
+)
+#: The schedule with exact times: every activity of schedule.csv with its start and stop as TDB
+#: seconds past J2000 in float64 round-trip text (``repr``), its request and engineering
+#: occurrence indices and a body-fixed downlink's contact, so ``lunarscope replan`` reads back
+#: the plan bit for bit (schedule.csv's UTC text carries 1 ms, coarser than the validator's 1 µs).
+TIMELINE_NAME = "schedule_tdb.csv"
+TIMELINE_COLUMNS = (
+    "activity",
+    "start_tdb",
+    "stop_tdb",
+    "target",
+    "data_mbit",
+    "station",
+    "request",
+    "block",
+    "contact",
 )
 #: Most trajectory samples passed to the report (the OEM keeps the full resolution).
 REPORT_SAMPLES = 4000
@@ -251,17 +269,12 @@ def run_plan(
     """Run every stage and write the products into ``outdir`` (atomically)."""
     import datetime as _dt
 
-    from ..io.czml import czml_document, czml_dumps
-    from ..io.obsloctap import write_obsloctap
-    from ..report import render_report
-    from ..scheduling.portfolio import solve
     from ..scheduling.validate import validate
-    from .scheduling_problem import build_problem
+    from .scheduling_problem import build_problem, solve_mission
     from .stages import mission_windows
 
     stream = stream or sys.stderr
     generated_utc = generated_utc or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    ops = mission.operations
     stream.write(f"{mission.describe()}\ndata: {mission.sources.describe()}\n")
 
     prog = Progress("1/4 propagate", stream)
@@ -279,22 +292,44 @@ def run_plan(
 
     prog = Progress("3/4 schedule", stream)
     problem = build_problem(mission, windows, traj)
-    sched = solve(
-        problem,
-        solver or ops.solver,
-        time_limit_s or ops.time_limit_s,
-        ops.seed,
-        ops.workers,
-        work_limit=ops.work_limit,
-        progress=prog,
-    )
+    sched = solve_mission(mission, problem, solver, time_limit_s, progress=prog)
     broken = validate(sched, problem)
     if broken:
         raise RuntimeError("schedule failed validation: " + "; ".join(broken[:5]))
     prog.done(f"{sched.scheduler or solver}: science value {sched.science_value(problem):.3f}")
 
     prog = Progress("4/4 products", stream)
-    plan = plan_data(mission, traj, windows, problem, sched, psum, generated_utc)
+    plan = write_products(outdir, mission, traj, windows, problem, sched, psum, generated_utc)
+    prog.done(f"wrote {len(PRODUCTS)} products to {outdir}")
+    return PlanResult(mission, traj, windows, problem, sched, plan)
+
+
+def write_products(
+    outdir: str,
+    mission,
+    traj,
+    windows,
+    problem,
+    sched,
+    propagation: dict,
+    generated_utc: str,
+    *,
+    summary_extra: dict | None = None,
+    extra_files: dict | None = None,
+) -> Plan:
+    """Write every product of ``PRODUCTS`` for a solved plan into ``outdir`` through a staging
+    folder (moved into place only when complete; removed on any error or Ctrl-C) and return
+    the typed plan. ``summary_extra``: more top-level blocks of summary.json (``replan``);
+    ``extra_files``: name -> text of more files written with the products (``diff.csv``)."""
+    from ..io.czml import czml_document, czml_dumps
+    from ..io.obsloctap import write_obsloctap
+    from ..report import render_report
+
+    extra_files = dict(extra_files or {})
+    plan = plan_data(mission, traj, windows, problem, sched, propagation, generated_utc)
+    summary = _summary_json(plan)
+    summary["mission"].update(mission_file_identity(mission.path))
+    summary.update(summary_extra or {})
     eph_t, eph_s = traj.sample(max(60.0, mission.duration_s / 20000))
     moon = mission.sources.ephemeris.position("moon", "earth", eph_t)
     packets = czml_document(mission.name, eph_t, eph_s[:, :3] + moon, moon, utc_decimals=3, windows=plan.windows)
@@ -310,24 +345,50 @@ def run_plan(
         )
         _write(staging, "windows.csv", windows.to_csv_text())
         _write(staging, "schedule.csv", sched.to_csv(lambda x: to_iso_utc(x, 3), problem))
-        _write(
-            staging,
-            "summary.json",
-            json.dumps(_summary_json(plan), indent=2, sort_keys=True, default=_json_default) + "\n",
-        )
+        _write(staging, TIMELINE_NAME, timeline_csv(sched, problem))
+        _write(staging, "summary.json", json.dumps(summary, indent=2, sort_keys=True, default=_json_default) + "\n")
         _write(staging, "mission.czml", czml_dumps(packets))
         write_obsloctap(staging, plan, sched.request_ids(problem))  # obsloctap.vot, obsloctap.csv
         _write(staging, "report.html", render_report(plan))
+        for name, text in extra_files.items():
+            _write(staging, name, text)
         if not os.path.exists(outdir):
             public_mode(staging, directory=True)
             os.rename(staging, outdir)
         else:
-            for name in PRODUCTS:
+            for name in (*PRODUCTS, *extra_files):
                 os.replace(os.path.join(staging, name), os.path.join(outdir, name))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    prog.done(f"wrote {len(PRODUCTS)} products to {outdir}")
-    return PlanResult(mission, traj, windows, problem, sched, plan)
+    return plan
+
+
+def timeline_csv(sched, problem) -> str:
+    """``schedule_tdb.csv`` (``TIMELINE_COLUMNS``): ``request`` is the request's name as in
+    schedule.csv, ``block`` the engineering occurrence (``Problem.engineering_nominal`` row),
+    ``contact`` a body-fixed downlink's contact index at its station; floats as ``repr``."""
+    from ..scheduling.schedule import _csv_cell
+
+    rows = [",".join(TIMELINE_COLUMNS)]
+    for a, rid in zip(sched.activities, sched.request_ids(problem)):
+        contact = a.pointing[2] if a.kind == "downlink" and a.pointing and a.pointing[0] == "earth" else ""
+        cells = (a.kind, repr(float(a.start)), repr(float(a.stop)), a.target, repr(float(a.data_mbit)), a.station, rid)
+        cells += ("" if a.block is None else int(a.block), "" if contact == "" else int(contact))
+        rows.append(",".join(_csv_cell(c) for c in cells))
+    return "\n".join(rows) + "\n"
+
+
+def mission_file_identity(path: str) -> dict:
+    """summary.json's ``mission.file`` (absolute path) and ``mission.sha256`` (of its bytes),
+    which ``lunarscope replan`` checks before it re-reads the mission; None for a mission not
+    read from a file."""
+    import hashlib
+
+    if not path or not os.path.isfile(path):
+        return {"file": None, "sha256": None}
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    return {"file": os.path.abspath(path), "sha256": digest}
 
 
 def _write(folder: str, name: str, text: str) -> None:

@@ -102,6 +102,26 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
         raise InputError(field, exc.problem) from None
 
 
+def solve_mission(mission, problem, solver=None, time_limit_s=None, progress=None, hint=None):
+    """Schedule ``problem`` with the mission's ``scheduling`` settings (``portfolio.solve``);
+    ``solver`` and ``time_limit_s`` override the mission's when given."""
+    from ..scheduling.portfolio import solve
+
+    ops = mission.operations
+    return solve(
+        problem,
+        solver or ops.solver,
+        time_limit_s or ops.time_limit_s,
+        ops.seed,
+        ops.workers,
+        work_limit=ops.work_limit,
+        progress=progress,
+        hint=hint,
+        hierarchy=ops.hierarchy,
+        plan_window_days=ops.plan_window_days,
+    )
+
+
 #: Largest windows CSV read, bytes (~4 million windows).
 MAX_WINDOWS_CSV_BYTES = 256 * 1024 * 1024
 #: A window may end this far outside the mission span and still belong to it (s): the
