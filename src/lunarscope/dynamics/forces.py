@@ -247,7 +247,6 @@ def moon_body_rotation(t, pa_c, pa_i, pa_l, mode, me, rot):
 def moon_rhs(t, y, args):
     """dy/dt for y = (r, v) Moon-centred ICRF, km and km/s; ``args`` from ForceModel.args."""
     (grav, coeffs, inits, intlens, gms, pa_c, pa_i, pa_l, mode, me, srp_k, moon_r, _impact_r) = args
-    C, S, gm, R, nmax, mmax, alpha, beta, gamma = grav
     out = np.empty(6)
     out[0] = y[3]
     out[1] = y[4]
@@ -258,7 +257,7 @@ def moon_rhs(t, y, args):
     for a in range(3):
         rb[a] = rot[0, a, 0] * y[0] + rot[0, a, 1] * y[1] + rot[0, a, 2] * y[2]
     ab = np.empty(3)
-    _accel_into(rb, C, S, gm, R, nmax, mmax, alpha, beta, gamma, ab)
+    _accel_into(rb, *grav, ab)  # grav = GravityField.kernel_args()
     for a in range(3):
         out[3 + a] = rot[0, 0, a] * ab[0] + rot[0, 1, a] * ab[1] + rot[0, 2, a] * ab[2]
     nb = coeffs.shape[0] - 2

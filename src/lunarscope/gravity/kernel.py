@@ -43,20 +43,27 @@ overflow near n = 1470; ``MAX_DEGREE`` = 1300 keeps a factor > 1e30 of headroom.
 poles (s+it)^m underflows gracefully: any product that underflows is below 1e-50 of the
 central term.
 
-Kernel API (all ``@njit(cache=True)``, callable from other numba code)::
+Kernel API (all ``@njit(cache=True)``, callable from other numba code; ``args`` is
+``GravityField.kernel_args()`` = (C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk))::
 
     alpha, beta, gamma = recursion_coefficients(nmax)         # once per field (numpy)
-    a   = accel(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma)            # (3,)
-    a,H = accel_and_gradient(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma)  # (3,), (3,3)
-    V   = potential(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma)        # float
-    accel_into(r, ..., out)           # writes out[0:3], no allocation of the result
-    accel_many(rs, ...)               # (N,3) -> (N,3)
+    pk = packed_coefficients(C, S, nmax, mmax, alpha, beta, gamma)   # once per field
+    a   = accel(r, *args)                 # (3,)   single point, column recursions in registers
+    accel_into(r, *args, out)             # same, writes out[0:3] (the propagator's call)
+    accel_many(rs, *args)                 # (N,3) -> (N,3), SIMD over blocks of points
+    accel_many_parallel(rs, *args)        # same on all cores (numba prange over the blocks)
+    a,H = accel_and_gradient(r, *args)    # (3,), (3,3)   row-by-row sum of the formulas above
+    V   = potential(r, *args)             # float
+
+The acceleration kernels reorder the same sums (m outer, n inner, see the comments above
+``packed_coefficients``); the gradient/potential path keeps the n-by-n order, so the two are
+independent checks of each other (tests/gravity).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 MAX_DEGREE = 1300
 """Highest degree the kernel supports without overflow of Abar_nm (see module doc)."""
@@ -243,91 +250,318 @@ def _sum(x, y, z, C, S, gm, R, nmax, mmax, alpha, beta, gamma, want_hess, a_out,
     return r * sphi
 
 
+# ---- packed column coefficients (acceleration kernels) ------------------------------------
+# The acceleration kernels walk the (n, m) triangle column by column (m outer, n inner), so
+# each column's recursion lives in registers and its coefficients stream from one contiguous
+# block. Per column m the terms are factored as
+#     sum_n k_n Abar_nm (C_nm r_m + S_nm i_m) = r_m sum_n k_n Abar_nm C_nm + i_m sum_n k_n Abar_nm S_nm,
+# so only six running sums per column are needed (with and without the (n+1) radial factor,
+# and the u-derivative sums of column m-1, which read Abar_n(m) of this column; the scalar
+# kernel forms the two radial ones from prefix sums, see ``_accel_packed``).
+# The recursion is rescaled to a unit second coefficient: with w_mm = w_(m+1)m = 1 and
+# w_nm = beta_nm w_(n-2)m, B_nm = Abar_nm / w_nm obeys
+#     B_nm = alpha_nm (w_(n-1)m / w_nm) u B_(n-1)m - B_(n-2)m,
+# and w_nm is folded into the coefficients (one multiply less per term than the plain
+# recursion; w stays within [0.2, 1.2] up to degree 1300).
+
+PACK_WIDTH = 8
+"""Doubles per packed (n, m) entry (64 bytes, one cache line): [a', wC, wS, (n+1)wC, (n+1)wS,
+w gamma_n(m-1) C_n(m-1), w gamma_n(m-1) S_n(m-1), 0]; the (n+1) pair is read by the batch
+kernel only."""
+
+BATCH_BLOCK_POINTS = 64
+"""Points evaluated together by the batch kernel (SIMD over points; state ~10 KB, in L1)."""
+
+FMA_ONLY = {"contract"}
+"""numba fastmath flags of the acceleration kernels: fused multiply-add only (no reassociation,
+no finite-math assumptions), so the summation order is the written one; agreement with
+pyshtools stays at a few 1e-15 (tests/gravity)."""
+
+
 @njit(cache=True)
-def _sum_fast(x, y, z, C, S, gm, R, nmax, mmax, alpha, beta, gamma, a_out):
-    """Acceleration-only version of ``_sum`` (same formulas, no Hessian branches); returns V."""
+def column_offset(m, nmax):
+    """Row of entry (n=m, m) in the packed array; column m holds n = m..nmax."""
+    return m * (nmax + 1) - (m * (m - 1)) // 2
+
+
+@njit(cache=True)
+def packed_coefficients(C, S, nmax, mmax, alpha, beta, gamma):
+    """Packed, rescaled column coefficients ((nmax+1)(nmax+2)/2, PACK_WIDTH) for ``accel*``.
+
+    Built once per field from C, S and ``recursion_coefficients`` (layout: module comments).
+    """
+    size = (nmax + 1) * (nmax + 2) // 2
+    pk = np.zeros((size, PACK_WIDTH))
+    w = np.empty(nmax + 1)
+    mtop = min(mmax, nmax)
+    for m in range(nmax + 1):
+        off = column_offset(m, nmax)
+        for n in range(m, nmax + 1):
+            if n <= m + 1:
+                w[n] = 1.0
+            else:
+                w[n] = beta[n, m] * w[n - 2]
+        for n in range(m, nmax + 1):
+            i = off + n - m
+            if n == m:
+                pk[i, 0] = 1.0 if m == 0 else alpha[m, m]
+            else:
+                pk[i, 0] = alpha[n, m] * (w[n - 1] / w[n])
+            if m <= mtop:
+                pk[i, 1] = w[n] * C[n, m]
+                pk[i, 2] = w[n] * S[n, m]
+                pk[i, 3] = (n + 1) * pk[i, 1]
+                pk[i, 4] = (n + 1) * pk[i, 2]
+            if m >= 1 and m - 1 <= mtop:
+                pk[i, 5] = w[n] * gamma[n, m - 1] * C[n, m - 1]
+                pk[i, 6] = w[n] * gamma[n, m - 1] * S[n, m - 1]
+    return pk
+
+
+@njit(cache=True, fastmath=FMA_ONLY)
+def _accel_packed(x, y, z, pk, gm, R, nmax, mmax, a_out):
+    """Acceleration at body-fixed (x, y, z) from the packed coefficients, written to a_out[0:3]
+    (one point; each column's recursion and sums live in registers).
+
+    The radial sums carry the factor (n+1); instead of two more multiply-adds per term they
+    come from the prefix sums the plain sums already form: for terms a_n, n = j+1..N,
+        sum (n+1) a_n = (N+1) sum a_n - sum_(i=j+1..N-1) prefix_i,
+    which costs two additions per term (the first term of each column, the central GM/r^2 for
+    j = 0, is kept apart, so the subtraction never cancels against it).
+    """
     r2 = x * x + y * y + z * z
     r = np.sqrt(r2)
     s = x / r
     t = y / r
     u = z / r
-    mtop = min(mmax, nmax)
-    rm = np.empty(mtop + 1)
-    im = np.empty(mtop + 1)
-    rm[0] = 1.0
-    im[0] = 0.0
-    for m in range(1, mtop + 1):
-        rm[m] = s * rm[m - 1] - t * im[m - 1]
-        im[m] = s * im[m - 1] + t * rm[m - 1]
-    pa = np.zeros(nmax + 2)
-    pb = np.zeros(nmax + 2)
-    pc = np.zeros(nmax + 2)
     rho = R / r
+    kn = np.empty(nmax + 1)  # k_n = GM R^n / r^(n+2)
     k = gm / r2
-    sphi = 0.0
+    for n in range(nmax + 1):
+        kn[n] = k
+        k *= rho
+    mtop = min(mmax, nmax)
+    jtop = min(mtop + 1, nmax)  # column mtop+1 is needed for the u-derivative of column mtop
+    top1 = nmax + 1.0
+    asec = 1.0
+    rm = 1.0
+    im = 0.0
     sphi1 = 0.0
     g1 = 0.0
     g2 = 0.0
     g3 = 0.0
-    for n in range(nmax + 1):
-        if n == 0:
-            pc[0] = 1.0
-        else:
-            for m in range(n):
-                pc[m] = alpha[n, m] * u * pb[m] - beta[n, m] * pa[m]
-            pc[n] = alpha[n, n] * pb[n - 1]
-        mlim = min(n, mtop)
-        # m = 0 term
-        c = C[n, 0]
-        a0 = pc[0]
-        rphi = a0 * c
-        rg3 = gamma[n, 0] * pc[1] * c
-        rg1 = 0.0
-        rg2 = 0.0
-        for m in range(1, mlim + 1):
-            c = C[n, m]
-            sv = S[n, m]
-            a0 = pc[m]
-            a1 = gamma[n, m] * pc[m + 1]  # gamma[n, n] = 0 and pc[n+1] = 0
-            d = c * rm[m] + sv * im[m]
-            rphi += a0 * d
-            rg3 += a1 * d
-            ma0 = m * a0
-            rg1 += ma0 * (c * rm[m - 1] + sv * im[m - 1])
-            rg2 += ma0 * (sv * rm[m - 1] - c * im[m - 1])
-        sphi += k * rphi
-        sphi1 += k * (n + 1) * rphi
-        g1 += k * rg1
-        g2 += k * rg2
-        g3 += k * rg3
-        k *= rho
-        tmp = pa
-        pa = pb
-        pb = pc
-        pc = tmp
+    for j in range(jtop + 1):
+        off = column_offset(j, nmax)
+        asec *= pk[off, 0]
+        pa = 0.0
+        pb = asec
+        tt = kn[j] * asec
+        p0c = tt * pk[off, 1]
+        p0s = tt * pk[off, 2]
+        gc_ = tt * pk[off, 5]
+        gs_ = tt * pk[off, 6]
+        pc_ = 0.0
+        ps_ = 0.0
+        zc = 0.0
+        zs = 0.0
+        for n in range(j + 1, nmax + 1):
+            i = off + n - j
+            b = pk[i, 0] * u * pb - pa
+            pa = pb
+            pb = b
+            tt = kn[n] * b
+            zc += pc_
+            zs += ps_
+            pc_ += tt * pk[i, 1]
+            ps_ += tt * pk[i, 2]
+            gc_ += tt * pk[i, 5]
+            gs_ += tt * pk[i, 6]
+        qc_ = (j + 1.0) * p0c + (top1 * pc_ - zc)
+        qs_ = (j + 1.0) * p0s + (top1 * ps_ - zs)
+        pc_ += p0c
+        ps_ += p0s
+        if j >= 1:
+            rmp = rm
+            imp = im
+            rm = s * rmp - t * imp
+            im = s * imp + t * rmp
+            g1 += j * (pc_ * rmp + ps_ * imp)
+            g2 += j * (ps_ * rmp - pc_ * imp)
+            g3 += gc_ * rmp + gs_ * imp  # u-derivative sums belong to column j-1
+        if j <= mtop:
+            sphi1 += qc_ * rm + qs_ * im
     sw = -sphi1 - (s * g1 + t * g2 + u * g3)
     a_out[0] = g1 + sw * s
     a_out[1] = g2 + sw * t
     a_out[2] = g3 + sw * u
-    return r * sphi
+
+
+@njit(cache=True, fastmath=FMA_ONLY)
+def _accel_block(rs, i0, i1, pk, gm, R, nmax, mmax, out):
+    """Accelerations of points rs[i0:i1] (at most BATCH_BLOCK_POINTS) into out[i0:i1].
+
+    Same sums as ``_accel_packed``, with the points innermost so the compiler vectorizes over
+    them (all state arrays are local, hence known not to alias); two rows per step halve the
+    loads and stores of the running sums. Summation order per point equals the scalar kernel's
+    up to the pairing of rows.
+    """
+    nb = i1 - i0
+    P = BATCH_BLOCK_POINTS
+    s = np.empty(P)
+    t = np.empty(P)
+    u = np.empty(P)
+    rho = np.empty(P)
+    krow = np.empty(P)
+    k = np.empty(P)
+    rm = np.empty(P)
+    im = np.empty(P)
+    pa = np.empty(P)
+    pb = np.empty(P)
+    sphi1 = np.zeros(P)
+    g1 = np.zeros(P)
+    g2 = np.zeros(P)
+    g3 = np.zeros(P)
+    pcs = np.empty(P)
+    pss = np.empty(P)
+    qcs = np.empty(P)
+    qss = np.empty(P)
+    gcs = np.empty(P)
+    gss = np.empty(P)
+    for p in range(nb):
+        x = rs[i0 + p, 0]
+        y = rs[i0 + p, 1]
+        z = rs[i0 + p, 2]
+        r2 = x * x + y * y + z * z
+        r = np.sqrt(r2)
+        s[p] = x / r
+        t[p] = y / r
+        u[p] = z / r
+        rho[p] = R / r
+        krow[p] = gm / r2
+        rm[p] = 1.0
+        im[p] = 0.0
+    mtop = min(mmax, nmax)
+    jtop = min(mtop + 1, nmax)
+    asec = 1.0
+    for j in range(jtop + 1):
+        off = column_offset(j, nmax)
+        asec *= pk[off, 0]
+        c1 = pk[off, 1]
+        c2 = pk[off, 2]
+        c3 = pk[off, 3]
+        c4 = pk[off, 4]
+        c5 = pk[off, 5]
+        c6 = pk[off, 6]
+        for p in range(nb):
+            kk = krow[p]
+            k[p] = kk
+            tt = kk * asec
+            pcs[p] = tt * c1
+            pss[p] = tt * c2
+            qcs[p] = tt * c3
+            qss[p] = tt * c4
+            gcs[p] = tt * c5
+            gss[p] = tt * c6
+            pa[p] = 0.0
+            pb[p] = asec
+        n = j + 1
+        while n + 1 <= nmax:  # rows n and n+1 together
+            i = off + n - j
+            a1 = pk[i, 0]
+            d1 = pk[i, 1]
+            d2 = pk[i, 2]
+            d3 = pk[i, 3]
+            d4 = pk[i, 4]
+            d5 = pk[i, 5]
+            d6 = pk[i, 6]
+            a2 = pk[i + 1, 0]
+            e1 = pk[i + 1, 1]
+            e2 = pk[i + 1, 2]
+            e3 = pk[i + 1, 3]
+            e4 = pk[i + 1, 4]
+            e5 = pk[i + 1, 5]
+            e6 = pk[i + 1, 6]
+            for p in range(nb):
+                k1 = k[p] * rho[p]
+                k2 = k1 * rho[p]
+                k[p] = k2
+                up = u[p]
+                b0 = pb[p]
+                b1 = a1 * up * b0 - pa[p]
+                b2 = a2 * up * b1 - b0
+                pa[p] = b1
+                pb[p] = b2
+                t1 = k1 * b1
+                t2 = k2 * b2
+                pcs[p] += t1 * d1 + t2 * e1
+                pss[p] += t1 * d2 + t2 * e2
+                qcs[p] += t1 * d3 + t2 * e3
+                qss[p] += t1 * d4 + t2 * e4
+                gcs[p] += t1 * d5 + t2 * e5
+                gss[p] += t1 * d6 + t2 * e6
+            n += 2
+        if n <= nmax:  # odd row left
+            i = off + n - j
+            a1 = pk[i, 0]
+            d1 = pk[i, 1]
+            d2 = pk[i, 2]
+            d3 = pk[i, 3]
+            d4 = pk[i, 4]
+            d5 = pk[i, 5]
+            d6 = pk[i, 6]
+            for p in range(nb):
+                k1 = k[p] * rho[p]
+                b1 = a1 * u[p] * pb[p] - pa[p]
+                t1 = k1 * b1
+                pcs[p] += t1 * d1
+                pss[p] += t1 * d2
+                qcs[p] += t1 * d3
+                qss[p] += t1 * d4
+                gcs[p] += t1 * d5
+                gss[p] += t1 * d6
+        for p in range(nb):
+            if j >= 1:
+                rmp = rm[p]
+                imp = im[p]
+                rmj = s[p] * rmp - t[p] * imp
+                imj = s[p] * imp + t[p] * rmp
+                rm[p] = rmj
+                im[p] = imj
+                g1[p] += j * (pcs[p] * rmp + pss[p] * imp)
+                g2[p] += j * (pss[p] * rmp - pcs[p] * imp)
+                g3[p] += gcs[p] * rmp + gss[p] * imp
+            if j <= mtop:
+                sphi1[p] += qcs[p] * rm[p] + qss[p] * im[p]
+            krow[p] *= rho[p]
+    for p in range(nb):
+        sw = -sphi1[p] - (s[p] * g1[p] + t[p] * g2[p] + u[p] * g3[p])
+        out[i0 + p, 0] = g1[p] + sw * s[p]
+        out[i0 + p, 1] = g2[p] + sw * t[p]
+        out[i0 + p, 2] = g3[p] + sw * u[p]
+
+
+# ---- public kernels ------------------------------------------------------------------------
+# Argument tail everywhere: (C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk) as returned by
+# GravityField.kernel_args(); pk = packed_coefficients(C, S, nmax, mmax, alpha, beta, gamma).
 
 
 @njit(cache=True)
-def accel_into(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma, out):
-    """Acceleration at body-fixed ``r`` (3,) written into ``out`` (3,) (km/s^2 for km inputs)."""
-    _sum_fast(r[0], r[1], r[2], C, S, gm, R, nmax, mmax, alpha, beta, gamma, out)
+def accel_into(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk, out):
+    """Acceleration at body-fixed ``r`` (3,) written into ``out`` (3,) (km/s^2 for km inputs);
+    the single-point kernel the propagator calls each force evaluation."""
+    _accel_packed(r[0], r[1], r[2], pk, gm, R, nmax, mmax, out)
 
 
 @njit(cache=True)
-def accel(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
+def accel(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
     """Acceleration (3,) at body-fixed position ``r`` (3,): gradient of ``potential``."""
     out = np.empty(3)
-    _sum_fast(r[0], r[1], r[2], C, S, gm, R, nmax, mmax, alpha, beta, gamma, out)
+    _accel_packed(r[0], r[1], r[2], pk, gm, R, nmax, mmax, out)
     return out
 
 
 @njit(cache=True)
-def accel_and_gradient(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
+def accel_and_gradient(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
     """Acceleration (3,) and gravity gradient H[i, j] = d a_i / d r_j (3, 3) at ``r``."""
     out = np.empty(3)
     h = np.empty((3, 3))
@@ -336,7 +570,7 @@ def accel_and_gradient(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
 
 
 @njit(cache=True)
-def potential(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
+def potential(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
     """Gravitational potential V (positive, V = GM/r for a point mass) at ``r`` (3,)."""
     out = np.empty(3)
     dummy = np.empty((0, 0))
@@ -344,17 +578,32 @@ def potential(r, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
 
 
 @njit(cache=True)
-def accel_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
-    """Accelerations (N, 3) at body-fixed positions ``rs`` (N, 3)."""
+def accel_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
+    """Accelerations (N, 3) at body-fixed positions ``rs`` (N, 3): blocks of
+    BATCH_BLOCK_POINTS points, SIMD over points, one thread (callable from numba code)."""
     n = rs.shape[0]
     out = np.empty((n, 3))
-    for i in range(n):
-        _sum_fast(rs[i, 0], rs[i, 1], rs[i, 2], C, S, gm, R, nmax, mmax, alpha, beta, gamma, out[i])
+    nblk = (n + BATCH_BLOCK_POINTS - 1) // BATCH_BLOCK_POINTS
+    for b in range(nblk):
+        i0 = b * BATCH_BLOCK_POINTS
+        _accel_block(rs, i0, min(n, i0 + BATCH_BLOCK_POINTS), pk, gm, R, nmax, mmax, out)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def accel_many_parallel(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
+    """``accel_many`` with the blocks spread over numba's threads (all cores; same results)."""
+    n = rs.shape[0]
+    out = np.empty((n, 3))
+    nblk = (n + BATCH_BLOCK_POINTS - 1) // BATCH_BLOCK_POINTS
+    for b in prange(nblk):
+        i0 = b * BATCH_BLOCK_POINTS
+        _accel_block(rs, i0, min(n, i0 + BATCH_BLOCK_POINTS), pk, gm, R, nmax, mmax, out)
     return out
 
 
 @njit(cache=True)
-def accel_and_gradient_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
+def accel_and_gradient_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
     """Accelerations (N, 3) and gradients (N, 3, 3) at body-fixed positions ``rs`` (N, 3)."""
     n = rs.shape[0]
     out = np.empty((n, 3))
@@ -365,7 +614,7 @@ def accel_and_gradient_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
 
 
 @njit(cache=True)
-def potential_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma):
+def potential_many(rs, C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk):
     """Potentials (N,) at body-fixed positions ``rs`` (N, 3)."""
     n = rs.shape[0]
     v = np.empty(n)
