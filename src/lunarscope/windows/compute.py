@@ -43,7 +43,7 @@ from .conditions import (
     site_pass,
     site_sunlit,
 )
-from .finder import find_windows
+from .finder import Condition, find_windows
 from .intervals import Windows
 from .scene import Scene
 
@@ -192,6 +192,23 @@ class WindowJob:
         )
 
 
+def _shared_grid(scene, geoms, t0, t1):
+    """All stations' contact conditions as one (S, N) condition without a rate bound.
+
+    The finder then samples every ``min_window_s`` (its guarantee needs no bound there) on
+    one grid shared by the stations, so the Earth orientation (ITRF, the costly part, ~8 µs
+    an epoch) is computed once per grid time for all of them (``Snapshot.rotation``); the
+    rate bounds, dominated by the Moon-limb term at periapsis, would sample about as often
+    per station, each on its own times.
+    """
+    conds = [contact_condition(scene, g, t0, t1) for g in geoms]
+
+    def g(t):
+        return np.stack([c.g(t) for c in conds])
+
+    return Condition(g, None, name="contact")
+
+
 def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
     """All windows of ``job`` along ``trajectory`` (which must cover the job's span).
 
@@ -226,10 +243,9 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
                         min(dmin, job.shadow_min_window_s),
                     )
                 )
-    if "contact" in kinds:
-        for s in job.stations:
-            geom = StationGeometry(s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km)
-            jobs.append((("contact", s.name), lambda g=geom: contact_condition(scene, g, t0, t1), dmin))
+    if "contact" in kinds and job.stations:
+        geoms = [StationGeometry(s.site, s.min_elevation_deg, s.elevation_mask, s.max_range_km) for s in job.stations]
+        jobs.append((("contact", [s.name for s in job.stations]), lambda: _shared_grid(scene, geoms, t0, t1), dmin))
     for s in job.sites:
         geom = SiteGeometry(s.site, s.horizon_mask_deg, s.min_sun_elevation_deg)
         for kind, fn in (
@@ -251,11 +267,22 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
             job.earth_atmosphere_km,
         )
         names = list(job.target_names)
-        for kind, vis in (("target_visible", True), ("target_occulted", False)):
-            if kind in kinds:
-                jobs.append(((kind, names), lambda v=vis: tc.condition(t0, t1, v), dmin))
+        wanted = [(kind, vis) for kind, vis in (("target_visible", True), ("target_occulted", False)) if kind in kinds]
+        swept = {}
+
+        def targets(vis):
+            # both target kinds in one compiled sweep over one shared grid (windows.sweep);
+            # None: the sweep does not apply, each kind goes through the general finder
+            if "found" not in swept:
+                swept["found"] = tc.windows(t0, t1, dmin, tol, tuple(v for _, v in wanted))
+            if swept["found"] is None:
+                return find_windows(tc.condition(t0, t1, vis), t0, t1, dmin, tol)
+            return swept["found"][vis]
+
+        for kind, vis in wanted:
+            jobs.append(((kind, names), lambda v=vis: targets(v), None))
     for j, (key, make, dur) in enumerate(jobs):
-        found = find_windows(make(), t0, t1, dur, tol)
+        found = make() if dur is None else find_windows(make(), t0, t1, dur, tol)
         if isinstance(key[1], list):
             for name, w in zip(key[1], found):
                 ws[(key[0], name)] = w
@@ -264,4 +291,6 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
         if progress is not None:
             progress((j + 1) / len(jobs))
     ws.meta["epochs_evaluated"] = scene.evaluations
+    if job.target_names and getattr(tc, "sweep_stats", None):
+        ws.meta["target_sweep"] = dict(tc.sweep_stats)
     return ws

@@ -20,13 +20,15 @@ provide ``g_rows`` so the finder evaluates only the (time, target) pairs it need
 from __future__ import annotations
 
 import math
+import time
 
+import numba
 import numpy as np
 
 from ..constants import EARTH_RADIUS_KM, MOON_RADIUS_KM, SUN_RADIUS_KM
 from ..errors import InputError
 from ..geometry.angles import apparent_radius, elevation_azimuth, interp_mask, norm, separation
-from .finder import Condition
+from .finder import _RATE_SAFETY, Condition
 from .scene import Bounds, Scene
 
 #: Earth rotation rate bound, rad/s: nominal 7.2921150e-5 (IERS Conventions 2010, sec. 1.2)
@@ -224,12 +226,212 @@ class TargetConstraints:
         def g_rows(t, rows):
             return self._terms(t, rows, visible)
 
+        def sweep(s0, s1, min_duration_s, tol_s):
+            found = self.windows(s0, s1, min_duration_s, tol_s, (visible,))
+            return None if found is None else found[visible]
+
         return Condition(
             g,
             None if rate is None else np.full(m, rate),
             g_rows,
             name="target_visible" if visible else "target_occulted",
+            sweep=sweep,
         )
+
+    # ------------------------------------------------------------------ survey-scale route
+    def _limits(self) -> np.ndarray:
+        """(θ_M, θ_E, θ_S, has_sun) for the compiled terms: a limb margin below 0 adds nothing
+        to min(occultation, occultation − θ), so max(θ, 0) is exact."""
+        pos = lambda a: 0.0 if a is None else max(float(a), 0.0)  # noqa: E731
+        sun = self.sun_ex is not None
+        return np.array([pos(self.moon_limb), pos(self.earth_limb), float(self.sun_ex) if sun else 0.0, float(sun)])
+
+    def cell_rates(self, v_hi, r_lo, r_hi, b: Bounds) -> np.ndarray:
+        """Rate bounds (3, K) rad/s of the Moon, Earth and Sun terms on K grid cells.
+
+        From the cell's speed and radius bounds (:meth:`Scene.cell_bounds`): the separation
+        from the Moon's centre changes at most v_⊥/r and ρ_M = asin(R_M/r) at most
+        c·|v_r|, c = R_M/(r·sqrt(r² − R_M²)); as v_⊥² + v_r² = v², the Moon term changes at
+        most v·sqrt(1/r² + c²) (Cauchy–Schwarz), taken at (v_hi, r_lo). The Earth term likewise
+        with w = V_E + v_hi and d = D_E − r_hi; the Sun term (V☉ + v_hi)/(D☉ − r_hi). Each is
+        capped by the span-wide bound of :meth:`rate` (both hold).
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+
+            def term(w, d, radius):
+                c = radius / (d * np.sqrt(d * d - radius * radius))
+                out = w * np.sqrt(1.0 / (d * d) + c * c)
+                return np.where(d > radius, out, np.inf)
+
+            lm = term(v_hi, r_lo, MOON_RADIUS_KM)
+            le = term(b.earth_v_max + v_hi, b.earth_d_min - r_hi, self.earth_r)
+            ls = (b.sun_v_max + v_hi) / (b.sun_d_min - r_hi)
+            ls = np.where(b.sun_d_min - r_hi > 0, ls, np.inf)
+        rt = _rates(b, self.earth_r)
+        const = [rt["moon_dir"] + rt["moon_rho"], rt["earth_dir"] + rt["earth_rho"], rt["sun_dir"]]
+        return np.stack([np.minimum(x, c) for x, c in zip((lm, le, ls), const)])
+
+    def windows(self, t0: float, t1: float, min_duration_s: float, tol_s: float = 1e-3, kinds=(True, False)):
+        """Windows of every target by the compiled sweep (``windows.sweep``), one grid for all.
+
+        ``kinds``: which of ``True`` (target_visible) and ``False`` (target_occulted) to find.
+        Returns {kind: list of M Windows}, or None where the sweep does not apply (its grid
+        would exceed ``sweep.MAX_GRID_POINTS``, or a rate bound is infinite); the guarantee is
+        the finder's (module docstring of ``windows.sweep``).
+        """
+        from . import sweep as sw
+        from .finder import _check_span, _refine
+
+        t0, t1, h, _ = _check_span(t0, t1, min_duration_s, tol_s, None)
+        clock = [time.perf_counter()]
+        kinds = tuple(dict.fromkeys(bool(k) for k in kinds))
+        m = self.u.shape[0]
+        span = t1 - t0
+        n_cells = max(2, int(math.ceil(sw.GRID_CELLS_PER_STEP * span / h)))  # >= 3 points (rates)
+        if m == 0 or n_cells + 1 > sw.MAX_GRID_POINTS:
+            return None if m else {k: [] for k in kinds}
+        step = span / n_cells
+        tg = t0 + step * np.arange(n_cells + 1, dtype=np.float64)
+        tg[-1] = t1
+        n = tg.size
+        bodies = self.scene.body_positions(t0, t1)
+        pos, vel, sun, earth = (np.empty((n, 3)) for _ in range(4))
+        for i in range(0, n, sw.EXACT_BATCH):
+            sl = slice(i, i + sw.EXACT_BATCH)
+            pos[sl], vel[sl], sun[sl], earth[sl] = self._positions(tg[sl], bodies)
+        geom = sw.derive_geometry(pos, sun, earth, self.earth_r)
+        clock.append(time.perf_counter())
+        v_hi, r_lo, r_hi, b = self.scene.cell_bounds(norm(pos), norm(vel), step, t0, t1)
+        rates = self.cell_rates(v_hi, r_lo, r_hi, b)
+        if not np.all(np.isfinite(rates) & (rates > 0)):
+            return None
+        lam = np.zeros((3, n))
+        np.cumsum(rates * (step * _RATE_SAFETY), axis=1, out=lam[:, 1:])
+        eps = sw.LAMBDA_ULPS * np.spacing(lam[:, -1])
+        inc = np.diff(lam, axis=1)
+        dmax, dmin = inc.max(axis=1), inc.min(axis=1)
+        del inc
+        lim = self._limits()
+        modes = np.array([sw.VISIBLE if k else sw.OCCULTED for k in kinds], dtype=np.int64)
+        trow = np.tile(np.arange(m, dtype=np.int64), modes.size)
+        mode = np.repeat(modes, m)
+        h_cells = h / step
+        nr = trow.size
+
+        # march every row to the span end, collecting brackets
+        clock.append(time.perf_counter())
+        st_v, st_n, st_tex, st_x, st_reach = sw.march_start(
+            geom, lam, eps, dmax, dmin, self.u, trow, mode, lim, h_cells
+        )
+        first_inside = st_v >= 0
+        st_i = np.zeros(nr, dtype=np.int64)
+        cap = sw.BRACKETS_PER_CALL
+        ng = max(1, min(nr, sw.GROUPS_PER_THREAD * numba.get_num_threads()))
+        parts = []
+        samples = nr
+        term_evals = 0
+        todo = np.arange(nr, dtype=np.int64)
+        while todo.size:
+            offs = np.linspace(0, todo.size, min(ng, todo.size) + 1).astype(np.int64)
+            chunk = numba.set_parallel_chunksize(1)  # groups go to whichever thread is free
+            try:
+                o_r, o_ia, o_ib, o_ga, o_gb, o_tx, count, ns, ne = sw.march(
+                    geom, lam, eps, dmax, dmin, self.u, trow, mode, lim, h_cells, todo, offs,
+                    st_i, st_v, st_n, st_tex, st_x, st_reach, cap, sw.BLOCK_CELLS,
+                )  # fmt: skip
+            finally:
+                numba.set_parallel_chunksize(chunk)
+            samples += int(ns)
+            term_evals += int(ne)
+            keep = np.arange(cap)[None, :] < count[:, None]
+            parts.append((o_r[keep], o_ia[keep], o_ib[keep], o_ga[keep], o_gb[keep], o_tx[keep]))
+            todo = todo[st_i[todo] < n - 1]
+        last_inside = st_v >= 0
+        rows, ia, ib, ga, gb, tex = (np.concatenate(x) for x in zip(*parts))
+
+        # refine on the interpolated grid geometry, then check each root exactly
+        clock.append(time.perf_counter())
+        lo = np.minimum(np.maximum(ia, np.floor(np.minimum(tex, n))), ib - 1).astype(np.float64)
+        glo = sw.interp_values(pos, vel, sun, earth, step, self.earth_r, self.u, trow, mode, lim, rows, lo)
+        bad = (glo >= 0) != (ga >= 0)
+        lo[bad], glo[bad] = ia[bad], ga[bad]
+        tol_cells = sw.INTERP_TOL_FRACTION * tol_s / step
+        root = sw.refine_interpolated(
+            pos,
+            vel,
+            sun,
+            earth,
+            step,
+            self.earth_r,
+            self.u,
+            trow,
+            mode,
+            lim,
+            rows,
+            lo,
+            ib.astype(float),
+            glo,
+            gb,
+            tol_cells,
+        )
+        ta, tb = tg[ia], tg[ib]
+        clock.append(time.perf_counter())
+        hw = sw.VERIFY_HALF_WIDTH * tol_s
+        a = np.maximum(t0 + root * step - hw, ta)
+        bb = np.minimum(t0 + root * step + hw, tb)
+        fa = self._exact(np.r_[a, bb], np.r_[rows, rows], trow, mode, lim, bodies)
+        fa, fb = fa[: a.size], fa[a.size :]
+        ok = ((fa >= 0) == (ga >= 0)) & ((fb >= 0) == (gb >= 0)) & (bb - a <= tol_s) & (bb > a)
+        clock.append(time.perf_counter())
+        self.sweep_stats = {
+            "grid_points": n,
+            "samples": samples,
+            "term_evaluations": term_evals,
+            "brackets": int(rows.size),
+            "exact_checks": 2 * int(rows.size),
+            "fallback_brackets": int((~ok).sum()),
+        }
+        if not ok.all():
+            ev = _ExactRows(self, trow, mode, lim, bodies)
+            nb = ~ok
+            a[nb], bb[nb], fa[nb], fb[nb] = _refine(ev, rows[nb], ta[nb], tb[nb], ga[nb], gb[nb], tol_s)
+        clock.append(time.perf_counter())
+        self.sweep_stats["seconds"] = dict(
+            zip(("geometry", "rates", "march", "refine", "exact", "fallback"), np.diff(clock).round(3).tolist())
+        )
+        found = sw.assemble(nr, rows, a, bb, fb, first_inside, last_inside, t0, t1)
+        return {k: found[i * m : (i + 1) * m] for i, k in enumerate(kinds)}
+
+    def _positions(self, t, bodies):
+        """Spacecraft position, velocity (trajectory) and Sun, Earth positions (``bodies``)."""
+        s = self.scene.trajectory.state(t)
+        r = s[:, :3]
+        sun, earth = bodies(t, r)
+        self.scene.evaluations += t.size
+        return r, s[:, 3:], sun, earth
+
+    def _exact(self, t, rows, trow, mode, lim, bodies) -> np.ndarray:
+        """g of rows[i] at t[i] from geometry evaluated at t (compiled terms)."""
+        from . import sweep as sw
+
+        out = np.empty(t.size)
+        for i in range(0, t.size, sw.EXACT_BATCH):
+            sl = slice(i, i + sw.EXACT_BATCH)
+            r, _, sun, earth = self._positions(t[sl], bodies)
+            geom = sw.derive_geometry(r, sun, earth, self.earth_r)
+            out[sl] = sw.eval_pairs(self.u, trow, mode, rows[sl], geom, lim)
+        return out
+
+
+class _ExactRows:
+    """The finder's evaluator interface (``pairs``) over the sweep's rows, exact geometry."""
+
+    def __init__(self, tc: TargetConstraints, trow, mode, lim, bodies):
+        self.tc, self.trow, self.mode, self.lim, self.bodies = tc, trow, mode, lim, bodies
+
+    def pairs(self, t, rows):
+        t = np.asarray(t, float)
+        return self.tc._exact(t, np.asarray(rows, np.int64), self.trow, self.mode, self.lim, self.bodies)
 
 
 def target_constraints(scene, u, t0, t1, **kw) -> Condition:

@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from lunarscope.errors import InputError
-from lunarscope.windows.intervals import Windows
+from lunarscope.windows.sweep import assemble
 
 __all__ = ["Condition", "find_windows"]
 
@@ -91,9 +91,9 @@ class Condition:
     with each of M conditions.
     """
 
-    __slots__ = ("g", "g_rows", "name", "rate_bound")
+    __slots__ = ("g", "g_rows", "name", "rate_bound", "sweep")
 
-    def __init__(self, g: GFunc, rate_bound=None, g_rows: GRowsFunc | None = None, name: str = ""):
+    def __init__(self, g: GFunc, rate_bound=None, g_rows: GRowsFunc | None = None, name: str = "", sweep=None):
         if not callable(g):
             raise InputError("g", "must be callable g(t) -> (N,) or (M, N) array")
         if rate_bound is not None:
@@ -104,6 +104,9 @@ class Condition:
         self.g_rows = g_rows
         self.rate_bound = rate_bound
         self.name = name
+        # optional specialised finder with the same guarantee: sweep(t0, t1, min_duration_s,
+        # tol_s) -> list of M Windows, or None where it does not apply (combinations drop it)
+        self.sweep = sweep
 
     def __call__(self, t) -> Array:
         return np.asarray(self.g(np.asarray(t, dtype=np.float64)), dtype=np.float64)
@@ -500,6 +503,10 @@ def find_windows(
     The guarantee and the sampling scheme are in the module docstring and ``docs/events.md``.
     """
     if isinstance(g, Condition):
+        if g.sweep is not None and rate_bound is None and g_rows is None and max_step_s is None:
+            found = g.sweep(span_start, span_stop, min_duration_s, tol_s)
+            if found is not None:
+                return found
         if rate_bound is None:
             rate_bound = g.rate_bound
         if g_rows is None:
@@ -588,19 +595,5 @@ def find_windows(
         rows = np.empty(0, dtype=np.int64)
         a = b = fa = fb = np.empty(0)
 
-    rising = fb >= 0  # a outside, b inside: a window starts at b
-    all_rows = np.arange(m)
-    s_rows = np.r_[all_rows[first_inside], rows[rising]]
-    s_time = np.r_[np.full(int(first_inside.sum()), t0), b[rising]]
-    e_rows = np.r_[rows[~rising], all_rows[last_inside]]
-    e_time = np.r_[a[~rising], np.full(int(last_inside.sum()), t1)]
-    so = np.lexsort((s_time, s_rows))
-    eo = np.lexsort((e_time, e_rows))
-    s_rows, s_time = s_rows[so], s_time[so]
-    e_rows, e_time = e_rows[eo], e_time[eo]
-    counts = np.bincount(s_rows, minlength=m)
-    if not np.array_equal(counts, np.bincount(e_rows, minlength=m)):  # pragma: no cover
-        raise RuntimeError("internal error: unbalanced window boundaries")
-    split = np.cumsum(counts)[:-1]
-    result = [Windows(s, e) for s, e in zip(np.split(s_time, split), np.split(e_time, split))]
+    result = assemble(m, rows, a, b, fb, first_inside, last_inside, t0, t1)
     return result[0] if one_d else result

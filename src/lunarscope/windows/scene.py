@@ -41,6 +41,14 @@ RADIUS_MARGIN_KM = 0.1
 #: Factor on the central term GM/r^2 that bounds the total acceleration (harmonics and third
 #: bodies are below 1 % of it at 100 km altitude; GRGM1200A, DE440).
 ACCEL_FACTOR = 1.2
+#: Relative safety on the per-cell bounds of :meth:`Scene.cell_bounds` (their margins are
+#: explicit; this covers rounding and the interpolant's small departures from the orbit).
+CELL_SAFETY = 1.01
+#: Node spacing (s) of the Sun and Earth states that the target sweep interpolates (cubic
+#: Hermite with DE440 velocities): the error is <= δ⁴/384·max|d⁴p/dt⁴| with
+#: |d⁴p/dt⁴| ~ 384,400 km · (2π/27.3 d)⁴ = 1.9e-17 km/s⁴, i.e. ~1e-8 km (10 µm) at 600 s,
+#: below DE440's own uncertainty by 5 orders (measured: tests/windows/test_sweep.py).
+BODY_NODE_STEP_S = 600.0
 #: Snapshots kept per scene (one per recently used time array).
 CACHE_SIZE = 6
 
@@ -115,14 +123,41 @@ class Scene:
         for key, snap in self._cache:
             if key is t or (key.shape == t.shape and np.array_equal(key, t)):
                 return snap
-        s = self.trajectory.state(t)
-        r, v = s[:, :3], s[:, 3:]
-        sun, earth = self._bodies(t, r)
+        r, v, sun, earth = self.positions(t)
         snap = Snapshot(t, r, v, sun, earth, self.moon_pck)
-        self.evaluations += t.size
         self._cache.insert(0, (t.copy(), snap))
         del self._cache[CACHE_SIZE:]
         return snap
+
+    def positions(self, t):
+        """Spacecraft position and velocity, Sun and Earth positions (each (N,3), Moon-centred
+        ICRF, km, km/s) at TDB seconds ``t`` (N,), uncached: what :meth:`at` holds."""
+        t = np.ascontiguousarray(np.atleast_1d(np.asarray(t, dtype=np.float64)))
+        s = self.trajectory.state(t)
+        r, v = s[:, :3], s[:, 3:]
+        sun, earth = self._bodies(t, r)
+        self.evaluations += t.size
+        return r, v, sun, earth
+
+    def body_positions(self, t0: float, t1: float):
+        """``f(t, r) -> (sun, earth)``: Moon-centred Sun and Earth positions (N,3) km for
+        times in [t0, t1], as :meth:`positions` gives them but, when geometric, interpolated
+        from DE440 states every ``BODY_NODE_STEP_S`` (cubic Hermite; error ~1e-8 km, see
+        the constant). With light time they are evaluated directly (they depend on ``r``)."""
+        if self.light_time:
+            return self._bodies
+        from .sweep import hermite_bodies
+
+        n = max(2, int(np.ceil((t1 - t0) / BODY_NODE_STEP_S)) + 1)
+        step = (t1 - t0) / (n - 1) if t1 > t0 else BODY_NODE_STEP_S
+        tn = t0 + step * np.arange(n)
+        sun = np.ascontiguousarray(self.eph.state("sun", "moon", tn))
+        earth = np.ascontiguousarray(self.eph.state("earth", "moon", tn))
+
+        def bodies(t, r):
+            return hermite_bodies(np.ascontiguousarray(t, dtype=np.float64), float(t0), float(step), sun, earth)
+
+        return bodies
 
     # ------------------------------------------------------------------ bounds
     def bounds(self, t0: float, t1: float) -> Bounds:
@@ -171,3 +206,24 @@ class Scene:
         )
         self._bounds[key] = b
         return b
+
+    def cell_bounds(self, r_norm, v_norm, step_s: float, t0: float, t1: float):
+        """Speed and radius bounds on each cell of a grid of step ``step_s`` over [t0, t1].
+
+        ``r_norm``, ``v_norm`` (N,): |r| (km) and |v| (km/s) at the grid times. Returns
+        (v_hi, r_lo, r_hi), each (N-1,), and the span's :class:`Bounds`. With
+        |dv/dt| <= A = ACCEL_FACTOR·GM/r_min² (r_min of :meth:`bounds`): on a cell of length δ,
+        |v| <= max(|v_k|, |v_k+1|) + A·δ (true across an impulsive manoeuvre too: each side is
+        within A·δ of its own end) and, as |d|r|/dt| <= |v|, |r| lies within v_hi·δ/2 of the
+        nearer end's radius bound. Then CELL_SAFETY on the speed and the largest radius and
+        RADIUS_MARGIN_KM off the smallest.
+        """
+        b = self.bounds(t0, t1)
+        rn = np.asarray(r_norm, float)
+        vn = np.asarray(v_norm, float)
+        a_max = ACCEL_FACTOR * GM_KM3_S2[301] / b.r_min**2
+        v_hi = CELL_SAFETY * (np.maximum(vn[:-1], vn[1:]) + a_max * step_s)
+        half = 0.5 * v_hi * step_s
+        r_lo = np.minimum(rn[:-1], rn[1:]) - half - RADIUS_MARGIN_KM
+        r_hi = CELL_SAFETY * (np.maximum(rn[:-1], rn[1:]) + half)
+        return v_hi, r_lo, r_hi, b
