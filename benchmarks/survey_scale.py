@@ -19,6 +19,7 @@ science data 0.5..4 Mbit/s.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import shutil
@@ -42,8 +43,13 @@ def fibonacci_radec(m: int) -> np.ndarray:
     return np.column_stack([np.degrees(phi) % 360.0, np.degrees(np.arcsin(z))])
 
 
-def survey(n_requests: int, n_targets: int, days: float, oversubscription: float, seed: int):
-    """(targets CSV text, list of request mappings) of the synthetic survey (module doc)."""
+def _iso(start, days: float) -> str:
+    return (start + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def survey(n_requests: int, n_targets: int, days: float, oversubscription: float, seed: int, start):
+    """(targets CSV text, list of request mappings) of the synthetic survey (module doc);
+    ``start``: the mission start (datetime, UTC)."""
     rng = np.random.default_rng(seed)
     radec = fibonacci_radec(n_targets)
     lines = ["name,ra_deg,dec_deg"] + [f"S{j:05d},{ra:.6f},{dec:.6f}" for j, (ra, dec) in enumerate(radec)]
@@ -67,8 +73,8 @@ def survey(n_requests: int, n_targets: int, days: float, oversubscription: float
             r["visits"] = int(max(1, min(20, round(e / mv))))
         elif kind < 0.3:  # time-critical
             a = rng.uniform(0, max(0.0, days - 14.0))
-            r["valid_from"] = f"+{a:.3f} d"
-            r["valid_to"] = f"+{a + rng.uniform(2, 14):.3f} d"
+            r["valid_from"] = _iso(start, a)
+            r["valid_to"] = _iso(start, a + rng.uniform(2, 14))
         reqs.append(r)
     return "\n".join(lines) + "\n", reqs
 
@@ -76,7 +82,8 @@ def survey(n_requests: int, n_targets: int, days: float, oversubscription: float
 def write_mission(folder: str, args) -> str:
     with open(BASE) as f:
         m = yaml.safe_load(f)
-    csv_text, reqs = survey(args.requests, args.targets, args.days, args.oversubscription, args.seed)
+    start = dt.datetime.fromisoformat(str(m["start"]).replace("Z", "+00:00"))
+    csv_text, reqs = survey(args.requests, args.targets, args.days, args.oversubscription, args.seed, start)
     with open(os.path.join(folder, "survey_targets.csv"), "w") as f:
         f.write(csv_text)
     m["name"] = f"survey-{args.requests}x{args.days:g}d"
