@@ -1,7 +1,8 @@
 """Survey-scale scheduling through the whole pipeline: ``lunarscope plan`` on a synthetic survey.
 
 Writes a mission (the shipped circumlunar-telescope mission: ELFO, stations, constraints,
-recorder, engineering) with N requests on M targets over D days, runs ``lunarscope plan`` on
+recorder, engineering; RAAN 180 deg by default, since the demo's RAAN 0 orbit reaches the
+surface after 110 days) with N requests on M targets over D days, runs ``lunarscope plan`` on
 it as a user would (a subprocess, under ``/usr/bin/time -v`` for the peak memory), and prints
 the wall time, the peak resident memory, the stage times and the science value / bound.
 
@@ -92,6 +93,7 @@ def write_mission(folder: str, args) -> str:
     m["targets"] = {"catalogue": "survey_targets.csv"}
     m["requests"] = reqs
     m["scheduling"] = {**m.get("scheduling", {}), "time_limit_s": args.time_limit}
+    m["orbit"]["elements"]["raan_deg"] = args.raan_deg
     m.pop("sites", None)
     path = os.path.join(folder, "survey.yaml")
     with open(path, "w") as f:
@@ -106,6 +108,13 @@ def main(argv=None) -> int:
     ap.add_argument("--days", type=float, default=365.0)
     ap.add_argument("--oversubscription", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--raan-deg",
+        type=float,
+        default=180.0,
+        help="ELFO RAAN (MOON_ME_INERTIAL at the start); the demo's 0 deg hits the Moon on 2030-04-20, "
+        "180 deg keeps perilune above 729 km for a year (50x50 + Earth + Sun + SRP)",
+    )
     ap.add_argument("--time-limit", type=float, default=600.0, help="scheduling.time_limit_s (s)")
     ap.add_argument("--keep", help="write the mission and the products here (default: a temporary folder)")
     args = ap.parse_args(argv)
@@ -126,7 +135,7 @@ def main(argv=None) -> int:
     print(f", peak memory {int(peak.group(1)) / 1024**2:.2f} GiB" if peak else "")
     for name, s in stages:
         print(f"  {name:14s} {float(s):8.1f} s")
-    for line in proc.stdout.splitlines():
+    for line in (proc.stdout + err).splitlines():
         if line.strip().startswith(("science value", "solver", "requests", "recorder")):
             print(" ", line.strip())
     if proc.returncode:

@@ -113,7 +113,7 @@ def test_plan_validates_and_reports_its_bound(medium, medium_plan):
     assert medium_plan.bound_source.endswith("over plan windows") or "plan windows" in medium_plan.bound_source
     h = medium_plan.info["hierarchy"]
     assert h["plan_windows"] == len(h["borders"]) - 1 >= 5
-    assert "hierarchical: " in medium_plan.status
+    assert medium_plan.scheduler == "hierarchical" and " plan windows of " in medium_plan.status
     # never worse than value-first insertion on the whole span by more than a few per cent
     assert v >= 0.95 * insertion(medium).science_value(medium)
 

@@ -269,7 +269,7 @@ def hierarchical(
     n_final = sum(1 for a in plan.activities if a.kind == "observe")
     dropped = sum(why.values())
     notes = [
-        f"hierarchical: {W} plan windows of {(borders[-1] - borders[0]) / W / SECONDS_PER_DAY:.1f} d, "
+        f"{W} plan windows of {(borders[-1] - borders[0]) / W / SECONDS_PER_DAY:.1f} d, "
         f"{solver} in each; border repair dropped {dropped}, fill added {n_final - n_stitched} visits"
     ]
     if wall_hit:
