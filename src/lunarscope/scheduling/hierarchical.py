@@ -56,6 +56,8 @@ STITCH_RESERVE_S = 5.0
 STITCH_SHARE = 0.2
 #: With less time left than this (s) the windows run in this process (no worker start-up).
 POOL_MIN_S = 15.0
+#: Longest wait (s) for a terminated worker process to end.
+POOL_JOIN_S = 2.0
 #: Least wall-clock cap (s) of one window's detailed solve.
 WINDOW_MIN_S = 0.2
 
@@ -162,7 +164,17 @@ def _pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+    )
+
+
+def _ignore_sigint() -> None:
+    """Worker start-up: Ctrl-C in a terminal reaches the whole process group; the parent
+    handles it (stops the pool), so a worker ignores it instead of printing a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop_pool(pool) -> None:
@@ -173,6 +185,10 @@ def _stop_pool(pool) -> None:
         shutdown(wait=False, cancel_futures=True)
     for p in procs:  # ProcessPoolExecutor keeps running tasks to the end otherwise
         p.terminate()
+    for p in procs:
+        p.join(timeout=POOL_JOIN_S)
+    if shutdown is not None:  # now quick: releases the pool's queues and their semaphores
+        shutdown(wait=True)
 
 
 def hierarchical(
