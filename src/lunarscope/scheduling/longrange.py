@@ -49,6 +49,8 @@ PLAN_WINDOW_MAX_DAYS = 7
 #: Names of the long-range bounds (``Schedule.bound_source``).
 SOURCE_FLOW = "flow relaxation over plan windows"
 SOURCE_LP_RECORDER = "LP relaxation over plan windows with recorder"
+SOURCE_FLOW_DAYS = "flow relaxation over days"
+SOURCE_FLOW_DAILY = "flow relaxation over days (LP relaxation not finished in the time limit)"
 #: Largest long-range LP (requests x windows columns) solved with the recorder rows; above
 #: it the flow relaxation alone is used.
 LP_MAX_COLUMNS = 200_000
@@ -212,6 +214,15 @@ def _flow(problem, borders: np.ndarray):
                 break
     keep = x > 0
     return bound, ri[keep], wi[keep], x[keep]
+
+
+def flow_bound(problem, days: int = 1) -> float:
+    """The flow relaxation's bound (``_flow``) over plan windows of ``days`` days: valid for
+    any problem, seconds to compute; the flat portfolio's fallback when the LP does not
+    finish in its time (tighter than the exposure caps it then reports otherwise)."""
+    if not problem.requests:
+        return 0.0
+    return _flow(problem, plan_borders(problem, days))[0]
 
 
 def _lp(problem, borders: np.ndarray, time_limit_s):

@@ -24,6 +24,7 @@ from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
 from .greedy import greedy
 from .insertion import insertion
+from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound
 from .problem import Problem
 from .repair import repair
 from .validate import validate
@@ -39,6 +40,8 @@ SELECT_SHARE = 0.15
 #: Most of ``time_limit_s`` the LP bound may take; beyond it the weaker exposure-caps bound
 #: is reported instead (``bounds.bound_within``).
 BOUND_SHARE = 0.5
+#: Seconds left at least for the flow bound over days (``longrange.flow_bound``) to be tried.
+FLOW_MIN_LEFT_S = 3.0
 #: Seconds of the time limit kept for CP-SAT's last window to finish and the plan to be checked.
 FINISH_RESERVE_S = 0.5
 #: Sweeps of CP-SAT's large-neighbourhood search over the span after the decomposition (each
@@ -167,6 +170,12 @@ def solve(
         bound_s = left() - FINISH_RESERVE_S if solver == "greedy" else min(BOUND_SHARE * time_limit_s, left())
         bound, source = bound_within(problem, max(0.0, bound_s))
         wall_hit |= source == SOURCE_CAPS
+
+    if with_bound and problem.requests and left() > FLOW_MIN_LEFT_S:
+        # the flow relaxation over days: often tighter than the LP (it has per-target rows)
+        fb = flow_bound(problem)
+        if fb < bound:
+            bound, source = fb, SOURCE_FLOW_DAILY if source == SOURCE_CAPS else SOURCE_FLOW_DAYS
     if not with_bound:
         source = None
     report(_P_BOUND if solver != "greedy" else 1.0)
