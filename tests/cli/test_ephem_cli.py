@@ -124,3 +124,10 @@ def test_bad_input_one_line_exit_2(args, needle):
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert needle in err[0]
+
+
+def test_solver_choices_of_the_command_line_are_the_mission_file_ones():
+    from lunarscope.cli.options import SOLVER_CHOICES
+    from lunarscope.mission.operations import SOLVERS
+
+    assert tuple(SOLVER_CHOICES) == tuple(SOLVERS)

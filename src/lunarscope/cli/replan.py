@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from .options import add_solver_options, check_solver_options
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -27,21 +29,17 @@ def add_parser(sub) -> None:
         action="store_true",
         help="do not re-optimise: keep the old plan after the cut too, only making room for the ToO's first visits",
     )
-    p.add_argument("--solver", choices=["greedy", "cpsat"], default=None, help="override scheduling.solver")
-    p.add_argument("--time-limit", type=float, default=None, help="override scheduling.time_limit_s")
+    add_solver_options(p)
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    import math
 
-    from ..errors import InputError
     from ..mission.commanding import duration_or_zero
     from ..mission.replan import replan_table, run_replan
     from .windows import check_input_file
 
-    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
-        raise InputError("--time-limit", f"{args.time_limit} must be a finite number of seconds > 0")
+    check_solver_options(args)
     frozen = None if args.frozen is None else duration_or_zero(args.frozen, "--frozen")
     check_input_file(args.add, "--add")
     result = run_replan(

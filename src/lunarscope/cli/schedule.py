@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from .options import add_solver_options, check_solver_options
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -15,18 +17,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("mission", help="mission YAML file")
     p.add_argument("-o", "--output", required=True, help="CSV file to write")
-    p.add_argument(
-        "--solver",
-        choices=["greedy", "cpsat"],
-        default=None,
-        help="greedy dispatcher, or CP-SAT warm-started from it (default: scheduling.solver)",
-    )
-    p.add_argument(
-        "--time-limit",
-        type=float,
-        default=None,
-        help="wall-clock cap of the whole solve, s (default: scheduling.time_limit_s)",
-    )
+    add_solver_options(p)
     p.add_argument("--windows", default=None, help="windows CSV from 'lunarscope windows' (skip the search)")
     p.add_argument("--trajectory", default=None, help="OEM to use instead of propagating")
     p.set_defaults(run=run)
@@ -46,9 +37,7 @@ def load_trajectory(mission, path):
 
 
 def run(args) -> int:
-    import math
 
-    from ..errors import InputError
     from ..io.tables import check_output_file, write_text
     from ..mission import load_mission
     from ..mission.run import Progress
@@ -58,8 +47,7 @@ def run(args) -> int:
     from ..time import to_iso_utc
     from .windows import check_input_file
 
-    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
-        raise InputError("--time-limit", f"{args.time_limit} must be a finite number of seconds > 0")
+    check_solver_options(args)
     check_input_file(args.windows, "--windows")
     check_input_file(args.trajectory, "--trajectory")
     check_output_file(args.output, "-o")

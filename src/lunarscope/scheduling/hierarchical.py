@@ -34,6 +34,7 @@ import numpy as np
 
 from lunarscope.constants import SECONDS_PER_DAY
 from lunarscope.scheduling.assemble import assemble
+from lunarscope.scheduling.clock import SolveClock
 from lunarscope.scheduling.insertion import fit_recorder, insertion
 from lunarscope.scheduling.longrange import LongRangePlan, long_range, plan_borders
 from lunarscope.scheduling.problem import EngineeringBlock, Platform, Problem, Station, Target
@@ -213,16 +214,9 @@ def hierarchical(
     from lunarscope.scheduling.cpsat import WALL_CAP_TEXT
     from lunarscope.scheduling.portfolio import WORK_LIMIT
 
-    t0 = time.perf_counter()
-    deadline = t0 + float(time_limit_s)
+    clock = SolveClock(time_limit_s, progress)
+    t0, deadline, left, report = clock.t0, clock.deadline, clock.left, clock.report
     work_limit = WORK_LIMIT if work_limit is None else float(work_limit)
-
-    def left() -> float:
-        return deadline - time.perf_counter()
-
-    def report(f: float) -> None:
-        if progress is not None:
-            progress(min(1.0, max(0.0, f)))
 
     report(0.0)
     borders = plan_borders(problem, days)

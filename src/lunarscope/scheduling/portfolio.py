@@ -14,12 +14,11 @@ solver at once (``scheduling.interruptible``).
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..errors import InputError
 from .bounds import SOURCE_CAPS, bound_within, lp_source
+from .clock import SolveClock
 from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
 from .greedy import greedy
@@ -107,16 +106,9 @@ def solve(
             executor=executor,
             days=plan_window_days,
         )
-    t0 = time.perf_counter()
-    deadline = t0 + float(time_limit_s)
+    clock = SolveClock(time_limit_s, progress)
+    deadline, left, report = clock.deadline, clock.left, clock.report
     work_limit = WORK_LIMIT if work_limit is None else float(work_limit)
-
-    def left() -> float:
-        return deadline - time.perf_counter()
-
-    def report(fraction: float) -> None:
-        if progress is not None:
-            progress(min(1.0, max(0.0, fraction)))
 
     report(0.0)
     wall_hit = False
