@@ -186,3 +186,24 @@ def test_time_limit_holds_for_the_whole_solve():
     assert wall < 8.0 + LIMIT_SLACK_S
     assert validate(s, p) == []
     assert s.info["wall_limit_hit"] and "wall-clock cap hit" in s.status
+
+
+def test_plan_windows_on_a_dask_cluster_give_the_same_plan(medium, medium_plan, dask_cluster):
+    """The windows may run on any executor with ``submit``: on a real cluster (a ``dask
+    scheduler`` and 2 workers) the plan is the one of the in-process run, activity for activity."""
+    from distributed import Client
+
+    with Client(dask_cluster.address, timeout="30s") as client:
+        plan = solve(
+            medium,
+            "cpsat",
+            TIME_LIMIT_S,
+            workers=1,
+            work_limit=WORK,
+            hierarchy="on",
+            executor=client,
+            plan_window_days=4,
+        )
+    assert validate(plan, medium) == []
+    key = [(a.kind, a.request, round(a.start, 6), round(a.stop, 6)) for a in medium_plan.activities]
+    assert key == [(a.kind, a.request, round(a.start, 6), round(a.stop, 6)) for a in plan.activities]
