@@ -31,15 +31,18 @@ import numpy as np
 __all__ = [
     "Plan",
     "PlanActivity",
+    "PlanContact",
     "PlanMetrics",
     "PlanMission",
     "PlanOrbit",
     "PlanPropagation",
     "PlanRecorder",
+    "PlanRequestResult",
     "PlanSchedule",
     "PlanSite",
     "PlanStation",
     "PlanTarget",
+    "PlanTargetResult",
     "PlanTrajectory",
     "PlanUnscheduled",
     "PlanWindow",
@@ -374,6 +377,65 @@ class PlanUnscheduled(_Node):
     reason: str
 
 
+@dataclass(frozen=True)
+class PlanRequestResult(_Node):
+    """What one request got: requested and counted exposure (s; counted = visits at least the
+    minimum visit long, scheduling.md), visits (all observe activities of the request),
+    completion = min(1, counted / requested), first/last visit start (None without a visit) and
+    ``reason`` when it is not fully served ("" when it is)."""
+
+    request: str
+    target: str
+    priority: float
+    exposure_s: float
+    counted_s: float
+    visits: int
+    completion: float
+    first_visit_tdb: float | None
+    last_visit_tdb: float | None
+    first_visit_utc: str | None
+    last_visit_utc: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlanTargetResult(_Node):
+    """The requests of one target summed: priority, requested and counted exposure (s),
+    visits, completion = Σ min(counted, requested) / Σ requested, first/last visit start."""
+
+    target: str
+    requests: int
+    priority: float
+    exposure_s: float
+    counted_s: float
+    visits: int
+    completion: float
+    first_visit_utc: str | None
+    last_visit_utc: str | None
+
+
+@dataclass(frozen=True)
+class PlanContact(_Node):
+    """One station contact (a ``contact`` window) as in an STK contact report: AOS/LOS, maximum
+    elevation (deg) and its time, range station → spacecraft (km) at AOS, at maximum elevation
+    and at LOS, and what the schedule downlinked in it (Mbit, number of downlink activities)."""
+
+    station: str
+    aos_tdb: float
+    los_tdb: float
+    aos_utc: str
+    los_utc: str
+    duration_s: float
+    max_elevation_deg: float
+    max_elevation_tdb: float
+    max_elevation_utc: str
+    range_aos_km: float
+    range_max_elevation_km: float
+    range_los_km: float
+    data_mbit: float
+    downlinks: int
+
+
 @dataclass(frozen=True, eq=False)
 class PlanRecorder(_Node):
     """Recorder fill level (Mbit) after each change (a step function) and its capacity."""
@@ -392,14 +454,21 @@ class PlanRecorder(_Node):
 
 @dataclass(frozen=True, eq=False)
 class PlanSchedule(_Node):
-    """The schedule: activities in time order, metrics, unscheduled requests, recorder level and
-    downlinked volume per station (Mbit, stations sorted by name)."""
+    """The schedule: activities in time order, metrics, unscheduled requests, recorder level,
+    downlinked volume per station (Mbit, stations sorted by name), and the result of each request
+    (problem order) and of each target with requests (mission order)."""
 
     activities: tuple[PlanActivity, ...]
     metrics: PlanMetrics
     unscheduled: tuple[PlanUnscheduled, ...]
     recorder: PlanRecorder
     downlink_by_station: dict[str, float]
+    requests: tuple[PlanRequestResult, ...] = ()
+    targets: tuple[PlanTargetResult, ...] = ()
+
+
+#: Window kinds that are eclipses (the conical shadow of the Moon or the Earth).
+ECLIPSE_KINDS = ("umbra", "penumbra")
 
 
 @dataclass(frozen=True, eq=False)
@@ -414,6 +483,13 @@ class Plan(_Node):
     stations: tuple[PlanStation, ...]
     sites: tuple[PlanSite, ...]
     schedule: PlanSchedule
+    contacts: tuple[PlanContact, ...] = ()
+
+    def eclipses(self) -> tuple[PlanWindow, ...]:
+        """The eclipse windows (``umbra``, ``penumbra``; by the Moon or the Earth) in time order."""
+        return tuple(
+            sorted((w for w in self.windows if w.kind in ECLIPSE_KINDS), key=lambda w: (w.start_tdb, w.kind, w.subject))
+        )
 
     def window_counts(self) -> dict[str, int]:
         """Number of windows of each kind, kinds sorted."""

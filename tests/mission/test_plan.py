@@ -37,6 +37,19 @@ def test_every_product_written(plan_dir):
         0
     ] == "activity,target,start_utc,stop_utc,duration_s,data_mbit,station,request"
     assert (out / "windows.csv").read_text().splitlines()[0] == "kind,subject,start_utc,stop_utc,duration_s"
+    # issue 16: per-request results, contact and eclipse reports, one row per request / contact / eclipse
+    from lunarscope.mission.plan import CONTACTS_COLUMNS, ECLIPSES_COLUMNS, REQUESTS_COLUMNS
+
+    plan = result.plan
+    for name, cols, n in (
+        ("requests.csv", REQUESTS_COLUMNS, len(plan.schedule.requests)),
+        ("contacts.csv", CONTACTS_COLUMNS, len(plan.contacts)),
+        ("eclipses.csv", ECLIPSES_COLUMNS, len(plan.eclipses())),
+    ):
+        lines = (out / name).read_text().splitlines()
+        assert lines[0] == ",".join(cols) and len(lines) == n + 1, name
+    assert plan.schedule.requests and plan.contacts
+    assert len(summary["schedule"]["requests"]) == len(result.problem.requests)
     html = (out / "report.html").read_text()
     assert "<script src" not in html and "http://" not in html.replace("http://www.w3.org", "")
 

@@ -12,7 +12,8 @@ import pytest
 
 from lunarscope.products import Plan, PlanOrbit, PlanTrajectory, PlanWindow
 
-#: The key tree of summary.json (lists: the keys of their items), as before the plan was typed.
+#: The key tree of summary.json (lists: the keys of their items), as before the plan was typed,
+#: plus the per-request and per-target results (issue 16; contacts are in contacts.csv).
 SUMMARY_KEYS = {
     "generated_utc": None,
     "products": None,
@@ -45,6 +46,31 @@ SUMMARY_KEYS = {
     "schedule": {
         "downlink_by_station": None,
         "unscheduled": {"target", "reason"},
+        "requests": {
+            "request",
+            "target",
+            "priority",
+            "exposure_s",
+            "counted_s",
+            "visits",
+            "completion",
+            "first_visit_tdb",
+            "last_visit_tdb",
+            "first_visit_utc",
+            "last_visit_utc",
+            "reason",
+        },
+        "targets": {
+            "target",
+            "requests",
+            "priority",
+            "exposure_s",
+            "counted_s",
+            "visits",
+            "completion",
+            "first_visit_utc",
+            "last_visit_utc",
+        },
         "metrics": {
             "solver",
             "status",
@@ -100,6 +126,11 @@ def test_summary_json_layout_and_values(plan_run):
     assert summary["window_counts"] == plan.window_counts()
     assert sum(summary["window_counts"].values()) == len(plan.windows)
     assert summary["schedule"]["downlink_by_station"] == plan.schedule.downlink_by_station
+    assert "contacts" not in summary and plan.contacts
+    req = summary["schedule"]["requests"]
+    assert [r["request"] for r in req] == [r.request for r in plan.schedule.requests]
+    assert [r["counted_s"] for r in req] == [r.counted_s for r in plan.schedule.requests]
+    assert [t["target"] for t in summary["schedule"]["targets"]] == [t.target for t in plan.schedule.targets]
 
 
 def test_span_travels_as_tdb(plan_run):

@@ -3,7 +3,8 @@
 Products in the output folder: ``trajectory.oem``, ``windows.csv``, ``schedule.csv``,
 ``summary.json``, ``mission.czml``, ``obsloctap.vot``, ``obsloctap.csv`` (IVOA ObsLocTAP,
 ``lunarscope.io.obsloctap``), ``report.html``, ``schedule_tdb.csv`` (the schedule with exact
-TDB times, read back by ``lunarscope replan``). They are first written into a staging
+TDB times, read back by ``lunarscope replan``), ``requests.csv`` (each request's result),
+``contacts.csv`` (STK-style contact report) and ``eclipses.csv``. They are first written into a staging
 folder next to the output folder and moved into place only when every stage succeeded, so an
 interrupted run never leaves a half-written file that looks complete. The only timestamps are
 the OEM ``CREATION_DATE`` and ``generated_utc`` (summary and report); everything else is a
@@ -26,15 +27,18 @@ from ..io.tables import public_mode
 from ..products import (
     Plan,
     PlanActivity,
+    PlanContact,
     PlanMetrics,
     PlanMission,
     PlanOrbit,
     PlanPropagation,
     PlanRecorder,
+    PlanRequestResult,
     PlanSchedule,
     PlanSite,
     PlanStation,
     PlanTarget,
+    PlanTargetResult,
     PlanTrajectory,
     PlanUnscheduled,
     PlanWindow,
@@ -53,6 +57,9 @@ PRODUCTS = (
     "obsloctap.csv",
     "report.html",
     "schedule_tdb.csv",
+    "requests.csv",
+    "contacts.csv",
+    "eclipses.csv",
 )
 #: The schedule with exact times: every activity of schedule.csv with its start and stop as TDB
 #: seconds past J2000 in float64 round-trip text (``repr``), its request and engineering
@@ -72,6 +79,38 @@ TIMELINE_COLUMNS = (
 )
 #: Most trajectory samples passed to the report (the OEM keeps the full resolution).
 REPORT_SAMPLES = 4000
+#: requests.csv: one row per request (PlanRequestResult), in the problem's order.
+REQUESTS_COLUMNS = (
+    "request",
+    "target",
+    "priority",
+    "exposure_s",
+    "counted_s",
+    "visits",
+    "completion",
+    "first_visit_utc",
+    "last_visit_utc",
+    "reason",
+)
+#: contacts.csv: one row per station contact (PlanContact), in time order.
+CONTACTS_COLUMNS = (
+    "station",
+    "aos_utc",
+    "los_utc",
+    "duration_s",
+    "max_elevation_deg",
+    "max_elevation_utc",
+    "range_aos_km",
+    "range_max_elevation_km",
+    "range_los_km",
+    "data_mbit",
+    "downlinks",
+)
+#: eclipses.csv: one row per umbra or penumbra window (Plan.eclipses), in time order.
+ECLIPSES_COLUMNS = ("kind", "body", "start_utc", "stop_utc", "duration_s")
+#: A visit shorter than a request's minimum visit by less than this (s) still counts, as in
+#: ``Schedule.counted_exposure``.
+MIN_VISIT_SLACK_S = 1e-9
 
 
 @dataclass
@@ -189,6 +228,7 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
     unsched = [
         PlanUnscheduled(target=name, reason=why) for name, why in sorted(schedule.unschedulable(problem).items())
     ]
+    req_results, tgt_results = _request_results(schedule, problem, m["unschedulable"], [t.name for t in obs.targets])
     rt, rl = level_profile(acts, problem.spacecraft.recorder_initial_mbit, problem.start)
     by_station: dict = {}
     for a in acts:
@@ -203,7 +243,7 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
         stop_tdb=float(mission.t_stop),
         duration_days=span / 86400.0,
         orbit=orbit,
-        force_model=mission.describe(),
+        force_model=force_model_text(mission),
         spacecraft=dict(mission.raw.get("spacecraft", {}) or {}),
         propagation=PlanPropagation.from_dict(propagation),
     )
@@ -232,14 +272,178 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
                 t_tdb=_round(rt, 3), level_mbit=_round(rl, 3), capacity_mbit=problem.spacecraft.recorder_capacity_mbit
             ),
             downlink_by_station=dict(sorted(by_station.items())),
+            requests=req_results,
+            targets=tgt_results,
         ),
+        contacts=_contacts(mission, trajectory, win, activities),
     )
 
 
-#: Plan fields left out of summary.json: the long per-sample and per-window lists, and the TDB
+def force_model_text(mission) -> str:
+    """The force model in one line: gravity field, degree × order and frame, third bodies, and
+    radiation pressure (cannonball area, C_r, mass when on)."""
+    fm = mission.force_model
+    sc = fm.spacecraft
+    srp = f"SRP on (cannonball {sc.srp_area_m2:g} m², Cr {sc.cr:g}, {sc.mass_kg:g} kg)" if fm.srp else "SRP off"
+    return (
+        f"{fm.field.name} gravity, degree {fm.field.degree_max} × order {fm.field.order_max} in {fm.gravity_frame}; "
+        f"third bodies {', '.join(fm.third_bodies) or 'none'}; {srp}"
+    )
+
+
+def _request_results(schedule, problem, unschedulable: dict, target_order: list) -> tuple[list, list]:
+    """PlanRequestResult per request (problem order) and PlanTargetResult per target with
+    requests (``target_order``, then any other); counted exposure as ``Schedule.counted_exposure``."""
+    got = schedule.counted_exposure(problem)
+    starts: list[list[float]] = [[] for _ in problem.requests]
+    short = [0] * len(problem.requests)
+    for a in schedule.activities:
+        if a.kind == "observe" and a.request is not None:
+            starts[a.request].append(float(a.start))
+            if a.duration_s < problem.requests[a.request].min_visit_s - MIN_VISIT_SLACK_S:
+                short[a.request] += 1
+    firsts = [min(x) if x else None for x in starts]
+    lasts = [max(x) if x else None for x in starts]
+    have = [t for t in firsts + lasts if t is not None]
+    utc = dict(zip(have, (str(u) for u in to_iso_utc(np.array(have))))) if have else {}
+    out = []
+    for i, r in enumerate(problem.requests):
+        name = problem.request_names[i]
+        counted = float(got[i])
+        completion = min(1.0, counted / r.exposure_s)
+        if counted <= 0:
+            reason = unschedulable.get(name, "no counted visit")
+        elif completion < 1.0 - 1e-9:
+            reason = f"partly served: {counted:.0f} of {r.exposure_s:.0f} s counted"
+            if r.n_visits is not None and len(starts[i]) >= r.n_visits:
+                reason += f"; visit limit n_visits = {r.n_visits} reached"
+        else:
+            reason = ""
+        if short[i]:
+            reason += ("; " if reason else "") + f"{short[i]} visit(s) shorter than min_visit_s not counted"
+        out.append(
+            PlanRequestResult(
+                request=name,
+                target=r.target,
+                priority=r.priority,
+                exposure_s=r.exposure_s,
+                counted_s=counted,
+                visits=len(starts[i]),
+                completion=completion,
+                first_visit_tdb=firsts[i],
+                last_visit_tdb=lasts[i],
+                first_visit_utc=utc.get(firsts[i]),
+                last_visit_utc=utc.get(lasts[i]),
+                reason=reason,
+            )
+        )
+    by_target: dict = {}
+    for res in out:
+        by_target.setdefault(res.target, []).append(res)
+    order = [t for t in target_order if t in by_target] + sorted(set(by_target) - set(target_order))
+    targets = []
+    for t in order:
+        rs = by_target[t]
+        want = sum(x.exposure_s for x in rs)
+        f = [x.first_visit_tdb for x in rs if x.first_visit_tdb is not None]
+        g = [x.last_visit_tdb for x in rs if x.last_visit_tdb is not None]
+        targets.append(
+            PlanTargetResult(
+                target=t,
+                requests=len(rs),
+                priority=sum(x.priority for x in rs),
+                exposure_s=want,
+                counted_s=sum(x.counted_s for x in rs),
+                visits=sum(x.visits for x in rs),
+                completion=sum(min(x.counted_s, x.exposure_s) for x in rs) / want,
+                first_visit_utc=utc.get(min(f)) if f else None,
+                last_visit_utc=utc.get(max(g)) if g else None,
+            )
+        )
+    return out, targets
+
+
+def _contacts(mission, trajectory, windows: list, activities: list) -> list:
+    """PlanContact per ``contact`` window (time order): geometry from
+    ``lunarscope.windows.contact_report`` (the windows' own line of sight), data downlinked =
+    the downlink activities of that station whose midpoint lies in the contact."""
+    from ..windows.contact_report import contact_geometry
+    from .stages import window_job
+
+    cw = sorted((w for w in windows if w.kind == "contact"), key=lambda w: (w.start_tdb, w.subject))
+    if not cw:
+        return []
+    geo = contact_geometry(window_job(mission), trajectory, [(w.subject, w.start_tdb, w.stop_tdb) for w in cw])
+    tmax = to_iso_utc(np.array([g.max_elevation_tdb for g in geo]))
+    out = []
+    for w, g, tm in zip(cw, geo, tmax):
+        dl = [
+            a
+            for a in activities
+            if a.activity == "downlink"
+            and a.station == w.subject
+            and w.start_tdb <= 0.5 * (a.start_tdb + a.stop_tdb) <= w.stop_tdb
+        ]
+        out.append(
+            PlanContact(
+                station=w.subject,
+                aos_tdb=w.start_tdb,
+                los_tdb=w.stop_tdb,
+                aos_utc=w.start_utc,
+                los_utc=w.stop_utc,
+                duration_s=w.duration_s,
+                max_elevation_deg=round(g.max_elevation_deg, 6),
+                max_elevation_tdb=g.max_elevation_tdb,
+                max_elevation_utc=str(tm),
+                range_aos_km=round(g.range_aos_km, 6),
+                range_max_elevation_km=round(g.range_max_elevation_km, 6),
+                range_los_km=round(g.range_los_km, 6),
+                data_mbit=sum(a.data_mbit for a in dl),
+                downlinks=len(dl),
+            )
+        )
+    return out
+
+
+def _csv_text(columns, rows) -> str:
+    """CSV text: header ``columns``, then ``rows`` (cells quoted as in schedule.csv; None empty;
+    floats to 1e-6 without trailing zeros)."""
+    from ..scheduling.schedule import _csv_cell
+
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return f"{v:.6f}".rstrip("0").rstrip(".")
+        return v
+
+    lines = [",".join(columns)]
+    lines += [",".join(_csv_cell(cell(v)) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def requests_csv(plan: Plan) -> str:
+    """``requests.csv`` (``REQUESTS_COLUMNS``), one row per request."""
+    return _csv_text(REQUESTS_COLUMNS, [[getattr(r, c) for c in REQUESTS_COLUMNS] for r in plan.schedule.requests])
+
+
+def contacts_csv(plan: Plan) -> str:
+    """``contacts.csv`` (``CONTACTS_COLUMNS``), one row per station contact."""
+    return _csv_text(CONTACTS_COLUMNS, [[getattr(c, k) for k in CONTACTS_COLUMNS] for c in plan.contacts])
+
+
+def eclipses_csv(plan: Plan) -> str:
+    """``eclipses.csv`` (``ECLIPSES_COLUMNS``): umbra and penumbra windows; ``body`` casts the shadow."""
+    return _csv_text(
+        ECLIPSES_COLUMNS, [[w.kind, w.subject, w.start_utc, w.stop_utc, w.duration_s] for w in plan.eclipses()]
+    )
+
+
+#: Plan fields left out of summary.json: the long per-sample and per-window lists (contacts are
+#: in contacts.csv), and the TDB
 #: span (summary.json gives the span as UTC text, as it did before the plan was typed).
 SUMMARY_OMITS = {
-    "": ("trajectory", "windows"),
+    "": ("trajectory", "windows", "contacts"),
     "mission": ("start_tdb", "stop_tdb"),
     "schedule": ("activities", "recorder"),
 }
@@ -350,6 +554,9 @@ def write_products(
         _write(staging, "mission.czml", czml_dumps(packets))
         write_obsloctap(staging, plan, sched.request_ids(problem))  # obsloctap.vot, obsloctap.csv
         _write(staging, "report.html", render_report(plan))
+        _write(staging, "requests.csv", requests_csv(plan))
+        _write(staging, "contacts.csv", contacts_csv(plan))
+        _write(staging, "eclipses.csv", eclipses_csv(plan))
         for name, text in extra_files.items():
             _write(staging, name, text)
         if not os.path.exists(outdir):
@@ -426,7 +633,9 @@ def summary_table(result: PlanResult) -> str:
                 else ""
             ),
         ),
+        ("force model", p.mission.force_model),
         ("solver", f"{m.solver or '—'}: {m.status or ''}"),
+        ("time cap", "HIT: result depends on machine speed" if "wall-clock cap hit" in (m.status or "") else "not hit"),
         ("observing efficiency", f"{100 * m.observing_efficiency:.1f}% of the span"),
         ("requests", f"{m.requests_full} full, {m.requests_partial} partial, {m.requests_none} not done"),
         ("recorder", f"peak {m.recorder_peak_mbit:.0f} Mbit, final {abs(m.recorder_final_mbit):.0f} Mbit"),

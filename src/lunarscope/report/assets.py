@@ -32,11 +32,22 @@ svg.chart .tick { font-size: 11px; fill: #333; }
 svg.chart .legend [data-toggle] { cursor: pointer; }
 svg.chart .off { opacity: 0.12; }
 svg.chart .hidden { display: none; }
+table.data th[data-col] { cursor: pointer; user-select: none; }
+table.data th.asc::after { content: " \\25B2"; }
+table.data th.desc::after { content: " \\25BC"; }
+table.data tr.hidden { display: none; }
+.tools { font-size: 13px; margin: 6px 0 2px; }
+.tools .count { color: var(--muted); margin-left: 8px; }
+.flag { display: inline-block; border-radius: 4px; padding: 0 6px; font-weight: 600; }
+.flag.hit { background: #fde2e1; color: #8a1c14; }
+.flag.ok { background: #e3f4e1; color: #1d5e17; }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 """
 
-#: Records errors in <html data-js-errors>, marks successful start-up in data-js-status, and lets a
-#: click on a legend entry (data-toggle=KEY) hide/show the marks of that series (data-series=KEY).
+#: Records errors in <html data-js-errors>, marks successful start-up in data-js-status, lets a
+#: click on a legend entry (data-toggle=KEY) hide/show the marks of that series (data-series=KEY),
+#: sorts a ``table.data`` on a click on its header (numbers by data-sort, empty last; again for
+#: descending) and hides rows not containing the text of its ``input.filter`` (report/tables.py).
 JS = """
 (function () {
   var root = document.documentElement;
@@ -54,6 +65,44 @@ JS = """
         var off = entry.classList.toggle('off');
         var marks = svg.querySelectorAll('[data-series="' + key + '"]');
         Array.prototype.forEach.call(marks, function (m) { m.classList.toggle('hidden', off); });
+      });
+    });
+    function sortKey(td, num) {
+      if (!num) { return td ? td.textContent.toLowerCase() : ''; }
+      var v = td ? td.getAttribute('data-sort') : null;
+      return v === null ? null : parseFloat(v);
+    }
+    Array.prototype.forEach.call(document.querySelectorAll('table.data th[data-col]'), function (th) {
+      th.addEventListener('click', function () {
+        var table = th.closest('table'), body = table.tBodies[0];
+        var col = parseInt(th.getAttribute('data-col'), 10), num = th.getAttribute('data-kind') === 'num';
+        var asc = !th.classList.contains('asc');
+        Array.prototype.forEach.call(table.querySelectorAll('th'), function (h) { h.classList.remove('asc', 'desc'); });
+        th.classList.add(asc ? 'asc' : 'desc');
+        var rows = Array.prototype.slice.call(body.rows).map(function (r, i) {
+          return { r: r, i: i, k: sortKey(r.cells[col], num) };
+        });
+        rows.sort(function (a, b) {
+          if (a.k === null || b.k === null) { return a.k === b.k ? a.i - b.i : (a.k === null ? 1 : -1); }
+          var c = a.k < b.k ? -1 : (a.k > b.k ? 1 : 0);
+          return (asc ? c : -c) || a.i - b.i;
+        });
+        rows.forEach(function (x) { body.appendChild(x.r); });
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('input.filter[data-filter]'), function (box) {
+      var id = box.getAttribute('data-filter'), table = document.getElementById(id);
+      var count = document.querySelector('[data-count="' + id + '"]');
+      box.addEventListener('input', function () {
+        var q = box.value.toLowerCase(), shown = 0;
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+          var hide = q !== '' && !Array.prototype.some.call(r.cells, function (c) {
+            return c.textContent.toLowerCase().indexOf(q) >= 0;
+          });
+          r.classList.toggle('hidden', hide);
+          if (!hide) { shown += 1; }
+        });
+        if (count) { count.textContent = shown + ' of ' + table.tBodies[0].rows.length + ' rows'; }
       });
     });
     var charts = document.querySelectorAll('svg[data-chart]');

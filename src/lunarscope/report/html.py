@@ -3,8 +3,8 @@
 ``render_report(plan)`` takes the typed plan (:class:`lunarscope.products.Plan`, the tree
 behind ``summary.json``) and returns the HTML text. Every value is read by attribute, so a field
 renamed in the plan fails here (``AttributeError``) instead of showing "—". The page opens
-offline: no network, no external scripts or styles; the small inline script only records errors
-and toggles legend entries. Same input → byte-identical output (the only timestamp is
+offline: no network, no external scripts or styles; the small inline script only records errors,
+toggles legend entries and sorts and filters the tables (``report/tables.py``). Same input → byte-identical output (the only timestamp is
 ``plan.generated_utc``). Any list or series may be empty; the section then says so. All text
 from the plan is HTML-escaped. Times are read as TDB (``*_tdb``); UTC text is only printed.
 
@@ -36,6 +36,7 @@ from lunarscope.report.svg import (
     utc_time_ticks,
     viridis,
 )
+from lunarscope.report.tables import cell, data_table
 
 CHART_W = 1000
 #: Gaps between intervals narrower than this many pixels are closed when drawing a row.
@@ -114,6 +115,15 @@ def _svg_open(name: str, width: float, height: float, title: str) -> list[str]:
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>',
     ]
+
+
+#: The text of a solver status whose search was stopped by the wall-clock cap (scheduling).
+TIME_CAP_TEXT = "wall-clock cap hit"
+
+
+def time_cap_hit(status: str | None) -> bool:
+    """Whether the solver status says the wall-clock cap stopped the search."""
+    return bool(status) and TIME_CAP_TEXT in status
 
 
 def _section(sid: str, heading: str, body: str, lead: str = "") -> str:
@@ -227,11 +237,21 @@ def _summary(plan: Plan) -> str:
         ("Recorder peak", f"{_fmt(metrics.recorder_peak_mbit)} Mbit"),
     ]
     html = []
-    if metrics.status and "wall-clock cap hit" in metrics.status:
+    capped = time_cap_hit(metrics.status)
+    if capped:
         html.append(f'<p class="warn"><strong>Solver stopped by its wall-clock cap:</strong> {esc(metrics.status)}</p>')
     html.append('<div class="cards">')
     for k, v in cards:
         html.append(f'<div class="card"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>')
+    html.append(
+        f'<div class="card" id="solver-card"><div class="v">{esc(metrics.solver or "—")}</div>'
+        f'<div class="k">Solver; bound: {esc(metrics.bound_source or "none")}</div></div>'
+    )
+    flag = '<span class="flag hit">hit</span>' if capped else '<span class="flag ok">not hit</span>'
+    html.append(
+        f'<div class="card" id="time-cap" data-time-cap="{"hit" if capped else "not-hit"}"><div class="v">{flag}</div>'
+        '<div class="k">Time cap (result depends on machine speed when hit)</div></div>'
+    )
     html.append("</div>")
     rows = [
         ("Mission", mission.name),
@@ -250,6 +270,7 @@ def _summary(plan: Plan) -> str:
     rows.append(("Solver", metrics.solver))
     rows.append(("Solver status", metrics.status or "—"))
     rows.append(("Bound", f"{_fmt(metrics.bound)} ({metrics.bound_source or 'LP relaxation'})"))
+    rows.append(("Time cap stopped the search", "yes" if capped else "no"))
     rows.append(("Ground stations", ", ".join(s.name for s in plan.stations) or "none"))
     rows.append(("Lunar sites", ", ".join(s.name for s in plan.sites) or "none"))
     html.append('<table class="kv">')
@@ -795,7 +816,141 @@ def _requests(plan: Plan) -> str:
         parts.append(f"<h3>Unscheduled requests ({len(unscheduled)})</h3>" + "\n".join(tbl))
     else:
         parts.append(_none("Every request was at least partly scheduled (no unscheduled requests)."))
-    return _section("requests", "Efficiency and unscheduled requests", "\n".join(parts))
+    parts.append(_request_tables(plan))
+    return _section("requests", "Efficiency and request results", "\n".join(parts))
+
+
+def _num(v, fmt: str = ".1f") -> tuple[str, float | None]:
+    return cell("—" if v is None else format(v, fmt), v)
+
+
+def _request_tables(plan: Plan) -> str:
+    """Per-request (``#request-table``) and per-target (``#target-table``) results."""
+    reqs, tgts = plan.schedule.requests, plan.schedule.targets
+    if not reqs:
+        return _none("No requests in this plan.")
+    cols = [
+        ("Request", "text"),
+        ("Target", "text"),
+        ("Priority", "num"),
+        ("Requested (s)", "num"),
+        ("Achieved (s)", "num"),
+        ("Visits", "num"),
+        ("Completion", "num"),
+        ("First visit (UTC)", "text"),
+        ("Last visit (UTC)", "text"),
+        ("Reason when not done", "text"),
+    ]
+    rows = [
+        [
+            cell(r.request),
+            cell(r.target),
+            _num(r.priority, "g"),
+            _num(r.exposure_s),
+            _num(r.counted_s),
+            _num(r.visits, "d"),
+            cell(_pct(r.completion), r.completion),
+            cell(r.first_visit_utc or "—"),
+            cell(r.last_visit_utc or "—"),
+            cell(r.reason),
+        ]
+        for r in reqs
+    ]
+    out = [f"<h3>Requests ({len(reqs)})</h3>", data_table("request-table", cols, rows, "requests")]
+    tcols = [
+        ("Target", "text"),
+        ("Requests", "num"),
+        ("Priority (sum)", "num"),
+        ("Requested (s)", "num"),
+        ("Achieved (s)", "num"),
+        ("Visits", "num"),
+        ("Completion", "num"),
+        ("First visit (UTC)", "text"),
+        ("Last visit (UTC)", "text"),
+    ]
+    trows = [
+        [
+            cell(t.target),
+            _num(t.requests, "d"),
+            _num(t.priority, "g"),
+            _num(t.exposure_s),
+            _num(t.counted_s),
+            _num(t.visits, "d"),
+            cell(_pct(t.completion), t.completion),
+            cell(t.first_visit_utc or "—"),
+            cell(t.last_visit_utc or "—"),
+        ]
+        for t in tgts
+    ]
+    out += [f"<h3>Targets ({len(tgts)})</h3>", data_table("target-table", tcols, trows, "targets")]
+    return "\n".join(out)
+
+
+def _contacts(plan: Plan) -> str:
+    """Station contact report (``#contact-table``), as STK's: AOS/LOS, duration, maximum
+    elevation, range at AOS / maximum elevation / LOS, data downlinked."""
+    cs = plan.contacts
+    if not cs:
+        return _section("contacts", "Contact report", _none("No station contacts in this plan."))
+    cols = [
+        ("Station", "text"),
+        ("AOS (UTC)", "text"),
+        ("LOS (UTC)", "text"),
+        ("Duration (s)", "num"),
+        ("Max elevation (°)", "num"),
+        ("Max elevation at (UTC)", "text"),
+        ("Range at AOS (km)", "num"),
+        ("Range at max el. (km)", "num"),
+        ("Range at LOS (km)", "num"),
+        ("Downlinked (Mbit)", "num"),
+        ("Downlinks", "num"),
+    ]
+    rows = [
+        [
+            cell(c.station),
+            cell(c.aos_utc),
+            cell(c.los_utc),
+            _num(c.duration_s),
+            _num(c.max_elevation_deg, ".3f"),
+            cell(c.max_elevation_utc),
+            _num(c.range_aos_km, ",.3f"),
+            _num(c.range_max_elevation_km, ",.3f"),
+            _num(c.range_los_km, ",.3f"),
+            _num(c.data_mbit, ",.1f"),
+            _num(c.downlinks, "d"),
+        ]
+        for c in cs
+    ]
+    lead = (
+        f"{len(cs)} contacts; elevation and range from the station to the spacecraft along the same line of "
+        "sight as the contact windows (sampled every 10 s, maximum refined). A contact cut by the mission "
+        "span starts or stops at its edge."
+    )
+    return _section("contacts", "Contact report", data_table("contact-table", cols, rows, "contacts"), lead)
+
+
+def _eclipses(plan: Plan) -> str:
+    """Eclipse report (``#eclipse-table``): umbra and penumbra windows by the Moon or the Earth."""
+    es = plan.eclipses()
+    if not es:
+        return _section(
+            "eclipses",
+            "Eclipse report",
+            _none(
+                "No umbra or penumbra windows in this plan (none in the span, or eclipse windows not among "
+                "the mission's window kinds)."
+            ),
+        )
+    cols = [
+        ("Kind", "text"),
+        ("Body", "text"),
+        ("Start (UTC)", "text"),
+        ("Stop (UTC)", "text"),
+        ("Duration (s)", "num"),
+    ]
+    rows = [[cell(w.kind), cell(w.subject), cell(w.start_utc), cell(w.stop_utc), _num(w.duration_s)] for w in es]
+    lead = f"{len(es)} windows; umbra: the whole solar disc hidden, penumbra: part of it (disjoint from umbra)."
+    return _section("eclipses", "Eclipse report", data_table("eclipse-table", cols, rows, "eclipses"), lead)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -824,6 +979,8 @@ def render_report(plan: Plan) -> str:
         _recorder(plan, axis),
         _downlink(plan),
         _requests(plan),
+        _contacts(plan),
+        _eclipses(plan),
     ]
     nav_items = [
         ("summary", "Summary"),
@@ -836,6 +993,8 @@ def render_report(plan: Plan) -> str:
         ("recorder", "Recorder"),
         ("downlink", "Downlink"),
         ("requests", "Requests"),
+        ("contacts", "Contacts"),
+        ("eclipses", "Eclipses"),
     ]
     nav = "<nav>" + "".join(f'<a href="#{k}">{esc(v)}</a>' for k, v in nav_items) + "</nav>"
     generated = plan.generated_utc
