@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -19,6 +18,9 @@ sys.path.insert(0, HERE)
 
 import yaml
 from plan_fixture import REPO, STAMP
+
+sys.path.insert(0, os.path.dirname(HERE))
+from chromium import run_chromium  # noqa: E402
 
 from lunarscope.mission import mission_from_dict
 from lunarscope.mission.plan import run_plan
@@ -47,26 +49,13 @@ def main() -> None:
         result = run_plan(mission, os.path.join(tmp, "plan"), solver="greedy", generated_utc=STAMP)
         write_report(html, result.plan)
         shot = os.path.join(tmp, "shot.png")
-        subprocess.run(
-            [
-                "/usr/bin/chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={os.path.join(tmp, 'profile')}",
-                "--hide-scrollbars",
-                f"--window-size={WIDTH_PX},{HEIGHT_PX}",
-                f"--screenshot={shot}",
-                "file://" + os.path.abspath(html),
-            ],
+        run_chromium(
+            os.path.join(tmp, "profile"),
+            "file://" + os.path.abspath(html),
+            "--hide-scrollbars",
+            f"--window-size={WIDTH_PX},{HEIGHT_PX}",
+            f"--screenshot={shot}",
             check=True,
-            capture_output=True,
-            timeout=120,
         )
         img = Image.open(shot).convert("RGB")
         img = img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.LANCZOS)

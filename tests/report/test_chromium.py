@@ -13,13 +13,12 @@ import subprocess
 import zlib
 
 import pytest
+from chromium import CHROMIUM, run_chromium
 from dom import charts, marks, parse
 
 from lunarscope.report import write_report
 
-CHROMIUM = "/usr/bin/chromium"
 CHARTS = ["orbit", "altitude", "timeline", "visibility", "skymap", "gantt", "recorder", "downlink", "requests"]
-BROWSER_TIMEOUT_S = 120
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="headless Chromium not installed (apt-get install -y chromium)"
@@ -27,27 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _chromium(tmp_path, url: str, *extra: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir(exist_ok=True)
-    cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        *extra,
-        url,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S)
+    return run_chromium(tmp_path / "chromium-profile", url, *extra)
 
 
 def _console_problems(stderr: str) -> list[str]:

@@ -3,17 +3,14 @@ mission file that reruns in full, errors; and, where Chromium is installed, a re
 
 import os
 import re
-import subprocess
 
 import pandas as pd
 import pytest
+from chromium import CHROMIUM, run_chromium
 from sweep_helpers import tiny_sweep
 
 from lunarscope.sweep import Sweep
 from lunarscope.sweep.report import pareto_mask, render_sweep_report, write_sweep_report
-
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_TIMEOUT_S = 120
 
 
 def _sweep():
@@ -88,22 +85,7 @@ def test_best_case_file_is_a_mission_that_reruns(tmp_path):
 def test_report_loads_in_chromium_without_errors(tmp_path):
     sweep = _sweep()
     path = write_sweep_report(sweep.spec, sweep.cases(), _table(sweep), str(tmp_path))
-    profile = tmp_path / "profile"
-    cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--dump-dom",
-        "file://" + os.path.abspath(path),
-    ]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S)
+    res = run_chromium(tmp_path / "profile", "file://" + os.path.abspath(path), "--dump-dom")
     assert res.returncode == 0, res.stderr[-2000:]
     problems = [ln for ln in res.stderr.splitlines() if "Uncaught" in ln or "ERROR:CONSOLE" in ln]
     assert problems == []

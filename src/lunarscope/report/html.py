@@ -1012,15 +1012,14 @@ def render_report(plan: Plan) -> str:
         + (f" at {esc(generated)}" if generated else "")
         + ". Times are UTC; all charts are static SVG drawn from the plan data.</footer>\n"
     )
-    return (
-        head
-        + top
-        + "<main>\n"
-        + "".join(sections)
-        + "</main>\n"
-        + foot
-        + f"<script>{assets.JS}</script>\n</body>\n</html>\n"
-    )
+    return page(head, top, sections, foot)
+
+
+def page(head: str, top: str, sections, foot: str) -> str:
+    """A self-contained page: ``head`` (doctype to <body>), header, the sections in <main>,
+    footer, and the report's script inline (the plan report and the sweep report)."""
+    body = "<main>\n" + "".join(sections) + "</main>\n"
+    return head + top + body + foot + f"<script>{assets.JS}</script>\n</body>\n</html>\n"
 
 
 def write_report(path, plan: Plan) -> None:
