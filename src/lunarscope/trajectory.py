@@ -122,12 +122,22 @@ class Trajectory:
 
     def mean_elements(self, gm_km3_s2: float, step_s: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
         """(times, (N, 5) mean a, e, i, Ω, ω): one-period running averages of the osculating
-        elements sampled every ``step_s`` (see ``orbits.elements.mean_elements``; NaN within
-        half a period of either end)."""
+        elements sampled every ``step_s`` in ICRF axes (see ``orbits.elements.mean_elements``:
+        numerical averaging over one Keplerian period, not an analytic theory; NaN within half a
+        period of either end). Other planes: :meth:`eccentricity_history`."""
         from .orbits.elements import mean_elements
 
         t, s = self.sample(step_s)
         return t, mean_elements(t, s, gm_km3_s2)
+
+    def eccentricity_history(self, gm_km3_s2: float, plane: str, pck=None, ephemeris=None, step_s: float = 60.0):
+        """Mean eccentricity vector (e cos ω, e sin ω), mean a, i and periapsis altitude in the
+        named ``plane`` (``orbits.planes.PLANES``: MOON_ME needs ``pck``, EARTH_MOON needs
+        ``ephemeris``), from states every ``step_s``: ``orbits.planes.EccentricityHistory``."""
+        from .orbits.planes import eccentricity_vector_history
+
+        t, s = self.sample(step_s)
+        return eccentricity_vector_history(t, s, gm_km3_s2, plane, pck, ephemeris)
 
     # ------------------------------------------------------------------ files
     def write_oem(

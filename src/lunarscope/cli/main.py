@@ -12,7 +12,7 @@ import sys
 from ..errors import InputError
 
 #: Subcommand modules; each has ``add_parser(subparsers)`` and ``run(args) -> int``.
-_COMMANDS = ("ephem", "propagate", "windows", "schedule", "plan", "replan", "sweep")
+_COMMANDS = ("ephem", "propagate", "windows", "schedule", "plan", "replan", "sweep", "design")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -178,25 +178,45 @@ def mean_elements(times, states, gm, period=None):
     period = float(period)
     if not period > 0:
         raise InputError("period", f"{period!r} must be > 0 s")
+    out = running_mean(t, series, period)
+    ok = np.all(np.isfinite(out), axis=1)
+    if np.any(ok):
+        out[ok, 3] = np.mod(out[ok, 3], TWO_PI)
+        out[ok, 4] = np.mod(out[ok, 4], TWO_PI)
+    return out
+
+
+def running_mean(times, series, period):
+    """Centred running mean over ``period`` [s] of samples ``series`` (N,) or (N, K) at ``times`` (N,).
+
+    Row k is ``(1/P) * integral x(t) dt`` over [t_k - P/2, t_k + P/2], x piecewise linear
+    between samples (trapezoid rule, window ends interpolated exactly); NaN where the
+    window is not inside [times[0], times[-1]]. ``times`` strictly increasing (checked by
+    the callers)."""
+    t = np.asarray(times, dtype=np.float64)
+    x = np.asarray(series, dtype=np.float64)
+    one = x.ndim == 1
+    x = x.reshape(t.size, -1)
+    period = float(period)
+    if not period > 0:
+        raise InputError("period", f"{period!r} must be > 0 s")
     # cumulative trapezoid integral C(t_k); C between samples is quadratic for linear x,
     # evaluated exactly at the window ends below
     dt = np.diff(t)
-    cum = np.vstack([np.zeros((1, 5)), np.cumsum(0.5 * (series[1:] + series[:-1]) * dt[:, None], axis=0)])
+    cum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(0.5 * (x[1:] + x[:-1]) * dt[:, None], axis=0)])
 
     def integral_to(tq):
         j = np.clip(np.searchsorted(t, tq, side="right") - 1, 0, t.size - 2)
         s = (tq - t[j])[:, None]
         h = dt[j][:, None]
-        x0 = series[j]
-        slope = (series[j + 1] - x0) / h
+        x0 = x[j]
+        slope = (x[j + 1] - x0) / h
         return cum[j] + x0 * s + 0.5 * slope * s * s
 
     lo = t - 0.5 * period
     hi = t + 0.5 * period
     ok = (lo >= t[0]) & (hi <= t[-1])
-    out = np.full((t.size, 5), np.nan)
+    out = np.full(x.shape, np.nan)
     if np.any(ok):
         out[ok] = (integral_to(hi[ok]) - integral_to(lo[ok])) / period
-        out[ok, 3] = np.mod(out[ok, 3], TWO_PI)
-        out[ok, 4] = np.mod(out[ok, 4], TWO_PI)
-    return out
+    return out[:, 0] if one else out

@@ -1,0 +1,1 @@
+"""Orbit design: lifetime maps (``lifetime``); imports dynamics and orbits, never mission."""
