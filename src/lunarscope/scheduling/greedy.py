@@ -5,10 +5,12 @@ once (numpy): earliest start s = max(window start, t + slew, last visit + cadenc
 latest stop = min(window stop, next engineering block). Among the requests that can
 start within ``slack_s`` of the earliest possible start it picks the highest score
 
-    score_r = (priority_r / exposure_r) * (1 + need_r / visible_left_r)
+    score_r = (priority_r / exposure_r) * (1 + need_r / visible_left_r) * w_r(s_r)
 
 (value per second of exposure times an urgency term: the exposure still needed over
-the usable visible time left after t). The visit lasts until the request is satisfied
+the usable visible time left after t; for a request with an efficiency w (SNR requests,
+``scheduling.efficiency``) times w at its earliest start, so dark stretches win, and the
+need is counted in efficiency-weighted seconds). The visit lasts until the request is satisfied
 or its window ends, but is cut short (never below the minimum visit) when a
 higher-score request could start later, and is limited so the recorder never
 overflows (gimballed: simulated with as-soon-as-possible downlink during the visit;
@@ -28,6 +30,7 @@ import time
 import numpy as np
 
 from lunarscope.scheduling.assemble import assemble
+from lunarscope.scheduling.efficiency import stop_for
 from lunarscope.scheduling.recorder import Drain
 from lunarscope.scheduling.slew import angle_between
 
@@ -54,6 +57,7 @@ def greedy(
     Q = np.array([r.data_rate_mbit_s for r in reqs], float)
     NMAX = np.array([r.n_visits if r.n_visits is not None else 10**9 for r in reqs], float)
     CAD = np.array([r.cadence_s or 0.0 for r in reqs], float)
+    weighted = [i for i, r in enumerate(reqs) if r.efficiency is not None]
     wins = problem.usable_windows
     wr = np.concatenate([np.full(len(w), i) for i, w in enumerate(wins)]).astype(int) if R else np.zeros(0, int)
     ws = np.concatenate([w[:, 0] for w in wins]) if R else np.zeros(0)
@@ -138,13 +142,17 @@ def greedy(
         left = np.clip(we - np.maximum(ws, t), 0, None)
         vis_left = np.bincount(wr, left, R)
         score = P / E * (1.0 + need / np.maximum(vis_left, 1.0))
+        for i in weighted:
+            if np.isfinite(s_r[i]):
+                score[i] *= float(reqs[i].efficiency.at(s_r[i]))
         feas = np.isfinite(s_r)
         s_min = s_r[feas].min()
         pick_from = feas & (s_r <= s_min + slack_s)
         r = int(np.argmax(np.where(pick_from, score, -np.inf)))
         w_idx = np.flatnonzero(ok & (wr == r) & (s == s_r[r]))[0]
         start = s_r[r]
-        d = min(max(need[r], M[r]), e_lim[w_idx] - start)
+        d_need = need[r] if reqs[r].efficiency is None else float(stop_for(reqs[r], start, need[r])) - start
+        d = min(max(d_need, M[r]), e_lim[w_idx] - start)
         if cut_for_better:
             better = feas & (score > score[r]) & (s_r > start)
             if np.any(better):
@@ -169,7 +177,7 @@ def greedy(
             _, level, _, _ = drain.run(t_rec, start, level, 0.0)
             _, level, _, _ = drain.run(start, stop, level, Q[r])
             t_rec = stop
-        need[r] -= d
+        need[r] -= d if reqs[r].efficiency is None else float(reqs[r].efficiency.counted(start, stop))
         visits_n[r] += 1
         last[r] = start
         cur_dir = tdirs[tgt[r]]

@@ -109,6 +109,7 @@ def sub_problem(problem, lr: LongRangePlan, w: int):
                 validity=(lo, hi),
                 data_rate_mbit_s=r.data_rate_mbit_s,
                 name=problem.request_names[i],
+                efficiency=r.efficiency,
             )
         )
         index.append(i)

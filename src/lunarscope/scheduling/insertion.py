@@ -1,7 +1,8 @@
 """Value-first insertion: the global counterpart of the time-ordered greedy dispatcher.
 
 Requests are taken in order of value per second of exposure (priority / exposure, ties by
-priority). Each is placed, window by window in time order, into the free gaps of the
+priority). Each is placed, window by window in time order (an SNR request: best mean
+efficiency first, ``scheduling.efficiency``), into the free gaps of the
 timeline built so far: a visit in a gap between pointings A and B of the timeline starts
 after the exact eigen-axis slew A → target and ends before the slew target → B, inside the
 request's usable window, no shorter than its minimum visit, no longer than its remaining
@@ -22,6 +23,7 @@ import time
 import numpy as np
 
 from lunarscope.scheduling.assemble import assemble
+from lunarscope.scheduling.efficiency import counted_seconds, stop_for
 from lunarscope.scheduling.recorder import Drain
 from lunarscope.scheduling.slew import angle_between
 
@@ -61,7 +63,7 @@ def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None
     seeded: dict = {}
     for r, a, b in visits:
         if b - a >= reqs[r].min_visit_s - 1e-9:
-            got[r] += b - a
+            got[r] += float(counted_seconds(reqs[r], a, b))
         count[r] += 1
         seeded.setdefault(r, []).append(a)
     order = sorted(range(len(reqs)), key=lambda i: (-reqs[i].priority / reqs[i].exposure_s, -reqs[i].priority, i))
@@ -75,7 +77,7 @@ def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None
         need = r.exposure_s - got[i]
         left = (r.n_visits if r.n_visits is not None else 10**9) - count[i]
         mine: list[float] = list(seeded.get(i, ()))
-        for w0, w1 in problem.usable_windows[i]:
+        for w0, w1 in _window_order(r, problem.usable_windows[i]):
             if need < r.min_visit_s or left <= 0:
                 break
             k = bisect.bisect_right(stops, w0)  # first timeline entry ending after w0
@@ -92,12 +94,12 @@ def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None
                 if r.cadence_s:
                     while any(abs(s - m) < r.cadence_s for m in mine):
                         s = max(m for m in mine if abs(s - m) < r.cadence_s) + r.cadence_s
-                length = min(e - s, need)
+                length = min(e - s, need if r.efficiency is None else float(stop_for(r, s, need)) - s)
                 if length >= r.min_visit_s - 1e-9 and left > 0:
                     stop = s + length
                     visits.append((i, s, stop))
                     mine.append(s)
-                    need -= length
+                    need -= length if r.efficiency is None else float(r.efficiency.counted(s, stop))
                     left -= 1
                     starts.insert(k, s)
                     stops.insert(k, stop)
@@ -147,6 +149,16 @@ def fit_recorder(problem, visits):
             t_rec = stop
         out.append((r, start, stop))
     return out
+
+
+def _window_order(request, windows: np.ndarray) -> np.ndarray:
+    """Usable windows in time order; for a request with an efficiency, best mean efficiency
+    first (an SNR request fills its darkest windows first)."""
+    eff = request.efficiency
+    if eff is None or len(windows) < 2:
+        return windows
+    mean = eff.counted(windows[:, 0], windows[:, 1]) / (windows[:, 1] - windows[:, 0])
+    return windows[np.argsort(-mean, kind="stable")]
 
 
 def _pointing_before(point: list, k: int) -> int:

@@ -38,6 +38,7 @@ import time
 import numpy as np
 
 from .assemble import assemble
+from .efficiency import counted_seconds, stop_for
 from .problem import EngineeringBlock, Platform, Problem
 from .recorder import level_profile
 from .repair import repair
@@ -138,7 +139,7 @@ def _sub_requests(problem, prefix_visits, t_sub: float):
     out, index = [], []
     for i, r in enumerate(problem.requests):
         vis = by.get(i, [])
-        counted = sum(e - s for s, e in vis if e - s >= r.min_visit_s - 1e-9)
+        counted = sum(float(counted_seconds(r, s, e)) for s, e in vis if e - s >= r.min_visit_s - 1e-9)
         left = r.exposure_s - counted
         if left <= EXPOSURE_DONE_S:
             continue
@@ -162,6 +163,7 @@ def _sub_requests(problem, prefix_visits, t_sub: float):
                 (lo, hi),
                 r.data_rate_mbit_s,
                 problem.request_names[i],
+                r.efficiency,
             )
         )
         index.append(i)
@@ -236,7 +238,7 @@ def _hint_visits(sub: Problem, old: Schedule, pos: dict, t_cut: float, asap: lis
             continue
         w = sub.usable_windows[k]
         end = float(w[np.searchsorted(w[:, 0], t, side="right") - 1, 1])
-        e = min(end, t + sub.requests[k].exposure_s)
+        e = min(end, float(stop_for(sub.requests[k], t, sub.requests[k].exposure_s)))
         out = [v for v in out if v[2] <= t - margin or v[1] >= e + margin] + [(k, t, e)]
     return out
 

@@ -5,7 +5,7 @@ Times are float64 TDB seconds past J2000; durations in s; data rates in Mbit/s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,6 +67,9 @@ class Request:
     validity: optional (from, to) TDB s; visits must lie inside it.
     data_rate_mbit_s: science data rate while observing (Mbit/s, >= 0).
     name: identifier (defaults to ``"<target>#<index>"`` in the problem).
+    efficiency: optional ``scheduling.efficiency.Efficiency``: a visit ``[a, b)`` counts
+        ``∫ w dt`` instead of ``b - a`` (SNR requests: ``exposure_s`` is then the exposure at
+        the best background); None = every second counts.
     """
 
     target: str
@@ -78,6 +81,7 @@ class Request:
     validity: tuple[float, float] | None = None
     data_rate_mbit_s: float = 0.0
     name: str | None = None
+    efficiency: object = field(default=None, compare=False, repr=False)
 
     def check(self, field: str) -> None:
         """Raise InputError naming the field for impossible values."""

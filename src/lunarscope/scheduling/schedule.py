@@ -73,12 +73,16 @@ class Schedule:
 
     # ---- science ---------------------------------------------------------------
     def counted_exposure(self, problem) -> np.ndarray:
-        """Per request: summed duration (s) of visits >= its minimum visit length."""
+        """Per request: counted seconds of visits >= its minimum visit length (their summed
+        duration; ``∫ w dt`` for a request with an efficiency, ``scheduling.efficiency``)."""
         got = np.zeros(len(problem.requests))
         for a in self.activities:
             if a.kind == "observe" and a.request is not None:
-                if a.duration_s >= problem.requests[a.request].min_visit_s - 1e-9:
-                    got[a.request] += a.duration_s
+                r = problem.requests[a.request]
+                if a.duration_s >= r.min_visit_s - 1e-9:
+                    got[a.request] += (
+                        a.duration_s if r.efficiency is None else float(r.efficiency.counted(a.start, a.stop))
+                    )
         return got
 
     def science_value(self, problem) -> float:
