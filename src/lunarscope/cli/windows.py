@@ -12,8 +12,9 @@ def add_parser(sub) -> None:
         help="eclipses, contacts, lunar-site passes and target visibility windows",
         description="Find every event window of a mission (umbra, penumbra, contact, "
         "site_pass, site_sunlit, site_earth_visible, target_visible, "
-        "target_occulted) and write them as CSV; a per-target summary goes "
-        "to <output stem>_targets.csv.",
+        "target_occulted, radio_quiet) and write them as CSV; a per-target summary goes "
+        "to <output stem>_targets.csv, the radio-quiet fraction of each orbit to "
+        "<output stem>_radio_quiet.csv.",
     )
     p.add_argument("mission", help="mission YAML file")
     p.add_argument("-o", "--output", required=True, help="CSV file to write")
@@ -74,6 +75,7 @@ def run(args) -> int:
     check_input_file(args.trajectory, "--trajectory")
     check_output_file(args.output, "-o")
     check_output_file(os.path.splitext(args.output)[0] + "_targets.csv", "-o")
+    check_output_file(os.path.splitext(args.output)[0] + "_radio_quiet.csv", "-o")
     mission = load_mission(args.mission)
     if args.trajectory:
         traj = load_mission_trajectory(args.trajectory, mission)
@@ -92,6 +94,19 @@ def run(args) -> int:
     if ws.targets:
         write_text(summary_path, ws.summary_csv_text())
     print(f"wrote {args.output}" + (f" and {summary_path}" if ws.targets else ""), file=sys.stderr)
+    orbits = ws.meta.get("radio_quiet_orbits")
+    if orbits is not None:
+        from ..time import to_iso_utc
+        from ..windows.radio_quiet import orbits_csv_text
+
+        rq_path = stem + "_radio_quiet.csv"
+        write_text(rq_path, orbits_csv_text(orbits, lambda t: to_iso_utc(t, 3)))
+        span = ws.t_stop - ws.t_start
+        quiet = ws[("radio_quiet", "earth")].total_duration
+        print(
+            f"radio-quiet {100 * quiet / span:.2f} % of the span, {len(orbits['start'])} orbits; wrote {rq_path}",
+            file=sys.stderr,
+        )
     rows = ws.target_summary()
     if rows:
         w = max(6, max(len(r["target"]) for r in rows))

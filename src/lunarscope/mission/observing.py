@@ -31,7 +31,11 @@ KINDS = (
     "site_earth_visible",
     "target_visible",
     "target_occulted",
+    "radio_quiet",
 )
+#: Kinds computed when ``windows.kinds`` is not given: all but ``radio_quiet``, which joins them
+#: when the ``windows.radio_quiet`` section is present.
+DEFAULT_KINDS = tuple(k for k in KINDS if k != "radio_quiet")
 #: Days per Julian year (proper motion is given per Julian year), IAU.
 JULIAN_YEAR_S = 365.25 * SECONDS_PER_DAY
 #: Milliarcseconds in a radian.
@@ -95,9 +99,10 @@ class Constraints:
 class WindowSettings:
     light_time: bool = False
     shadow_min_window_s: float = 1.0
-    kinds: tuple = KINDS
+    kinds: tuple = DEFAULT_KINDS
     stations: tuple | None = None  # names to compute contacts for (None: all)
     sites: tuple | None = None
+    radio_quiet: object = None  # windows.radio_quiet.RadioQuietSpec (None: defaults)
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,8 @@ _CONSTRAINT_KEYS = {
     "min_window_s",
     "tolerance_s",
 }
-_WINDOW_KEYS = {"light_time", "shadow_min_window_s", "kinds", "stations", "sites"}
+_WINDOW_KEYS = {"light_time", "shadow_min_window_s", "kinds", "stations", "sites", "radio_quiet"}
+_RADIO_QUIET_KEYS = {"frequency_mhz", "margin", "attenuation_db", "earth"}
 #: Keys of an inline target: its position and the request columns (``operations.REQUEST_COLUMNS``).
 _INLINE_TARGET_KEYS = _TARGET_KEYS | set(REQUEST_COLUMNS)
 #: Largest catalogue file read, bytes (~500,000 rows of a dozen columns).
@@ -392,18 +398,61 @@ def _name_list(sec: Section, key: str, known: tuple, what: str):
 
 def parse_window_settings(root: Section, stations, sites) -> WindowSettings:
     sec = root.section("windows", _WINDOW_KEYS)
-    kinds = KINDS
+    kinds = DEFAULT_KINDS + (("radio_quiet",) if sec.has("radio_quiet") else ())
     if sec.has("kinds"):
         kinds = tuple(str(x) for x in sec.items("kinds"))
         for j, kd in enumerate(kinds):
             if kd not in KINDS:
                 raise InputError(f"windows.kinds[{j}]", f"unknown kind {short(kd)}; use any of {', '.join(KINDS)}")
+        if sec.has("radio_quiet") and "radio_quiet" not in kinds:
+            import warnings
+
+            warnings.warn(
+                "windows.radio_quiet is given but windows.kinds does not list radio_quiet: "
+                "no radio-quiet windows are computed",
+                stacklevel=2,
+            )
     return WindowSettings(
         light_time=sec.boolean("light_time", False),
         shadow_min_window_s=sec.number("shadow_min_window_s", 1.0, exclusive_minimum=0, unit="s"),
         kinds=kinds,
         stations=_name_list(sec, "stations", stations, "station"),
         sites=_name_list(sec, "sites", sites, "site"),
+        radio_quiet=parse_radio_quiet(sec),
+    )
+
+
+def parse_radio_quiet(windows: Section):
+    """``windows.radio_quiet``: frequency_mhz, margin (diffraction | none | angle in deg),
+    attenuation_db, earth (disc | point) → a RadioQuietSpec (docs/windows.md)."""
+    from ..windows.radio_quiet import (
+        DEFAULT_ATTENUATION_DB,
+        DEFAULT_FREQUENCY_MHZ,
+        GRAZING_LOSS_DB,
+        MAX_ATTENUATION_DB,
+        RadioQuietSpec,
+    )
+
+    sec = windows.section("radio_quiet", _RADIO_QUIET_KEYS)
+    margin, margin_deg = "diffraction", 0.0
+    if sec.has("margin"):
+        m = sec.get("margin")
+        if isinstance(m, (int, float)) and not isinstance(m, bool):
+            margin, margin_deg = "fixed", sec.number("margin", minimum=0, maximum=90, unit="deg")
+        elif isinstance(m, str) and m.strip().lower() in ("diffraction", "none"):
+            margin = m.strip().lower()
+        else:
+            raise InputError(
+                "windows.radio_quiet.margin", f"{short(m)} must be diffraction, none or an angle in deg (0 … 90)"
+            )
+    return RadioQuietSpec(
+        frequency_mhz=sec.number("frequency_mhz", DEFAULT_FREQUENCY_MHZ, exclusive_minimum=0, maximum=1e6, unit="MHz"),
+        margin=margin,
+        attenuation_db=sec.number(
+            "attenuation_db", DEFAULT_ATTENUATION_DB, minimum=GRAZING_LOSS_DB, maximum=MAX_ATTENUATION_DB, unit="dB"
+        ),
+        margin_deg=margin_deg,
+        earth_disc=sec.choice("earth", ("disc", "point"), "disc") == "disc",
     )
 
 

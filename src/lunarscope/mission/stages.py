@@ -72,6 +72,7 @@ def window_job(mission) -> WindowJob:
         c.tolerance_s,
         st.light_time,
         st.shadow_min_window_s,
+        st.radio_quiet,
     )
 
 

@@ -16,6 +16,8 @@ site_sunlit            site          the Sun's centre above min_sun_elevation_de
 site_earth_visible     site          the Earth's centre above the horizon mask
 target_visible         target        all constraints hold and not occulted
 target_occulted        target        behind the Moon or the Earth (+ atmosphere)
+radio_quiet            earth         the Earth's disc below the lunar limb by a diffraction
+                                     margin (``windows.radio_quiet``)
 =====================  ============  ===================================================
 
 Windows are as found by :func:`~lunarscope.windows.finder.find_windows` (no window or gap
@@ -45,6 +47,7 @@ from .conditions import (
 )
 from .finder import Condition, find_windows
 from .intervals import Windows
+from .radio_quiet import orbit_boundaries, orbit_fractions, radio_quiet_condition
 from .scene import Scene
 
 CSV_HEADER = ["kind", "subject", "start_utc", "stop_utc", "duration_s"]
@@ -170,6 +173,7 @@ class WindowJob:
     tolerance_s: float = 1e-3
     light_time: bool = False
     shadow_min_window_s: float = 1.0
+    radio_quiet: object = None  # windows.radio_quiet.RadioQuietSpec (None: its defaults)
 
     def __post_init__(self):
         for attr in ("ephemeris", "moon_pck"):
@@ -255,6 +259,8 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
         ):
             if kind in kinds:
                 jobs.append(((kind, s.name), lambda f=fn, g=geom: f(scene, g, t0, t1), dmin))
+    if "radio_quiet" in kinds:
+        jobs.append((("radio_quiet", "earth"), lambda: radio_quiet_condition(scene, job.radio_quiet, t0, t1), dmin))
     u = job.target_units
     if job.target_names:
         deg = math.radians
@@ -290,6 +296,10 @@ def compute_windows(job: WindowJob, trajectory, progress=None) -> WindowSet:
             ws[key] = found
         if progress is not None:
             progress((j + 1) / len(jobs))
+    if ("radio_quiet", "earth") in ws:
+        # the fraction of each orbit that is radio-quiet (windows.radio_quiet.orbit_fractions)
+        bounds, last_complete = orbit_boundaries(trajectory, t0, t1)
+        ws.meta["radio_quiet_orbits"] = orbit_fractions(ws[("radio_quiet", "earth")], bounds, last_complete)
     ws.meta["epochs_evaluated"] = scene.evaluations
     if job.target_names and getattr(tc, "sweep_stats", None):
         ws.meta["target_sweep"] = dict(tc.sweep_stats)
