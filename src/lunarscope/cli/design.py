@@ -39,9 +39,11 @@ def parse_values(text: str, option: str) -> list[float]:
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "design",
-        help="orbit design: lifetime maps",
+        help="orbit design: lifetime maps, frozen orbits, three-body families",
         description="Orbit design tools. 'lifetime': days to impact of circular orbits vs inclination, "
-        "altitude and RAAN with the mission's force model and span.",
+        "altitude and RAAN with the mission's force model and span. 'frozen': a frozen low orbit for an "
+        "altitude and inclination. 'family': Earth-Moon CR3BP periodic-orbit families (halo, NRHO, DRO, "
+        "Lyapunov).",
     )
     dsub = p.add_subparsers(dest="design_command", metavar="TOOL", parser_class=type(p))
     dsub.required = True
@@ -59,6 +61,12 @@ def add_parser(sub) -> None:
     lt.add_argument("-o", "--output", default=".", help="folder for lifetime.csv and lifetime.html (default .)")
     lt.add_argument("--workers", type=int, default=None, help="processes (default: the cores available)")
     lt.set_defaults(run=run)
+    from . import design_frozen
+
+    design_frozen.add_tool(dsub)
+    from . import design_family
+
+    design_family.add_tool(dsub)
 
 
 def run(args) -> int:
