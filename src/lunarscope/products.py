@@ -32,9 +32,11 @@ __all__ = [
     "Plan",
     "PlanActivity",
     "PlanContact",
+    "PlanCoverage",
     "PlanMetrics",
     "PlanMission",
     "PlanOrbit",
+    "PlanOrbitHistory",
     "PlanPropagation",
     "PlanRecorder",
     "PlanRequestResult",
@@ -382,7 +384,10 @@ class PlanRequestResult(_Node):
     """What one request got: requested and counted exposure (s; counted = visits at least the
     minimum visit long, scheduling.md), visits (all observe activities of the request),
     completion = min(1, counted / requested), first/last visit start (None without a visit) and
-    ``reason`` when it is not fully served ("" when it is)."""
+    ``reason`` when it is not fully served ("" when it is). An SNR request (``mission.snr_requests``)
+    adds its requested SNR and the SNR its visits achieve (co-added, exact CCD equation at each
+    visit's background); its exposure and counted seconds are then efficiency-weighted seconds
+    at the best background."""
 
     request: str
     target: str
@@ -396,6 +401,8 @@ class PlanRequestResult(_Node):
     first_visit_utc: str | None
     last_visit_utc: str | None
     reason: str
+    snr_requested: float | None = _omit_if_none()
+    snr_achieved: float | None = _omit_if_none()
 
 
 @dataclass(frozen=True)
@@ -467,6 +474,81 @@ class PlanSchedule(_Node):
     targets: tuple[PlanTargetResult, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class PlanCoverage(_Node):
+    """Sky coverage (``lunarscope.science.coverage``): per HEALPix pixel (``ordering`` RING,
+    ICRS) the observable hours over the span and the longest continuous window (h); the span
+    (h) and the constraints used (angles in deg)."""
+
+    nside: int
+    ordering: str
+    span_hours: float
+    hours: np.ndarray = _array((None,))
+    longest_hours: np.ndarray = _array((None,))
+    constraints: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        super().__post_init__()
+        npix = 12 * self.nside**2
+        if self.hours.shape != (npix,) or self.longest_hours.shape != (npix,):
+            raise TypeError(
+                f"PlanCoverage: nside {self.nside} needs {npix} pixels, got {self.hours.shape}, {self.longest_hours.shape}"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class PlanOrbitHistory(_Node):
+    """The orbit over the span for the report's "Orbit history" charts (``mission.plan.plan_orbit_history``).
+
+    Elements are measured in ``plane`` (``orbits.planes``: ``MOON_ME`` = the lunar equator,
+    MOON_ME axes at each epoch, rotation only) from ``samples`` states every ``step_s``,
+    decimated by stride to at most ``mission.plan.ORBIT_HISTORY_POINTS``:
+    osculating a (km), e, i, Ω, ω (deg) at ``t_tdb``; the eccentricity vector (e cos ω, e sin ω);
+    periapsis / apoapsis altitude a(1 ∓ e) − 1737.4 km; beta angle asin(ĥ · ŝ) (deg; ĥ the
+    orbit normal, ŝ Moon → Sun, geometric). Mean elements (``mean_method``, window
+    ``period_s``) at ``mean_t_tdb`` (only where the window fits in the span, so no NaN).
+    Ground track: selenographic (MOON_ME) latitude / longitude (deg, lon in [−180, 180))."""
+
+    plane: str
+    mean_method: str
+    step_s: float
+    samples: int
+    period_s: float
+    t_tdb: np.ndarray = _array((None,))
+    a_km: np.ndarray = _array((None,))
+    e: np.ndarray = _array((None,))
+    i_deg: np.ndarray = _array((None,))
+    raan_deg: np.ndarray = _array((None,))
+    argp_deg: np.ndarray = _array((None,))
+    ex: np.ndarray = _array((None,))
+    ey: np.ndarray = _array((None,))
+    periapsis_alt_km: np.ndarray = _array((None,))
+    apoapsis_alt_km: np.ndarray = _array((None,))
+    beta_deg: np.ndarray = _array((None,))
+    mean_t_tdb: np.ndarray = _array((None,))
+    mean_a_km: np.ndarray = _array((None,))
+    mean_e: np.ndarray = _array((None,))
+    mean_i_deg: np.ndarray = _array((None,))
+    mean_raan_deg: np.ndarray = _array((None,))
+    mean_argp_deg: np.ndarray = _array((None,))
+    mean_ex: np.ndarray = _array((None,))
+    mean_ey: np.ndarray = _array((None,))
+    track_t_tdb: np.ndarray = _array((None,))
+    track_lat_deg: np.ndarray = _array((None,))
+    track_lon_deg: np.ndarray = _array((None,))
+
+    def __post_init__(self):
+        super().__post_init__()
+        for f in dataclasses.fields(self):
+            arr = getattr(self, f.name)
+            if not isinstance(arr, np.ndarray):
+                continue
+            base = next((p + "t_tdb" for p in ("mean_", "track_") if f.name.startswith(p)), "t_tdb")
+            n = getattr(self, base).shape[0]
+            if arr.shape[0] != n:
+                raise TypeError(f"PlanOrbitHistory.{f.name}: {arr.shape[0]} samples, {base} has {n}")
+
+
 #: Window kinds that are eclipses (the conical shadow of the Moon or the Earth).
 ECLIPSE_KINDS = ("umbra", "penumbra")
 
@@ -484,6 +566,8 @@ class Plan(_Node):
     sites: tuple[PlanSite, ...]
     schedule: PlanSchedule
     contacts: tuple[PlanContact, ...] = ()
+    coverage: PlanCoverage | None = _omit_if_none()
+    orbit_history: PlanOrbitHistory | None = _omit_if_none()
 
     def eclipses(self) -> tuple[PlanWindow, ...]:
         """The eclipse windows (``umbra``, ``penumbra``; by the Moon or the Earth) in time order."""

@@ -105,3 +105,14 @@ def test_unreached_resonance_real_cli(tmp_path):
     )
     assert "Traceback" not in p.stderr
     assert not (out / "family.csv").exists()
+
+
+def test_nrho_needs_no_lagrange_option_and_halo_does(tmp_path):
+    """The NRHO part exists for L2 only, so ``--lagrange`` may be left out; for halo it is
+    required, and the error says so (it said "None: give L1 or L2")."""
+    from lunarscope.cli.main import main
+
+    assert main(["design", "family", "nrho", "--members", "5", "-o", str(tmp_path / "n")]) == 0
+    assert (tmp_path / "n" / "family.csv").exists()
+    assert main(["design", "family", "halo", "-o", str(tmp_path / "h")]) == 2
+    assert not (tmp_path / "h").exists()

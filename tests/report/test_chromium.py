@@ -18,7 +18,23 @@ from dom import charts, marks, parse
 
 from lunarscope.report import write_report
 
-CHARTS = ["orbit", "altitude", "timeline", "visibility", "skymap", "gantt", "recorder", "downlink", "requests"]
+CHARTS = [
+    "orbit",
+    "altitude",
+    "elements",
+    "apsides",
+    "evector",
+    "beta",
+    "groundtrack",
+    "timeline",
+    "visibility",
+    "skymap",
+    "coverage",
+    "gantt",
+    "recorder",
+    "downlink",
+    "requests",
+]
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="headless Chromium not installed (apt-get install -y chromium)"

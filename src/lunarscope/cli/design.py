@@ -88,13 +88,9 @@ def run(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", f"{args.workers} must be >= 1")
     out = args.output
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise InputError("-o", f"{out} exists and is not a folder")
-    parent = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(parent):
-        raise InputError("-o", f"folder {parent} does not exist")
-    if not os.access(out if os.path.isdir(out) else parent, os.W_OK):
-        raise InputError("-o", f"{out} is not writable")
+    from .options import check_output_folder
+
+    check_output_folder(out)
     mission = load_mission(args.mission)
     p = mission.propagator
     print(mission.describe(), file=sys.stderr)

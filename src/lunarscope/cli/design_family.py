@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import sys
 
+from .options import check_output_folder
+
 #: Most members one run may ask for.
 MAX_MEMBERS = 2000
 #: Orbit points drawn per member in the projections, and members drawn at most.
@@ -74,20 +76,6 @@ def _number(text, option, positive=True) -> float:
     return v
 
 
-def _check_output(out: str) -> None:
-    import os
-
-    from ..errors import InputError
-
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise InputError("-o", f"{out} exists and is not a folder")
-    parent = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(parent):
-        raise InputError("-o", f"folder {parent} does not exist")
-    if not os.access(out if os.path.isdir(out) else parent, os.W_OK):
-        raise InputError("-o", f"{out} is not writable")
-
-
 def csv_text(members) -> str:
     """``family.csv``: the columns of CSV_COLUMNS, one row per member (17 significant digits)."""
     lines = [",".join(CSV_COLUMNS)]
@@ -102,7 +90,7 @@ def _panel(series, xlabel, ylabel, title, w=380, h=320, equal=False, marks=None,
     """One SVG panel: ``series`` = [(x array, y array, colour, tooltip)]."""
     import numpy as np
 
-    from ..report.svg import Linear, esc, nice_ticks, num, polyline_points, tick_label
+    from ..report.svg import Linear, esc, nice_ticks, num, plot_axes, polyline_points
 
     ml, mr, mt, mb = 62, 12, 26, 42
     xs = np.concatenate([s[0] for s in series] + ([np.array([m[0] for m in marks])] if marks else []))
@@ -123,20 +111,7 @@ def _panel(series, xlabel, ylabel, title, w=380, h=320, equal=False, marks=None,
     ]
     out.append(f'<text x="{w / 2:.0f}" y="14" text-anchor="middle" font-weight="bold">{esc(title)}</text>')
     xt, yt = nice_ticks(X.d0, X.d1, 5), nice_ticks(Y.d0, Y.d1, 5)
-    for v in yt:
-        py = num(Y(v))
-        out.append(f'<line x1="{ml}" x2="{w - mr}" y1="{py}" y2="{py}" stroke="#e4e4e4"/>')
-        out.append(f'<text x="{ml - 4}" y="{py}" text-anchor="end" dy="4">{esc(tick_label(v, yt))}</text>')
-    for v in xt:
-        px = num(X(v))
-        out.append(f'<line x1="{px}" x2="{px}" y1="{mt}" y2="{h - mb}" stroke="#e4e4e4"/>')
-        out.append(f'<text x="{px}" y="{h - mb + 14}" text-anchor="middle">{esc(tick_label(v, xt))}</text>')
-    out.append(f'<rect x="{ml}" y="{mt}" width="{w - ml - mr}" height="{h - mt - mb}" fill="none" stroke="#000"/>')
-    out.append(f'<text x="{(ml + w - mr) / 2:.0f}" y="{h - 8}" text-anchor="middle">{esc(xlabel)}</text>')
-    out.append(
-        f'<text x="12" y="{(mt + h - mb) / 2:.0f}" text-anchor="middle" '
-        f'transform="rotate(-90 12 {(mt + h - mb) / 2:.0f})">{esc(ylabel)}</text>'
-    )
+    plot_axes(out, X, Y, xt, yt, (ml, mt, w - mr, h - mb), xlabel, ylabel, grid="#e4e4e4")
     for x, y, col, tip in series:
         if lines:
             out.append(
@@ -241,6 +216,8 @@ def run(args) -> int:
     if kind not in F.FAMILIES:
         raise InputError("family", f"{args.family!r} is not one of {', '.join(F.FAMILIES)}")
     lag = None if args.lagrange is None else str(args.lagrange).upper()
+    if lag is None and kind == "nrho":
+        lag = "L2"  # the NRHO part is computed for the L2 halos only
     branch = None if args.branch is None else str(args.branch).lower()
     try:
         n = int(args.members)
@@ -260,7 +237,7 @@ def run(args) -> int:
         target = {"period_nd": _number(args.period_d, "--period-d") * 86400.0 / cr3bp.T_STAR_S}
         option = "--period-d"
     out = args.output
-    _check_output(out)
+    check_output_folder(out)
     prog = Progress(f"{kind} family")
     t0 = time.perf_counter()
 

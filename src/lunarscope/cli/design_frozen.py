@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import sys
 
+from .options import check_output_folder
+
 #: Force model used without ``--mission``: GRGM1200A 50x50 (MOON_PA) + Earth + Sun (DE440), no SRP.
 DEFAULT_GRAVITY_DEGREE = 50
 #: Propagator tolerances without ``--mission`` (relative; absolute km), as the lifetime figures.
@@ -45,20 +47,6 @@ def add_tool(dsub) -> None:
     p.add_argument("--workers", type=int, default=None, help="processes (default: the cores available)")
     p.add_argument("-o", "--output", default=".", help="folder for orbit.yaml and frozen.html (default .)")
     p.set_defaults(run=run)
-
-
-def _check_output(out: str) -> None:
-    import os
-
-    from ..errors import InputError
-
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise InputError("-o", f"{out} exists and is not a folder")
-    parent = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(parent):
-        raise InputError("-o", f"folder {parent} does not exist")
-    if not os.access(out if os.path.isdir(out) else parent, os.W_OK):
-        raise InputError("-o", f"{out} is not writable")
 
 
 def _force_model(args, span_s: float):
@@ -117,7 +105,7 @@ def run(args) -> int:
             f"{args.span} is too short: the loop centre needs at least "
             f"{math.ceil(fz.MIN_CORRECTION_SPAN_S / SECONDS_PER_DAY)}d (two {fz.LOOP_PERIOD_S / SECONDS_PER_DAY:.2f} d loops)",
         )
-    _check_output(args.output)
+    check_output_folder(args.output)
     fm, t0, rtol, atol, describe = _force_model(args, span_s)
     deg = min(fz.ZONAL_DEGREE_DEFAULT, fm.field.degree_max) if args.zonal_degree is None else args.zonal_degree
     if not fz.ZONAL_DEGREE_MIN <= deg <= fm.field.degree_max:

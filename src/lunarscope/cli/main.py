@@ -12,7 +12,7 @@ import sys
 from ..errors import InputError
 
 #: Subcommand modules; each has ``add_parser(subparsers)`` and ``run(args) -> int``.
-_COMMANDS = ("ephem", "propagate", "windows", "schedule", "plan", "replan", "sweep", "design")
+_COMMANDS = ("ephem", "propagate", "windows", "schedule", "plan", "replan", "sweep", "design", "etc", "background")
 
 
 class _Parser(argparse.ArgumentParser):

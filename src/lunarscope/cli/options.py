@@ -1,4 +1,5 @@
-"""Command-line options shared by the jobs that schedule (``schedule``, ``plan``, ``replan``)."""
+"""Command-line options shared by several jobs: the solver options of the jobs that schedule
+(``schedule``, ``plan``, ``replan``) and the output-folder check of the ``design`` tools."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def check_solver_options(args) -> None:
     """``--time-limit``, when given, must be a finite number of seconds > 0."""
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise InputError("--time-limit", f"{args.time_limit} must be a finite number of seconds > 0")
+
+
+def check_output_folder(out: str, option: str = "-o") -> None:
+    """``out`` must be a folder, or a new one whose parent exists, and writable (InputError
+    naming ``option`` otherwise); nothing is created."""
+    import os
+
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise InputError(option, f"{out} exists and is not a folder")
+    parent = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(parent):
+        raise InputError(option, f"folder {parent} does not exist")
+    if not os.access(out if os.path.isdir(out) else parent, os.W_OK):
+        raise InputError(option, f"{out} is not writable")

@@ -400,6 +400,8 @@ def check_args(kind, lagrange, branch):
         if branch is not None:
             raise InputError("--branch", "DROs are planar; north/south applies to halo and nrho only")
         return
+    if lagrange is None:
+        raise InputError("--lagrange", f"is required for the {kind} family: give L1 or L2")
     if lagrange not in ("L1", "L2"):
         raise InputError("--lagrange", f"{lagrange!r}: give L1 or L2 for the {kind} family")
     if kind == "nrho" and lagrange != "L2":

@@ -539,27 +539,6 @@ def correct_frozen(
 # ------------------------------------------------------------------ plot page
 
 
-def _axes(parts, x, y, xt, yt, box, xlabel, ylabel, xfmt=None):
-    from ..report.svg import esc, num, tick_label
-
-    x0, y0, x1, y1 = box
-    for v in yt:
-        py = num(y(v))
-        parts.append(f'<line x1="{x0}" x2="{x1}" y1="{py}" y2="{py}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x0 - 6}" y="{py}" text-anchor="end" dy="4">{esc(tick_label(v, yt))}</text>')
-    for v in xt:
-        px = num(x(v))
-        parts.append(f'<line x1="{px}" x2="{px}" y1="{y0}" y2="{y1}" stroke="#eee"/>')
-        lab = tick_label(v, xt) if xfmt is None else xfmt(v)
-        parts.append(f'<text x="{px}" y="{y1 + 18}" text-anchor="middle">{esc(lab)}</text>')
-    parts.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" stroke="#000"/>')
-    parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{y1 + 38}" text-anchor="middle">{esc(xlabel)}</text>')
-    cy = (y0 + y1) / 2
-    parts.append(
-        f'<text x="14" y="{cy:.1f}" text-anchor="middle" transform="rotate(-90 14 {cy:.1f})">{esc(ylabel)}</text>'
-    )
-
-
 def _line(parts, px, py, colour, width=1.5, dash=""):
     from ..report.svg import decimate_stride, polyline_points
 
@@ -578,7 +557,7 @@ def plot_page(corr: Correction, t0: float, title: str, subtitle: str = "") -> st
     """Self-contained HTML page (inline SVG, ``report.svg`` helpers): the mean eccentricity
     vector (MOON_ME) with its loop centre, frozen vs the circular neighbour, and the mean
     periapsis altitude history of both."""
-    from ..report.svg import Linear, esc, nice_ticks, num
+    from ..report.svg import Linear, esc, nice_ticks, num, plot_axes
 
     frozen, other = corr.loop, corr.neighbour
     label = "frozen (corrected)" if len(corr.history) > 1 else "frozen (zonal first guess)"
@@ -598,7 +577,7 @@ def plot_page(corr: Correction, t0: float, title: str, subtitle: str = "") -> st
     ]
     ticks = nice_ticks(-lim, lim, 6)
     ticks = [v for v in ticks if -lim <= v <= lim]
-    _axes(parts, x, y, ticks, ticks, (m, mt, m + size, mt + size), "e cos ω (MOON_ME)", "e sin ω (MOON_ME)")
+    plot_axes(parts, x, y, ticks, ticks, (m, mt, m + size, mt + size), "e cos ω (MOON_ME)", "e sin ω (MOON_ME)")
     parts.append(f'<circle cx="{num(x(0.0))}" cy="{num(y(0.0))}" r="2" fill="#000"/>')
     for k, (lp, col, name) in enumerate(loops):
         _line(parts, x(lp.ex), y(lp.ey), col, 1.0)
@@ -633,7 +612,7 @@ def plot_page(corr: Correction, t0: float, title: str, subtitle: str = "") -> st
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w2}" height="{h2}" viewBox="0 0 {w2} {h2}" '
         'font-family="sans-serif" font-size="12">'
     ]
-    _axes(
+    plot_axes(
         parts,
         x2,
         y2,

@@ -128,7 +128,7 @@ def write_csv(path: str, cases) -> None:
 def chart_html(cases, span_d: float, title: str, subtitle: str = "") -> str:
     """Self-contained HTML page with an SVG chart: lifetime (days) vs inclination, one line per
     (altitude, RAAN); orbits that survive the span are drawn as open circles at the span."""
-    from ..report.svg import Linear, esc, nice_ticks, num, tick_label, viridis
+    from ..report.svg import Linear, esc, nice_ticks, num, plot_axes, viridis
 
     w, h, ml, mr, mt, mb = 760, 420, 70, 170, 30, 50
     incs = [c.inclination_deg for c in cases]
@@ -139,22 +139,7 @@ def chart_html(cases, span_d: float, title: str, subtitle: str = "") -> str:
         'font-family="sans-serif" font-size="12">'
     ]
     xt, yt = nice_ticks(x.d0, x.d1, 9), nice_ticks(0.0, span_d, 6)
-    for v in yt:
-        py = num(y(v))
-        parts.append(f'<line x1="{ml}" x2="{w - mr}" y1="{py}" y2="{py}" stroke="#ddd"/>')
-        parts.append(f'<text x="{ml - 6}" y="{py}" text-anchor="end" dy="4">{esc(tick_label(v, yt))}</text>')
-    for v in xt:
-        px = num(x(v))
-        parts.append(f'<line x1="{px}" x2="{px}" y1="{h - mb}" y2="{h - mb + 5}" stroke="#000"/>')
-        parts.append(f'<text x="{px}" y="{h - mb + 18}" text-anchor="middle">{esc(tick_label(v, xt))}</text>')
-    parts.append(f'<rect x="{ml}" y="{mt}" width="{w - ml - mr}" height="{h - mt - mb}" fill="none" stroke="#000"/>')
-    parts.append(
-        f'<text x="{(ml + w - mr) / 2:.1f}" y="{h - 10}" text-anchor="middle">inclination (deg, MOON_ME)</text>'
-    )
-    parts.append(
-        f'<text x="16" y="{(mt + h - mb) / 2:.1f}" text-anchor="middle" '
-        f'transform="rotate(-90 16 {(mt + h - mb) / 2:.1f})">lifetime (days)</text>'
-    )
+    plot_axes(parts, x, y, xt, yt, (ml, mt, w - mr, h - mb), "inclination (deg, MOON_ME)", "lifetime (days)")
     groups = sorted({(c.altitude_km, c.raan_deg) for c in cases})
     for g, key in enumerate(groups):
         col = viridis(g / max(1, len(groups) - 1)) if len(groups) > 1 else "#3b528b"

@@ -49,6 +49,7 @@ TOP_LEVEL_KEYS = {
     "requests",
     "engineering",
     "commanding",
+    "instrument",
 }
 #: Longest span accepted (days); the default kernels cover far more, this guards typos.
 MAX_SPAN_DAYS = 3660.0
@@ -90,6 +91,9 @@ class Mission:
     sources: object = None
     #: The ``commanding`` section (uplink stations, lead time): ``mission.commanding.Commanding``.
     commanding: object = None
+    #: The ``instrument`` section: a ``lunarscope.science.Instrument``, None when the file has none
+    #: (``mission.instrument.mission_instrument`` then gives ``Instrument.default()``).
+    instrument: object = None
 
     def __repr__(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
@@ -365,8 +369,14 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
     sources = _sources(eph_paths)
     fm = _force_model(root, base, sources)
     sources = replace(sources, gravity=fm.field)
-    orbit = root.section("orbit", {"frame", "elements", "state"}, required=True)
-    s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, sources.moon_pck)
+    from ..design.frozen import FROZEN_ORBIT_KEYS, check_no_design_keys, orbit_from_design
+
+    orbit = root.section("orbit", {"frame", "elements", "state"} | FROZEN_ORBIT_KEYS, required=True)
+    if orbit.has("design"):  # orbit: {design: frozen, ...} resolves here (docs/mission-file.md)
+        s0, frame = orbit_from_design(orbit, t0, t1, fm)
+    else:
+        check_no_design_keys(orbit)
+        s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, sources.moon_pck)
     pr = root.section("propagator", {"rtol", "atol_km", "fixed_step_s", "impact_altitude_km", "output_step_s"})
     settings = PropagatorSettings(
         rtol=pr.number("rtol", 1e-12, exclusive_minimum=0, maximum=1e-3),
@@ -388,6 +398,10 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
         operations = None
     if operations is not None:
         mission = operations.attach(mission, root, base)
-    from . import commanding
+    from . import commanding, instrument
 
+    mission = instrument.attach(mission, root, base)
+    from .snr_requests import check_snr_requests
+
+    check_snr_requests(mission)
     return commanding.attach(mission, root)

@@ -23,17 +23,31 @@ REQUEST_COLUMNS = (
     "data_rate_mbps",
     "valid_from",
     "valid_to",
+    "snr",
+    "mag_ab",
+    "band",
+    "spectrum",
 )
+#: Keys of an SNR request (instead of ``exposure_s``; ``mission.snr_requests``).
+SNR_KEYS = ("snr", "mag_ab", "band", "spectrum")
+#: Longest default minimum visit of an SNR request (s): min(this, exposure at the best background).
+SNR_DEFAULT_MIN_VISIT_S = 600.0
 
 
 @dataclass(frozen=True)
 class RequestSpec:
-    """One request as written (targets resolved later, when the catalogue is known)."""
+    """One request as written (targets resolved later, when the catalogue is known).
+
+    An SNR request has ``snr``, ``mag_ab``, ``band`` (and ``spectrum``) instead of
+    ``exposure_s`` (None); its exposure and, unless given, its minimum visit (None) are found
+    from the background along the target's visibility (``mission.snr_requests``). An exposure
+    request may describe its source too (``mag_ab``, ``band``): the plan then reports the SNR
+    its visits achieve."""
 
     field: str
     target: str
-    exposure_s: float
-    min_visit_s: float
+    exposure_s: float | None
+    min_visit_s: float | None
     priority: float
     visits: int | None
     cadence_s: float | None
@@ -41,6 +55,14 @@ class RequestSpec:
     valid_to: float | None
     data_rate_mbps: float
     name: str | None = None
+    snr: float | None = None
+    mag_ab: float | None = None
+    band: str | None = None
+    spectrum: str = "flat"
+
+    @property
+    def is_snr(self) -> bool:
+        return self.snr is not None
 
 
 @dataclass(frozen=True)
@@ -77,10 +99,33 @@ class Operations:
 def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestSpec:
     """Validate one request mapping (inline ``requests`` entry or a catalogue row)."""
     d = defaults or {}
-    exposure = sec.number(
-        "exposure_s", d.get("exposure_s"), required="exposure_s" not in d, exclusive_minimum=0, unit="s"
+    snr_req = sec.has("snr")
+    if snr_req and sec.has("exposure_s"):
+        raise InputError(sec._key("snr"), "give either exposure_s or snr (with mag_ab and band), not both")
+    if not (snr_req or sec.has("mag_ab")):
+        for k in SNR_KEYS[2:]:
+            if sec.has(k):
+                raise InputError(sec._key(k), "describes the source: give it with mag_ab (and snr for an SNR request)")
+    exposure = (
+        None
+        if snr_req
+        else sec.number(
+            "exposure_s", d.get("exposure_s"), required="exposure_s" not in d, exclusive_minimum=0, unit="s"
+        )
     )
-    min_visit = sec.number("min_visit_s", d.get("min_visit_s", min(exposure, 600.0)), exclusive_minimum=0, unit="s")
+    snr = mag = band = None
+    spectrum = "flat"
+    if snr_req or sec.has("mag_ab"):  # an SNR request, or an exposure request whose SNR is reported
+        snr = sec.number("snr", None, exclusive_minimum=0)
+        mag = sec.number("mag_ab", required=True, unit="AB mag")
+        band = sec.string("band", required=True)
+        spectrum = sec.string("spectrum", "flat")
+    min_visit = sec.number(
+        "min_visit_s",
+        d.get("min_visit_s", None if snr_req else min(exposure, SNR_DEFAULT_MIN_VISIT_S)),
+        exclusive_minimum=0,
+        unit="s",
+    )
     visits = sec.number("visits", d.get("visits"), minimum=1, integer=True)
     if sec.has("cadence_s") and sec.has("cadence_h"):
         raise InputError(sec._key("cadence_h"), "give either cadence_s or cadence_h, not both")
@@ -103,6 +148,10 @@ def request_from_mapping(sec: Section, defaults: dict | None = None) -> RequestS
         valid_to=valid_to,
         data_rate_mbps=sec.number("data_rate_mbps", d.get("data_rate_mbps", 0.0), minimum=0, unit="Mbit/s"),
         name=sec.string("name", None),
+        snr=snr,
+        mag_ab=mag,
+        band=band,
+        spectrum=spectrum,
     )
 
 
@@ -111,7 +160,7 @@ REQUEST_KEYS = {"target", "name", *REQUEST_COLUMNS}
 
 def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
     """The mission's requests with their targets checked against the target list: the inline
-    ``requests`` section, or else one request per catalogue row that has ``exposure_s``."""
+    ``requests`` section, or else one request per catalogue row that has ``exposure_s`` or ``snr``."""
     targets = observing.targets if observing is not None else ()
     names = {t.name for t in targets}
     if not ops.requests_from_catalogue:
@@ -124,12 +173,14 @@ def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
         out = []
         for t in targets:
             cols = {c: v for c, v in t.extra.items() if c in REQUEST_COLUMNS and v is not None}
-            if "exposure_s" not in cols:
+            if "exposure_s" not in cols and "snr" not in cols:
                 continue
             if isinstance(cols.get("visits"), float) and cols["visits"].is_integer():
                 cols["visits"] = int(cols["visits"])
             out.append(request_from_mapping(Section(cols, f"targets[{t.name}]"), {"target": t.name}))
     for r in out:
+        if r.min_visit_s is None:
+            continue  # an SNR request's minimum visit is known once the exposure is
         one_visit = r.data_rate_mbps * r.min_visit_s
         if one_visit > ops.recorder_capacity_mbit:
             raise InputError(

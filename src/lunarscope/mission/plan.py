@@ -4,7 +4,8 @@ Products in the output folder: ``trajectory.oem``, ``windows.csv``, ``schedule.c
 ``summary.json``, ``mission.czml``, ``obsloctap.vot``, ``obsloctap.csv`` (IVOA ObsLocTAP,
 ``lunarscope.io.obsloctap``), ``report.html``, ``schedule_tdb.csv`` (the schedule with exact
 TDB times, read back by ``lunarscope replan``), ``requests.csv`` (each request's result),
-``contacts.csv`` (STK-style contact report) and ``eclipses.csv``. They are first written into a staging
+``contacts.csv`` (STK-style contact report), ``eclipses.csv`` and ``coverage.fits`` (HEALPix sky-coverage
+map, ``lunarscope.io.healpix``). They are first written into a staging
 folder next to the output folder and moved into place only when every stage succeeded, so an
 interrupted run never leaves a half-written file that looks complete. The only timestamps are
 the OEM ``CREATION_DATE`` and ``generated_utc`` (summary and report); everything else is a
@@ -28,9 +29,11 @@ from ..products import (
     Plan,
     PlanActivity,
     PlanContact,
+    PlanCoverage,
     PlanMetrics,
     PlanMission,
     PlanOrbit,
+    PlanOrbitHistory,
     PlanPropagation,
     PlanRecorder,
     PlanRequestResult,
@@ -60,6 +63,7 @@ PRODUCTS = (
     "requests.csv",
     "contacts.csv",
     "eclipses.csv",
+    "coverage.fits",
 )
 #: The schedule with exact times: every activity of schedule.csv with its start and stop as TDB
 #: seconds past J2000 in float64 round-trip text (``repr``), its request and engineering
@@ -91,6 +95,8 @@ REQUESTS_COLUMNS = (
     "first_visit_utc",
     "last_visit_utc",
     "reason",
+    "snr_requested",
+    "snr_achieved",
 )
 #: contacts.csv: one row per station contact (PlanContact), in time order.
 CONTACTS_COLUMNS = (
@@ -276,6 +282,134 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
             targets=tgt_results,
         ),
         contacts=_contacts(mission, trajectory, win, activities),
+        coverage=plan_coverage(mission, trajectory),
+        orbit_history=plan_orbit_history(mission, trajectory),
+    )
+
+
+#: Orbit history (report "Orbit history"): states are sampled at least every
+#: ``1/ORBIT_HISTORY_STEPS_PER_PERIOD`` of the Keplerian period (s per step = P / 64, so the
+#: one-period running mean sees 64 samples), never closer than ``ORBIT_HISTORY_MIN_STEP_S`` (s)
+#: and at most ``ORBIT_HISTORY_MAX_SAMPLES`` over the span; each series is then decimated by
+#: stride to at most ``ORBIT_HISTORY_POINTS`` points for display.
+ORBIT_HISTORY_STEPS_PER_PERIOD = 64
+ORBIT_HISTORY_MIN_STEP_S = 60.0
+ORBIT_HISTORY_MAX_SAMPLES = 50_000
+ORBIT_HISTORY_POINTS = 2000
+#: The plane the orbit history's elements are measured in, per mission orbit frame (the frame
+#: of the report's "Initial orbit" row): MOON_ME_INERTIAL and MOON_PA_INERTIAL -> the lunar
+#: equator (``orbits.planes`` MOON_ME; PA and ME axes differ by ~0.03 deg), ICRF -> ICRF.
+ORBIT_HISTORY_PLANES = {"ICRF": "ICRF", "MOON_ME_INERTIAL": "MOON_ME", "MOON_PA_INERTIAL": "MOON_ME"}
+#: How the mean elements are made (``orbits.elements.mean_elements``), as the report names it.
+MEAN_ELEMENTS_METHOD = (
+    "one-period running mean of the osculating elements (orbits.elements.mean_elements; "
+    "numerical averaging, not Brouwer/Kozai theory)"
+)
+
+
+def _stride(n: int, most: int) -> np.ndarray:
+    """Indices of every k-th of ``n`` samples, first and last kept, at most ``most`` (+1)."""
+    if n <= most:
+        return np.arange(n)
+    idx = np.arange(0, n, int(np.ceil((n - 1) / (most - 1))))
+    return idx if idx[-1] == n - 1 else np.append(idx, n - 1)
+
+
+def plan_orbit_history(mission, trajectory) -> PlanOrbitHistory:
+    """Osculating and mean elements, e-vector, apsis altitudes, beta angle and ground track over
+    the span (:class:`lunarscope.products.PlanOrbitHistory`), vectorised numpy on one grid.
+
+    Elements: Vallado (2013) Alg. 9 (``orbits.elements.cartesian_to_keplerian``) in
+    ``ORBIT_HISTORY_PLANES[mission.orbit_frame]``; mean elements ``MEAN_ELEMENTS_METHOD`` and
+    mean e-vector = running mean of (e cos ω, e sin ω) (as ``orbits.planes``), window one
+    Keplerian period of the initial a; beta = asin(ĥ · ŝ), ĥ = unit(r × v) ICRF, ŝ the Moon →
+    Sun unit vector from the mission's ephemeris (geometric); ground track: lat = asin(z/|r|),
+    lon = atan2(y, x) of r in MOON_ME axes."""
+    from .. import frames
+    from ..orbits.elements import TWO_PI, cartesian_to_keplerian, mean_elements, running_mean
+    from ..orbits.planes import plane_rotation
+
+    gm = mission.gm_moon
+    pck = mission.sources.moon_pck
+    plane = ORBIT_HISTORY_PLANES.get(mission.orbit_frame, "MOON_ME")
+    span = float(trajectory.t_stop - trajectory.t_start)
+    a0 = float(cartesian_to_keplerian(mission.state0_icrf, gm)[0])
+    period = TWO_PI * np.sqrt(a0**3 / gm) if a0 > 0 else span
+    step = max(ORBIT_HISTORY_MIN_STEP_S, period / ORBIT_HISTORY_STEPS_PER_PERIOD, span / ORBIT_HISTORY_MAX_SAMPLES)
+    t, s = trajectory.sample(step)
+    rot_me = frames.rotation("MOON_ME", t, pck)
+    rot = rot_me if plane == "MOON_ME" else plane_rotation(plane, t, pck, mission.sources.ephemeris)
+    sp = np.concatenate([np.einsum("nij,nj->ni", rot, s[:, :3]), np.einsum("nij,nj->ni", rot, s[:, 3:])], axis=1)
+    osc = cartesian_to_keplerian(sp, gm)
+    a, e, w = osc[:, 0], osc[:, 1], osc[:, 4]
+    h = np.cross(s[:, :3], s[:, 3:])
+    sun = mission.sources.ephemeris.position("sun", "moon", t)
+    beta = np.degrees(
+        np.arcsin(np.clip(np.sum(h * sun, axis=1) / (np.linalg.norm(h, axis=1) * np.linalg.norm(sun, axis=1)), -1, 1))
+    )
+    r_me = np.einsum("nij,nj->ni", rot_me, s[:, :3])
+    lat = np.degrees(np.arcsin(np.clip(r_me[:, 2] / np.linalg.norm(r_me, axis=1), -1.0, 1.0)))
+    lon = np.mod(np.degrees(np.arctan2(r_me[:, 1], r_me[:, 0])) + 180.0, 360.0) - 180.0
+    if a0 > 0 and t.size > 2 and t[-1] - t[0] > period:
+        mean = mean_elements(t, sp, gm, period)
+        mvec = running_mean(t, np.column_stack([e * np.cos(w), e * np.sin(w)]), period)
+        ok = np.flatnonzero(np.all(np.isfinite(mean), axis=1))
+    else:  # shorter than one period (or unbound): no mean elements
+        mean, mvec, ok = np.zeros((t.size, 5)), np.zeros((t.size, 2)), np.zeros(0, int)
+    k = _stride(t.size, ORBIT_HISTORY_POINTS)
+    m = ok[_stride(ok.size, ORBIT_HISTORY_POINTS)]
+    deg = np.degrees
+    return PlanOrbitHistory(
+        plane=plane,
+        mean_method=MEAN_ELEMENTS_METHOD,
+        step_s=round(step, 3),
+        samples=int(t.size),
+        period_s=round(float(period), 3),
+        t_tdb=np.round(t[k], 3),
+        a_km=np.round(a[k], 3),
+        e=np.round(e[k], 7),
+        i_deg=np.round(deg(osc[k, 2]), 5),
+        raan_deg=np.round(deg(osc[k, 3]), 5),
+        argp_deg=np.round(deg(w[k]), 5),
+        ex=np.round(e[k] * np.cos(w[k]), 7),
+        ey=np.round(e[k] * np.sin(w[k]), 7),
+        periapsis_alt_km=np.round(a[k] * (1 - e[k]) - MOON_RADIUS_KM, 3),
+        apoapsis_alt_km=np.round(a[k] * (1 + e[k]) - MOON_RADIUS_KM, 3),
+        beta_deg=np.round(beta[k], 5),
+        mean_t_tdb=np.round(t[m], 3),
+        mean_a_km=np.round(mean[m, 0], 3),
+        mean_e=np.round(mean[m, 1], 7),
+        mean_i_deg=np.round(deg(mean[m, 2]), 5),
+        mean_raan_deg=np.round(deg(mean[m, 3]), 5),
+        mean_argp_deg=np.round(deg(mean[m, 4]), 5),
+        mean_ex=np.round(mvec[m, 0], 7),
+        mean_ey=np.round(mvec[m, 1], 7),
+        track_t_tdb=np.round(t[k], 3),
+        track_lat_deg=np.round(lat[k], 5),
+        track_lon_deg=np.round(lon[k], 5),
+    )
+
+
+#: HEALPix resolution of the plan's sky-coverage map (coverage.fits and the report's sky map):
+#: nside 32, 12,288 pixels of 3.4 deg^2 (docs/science.md, "Sky coverage", for its cost).
+PLAN_COVERAGE_NSIDE = 32
+
+
+def plan_coverage(mission, trajectory) -> PlanCoverage:
+    """The mission's sky coverage (``lunarscope.science.coverage.sky_coverage`` over the
+    mission's windows job: its span and every target constraint) at ``PLAN_COVERAGE_NSIDE``."""
+    from ..science.coverage import sky_coverage
+    from .stages import window_job
+
+    eclipse_only = bool(getattr(mission.observing.constraints, "eclipse_only", False))
+    cov = sky_coverage(window_job(mission), trajectory, PLAN_COVERAGE_NSIDE, eclipse_only=eclipse_only)
+    return PlanCoverage(
+        nside=cov.nside,
+        ordering=cov.ordering,
+        span_hours=cov.span_hours,
+        hours=cov.hours,
+        longest_hours=cov.longest_hours,
+        constraints=cov.constraints,
     )
 
 
@@ -294,7 +428,14 @@ def force_model_text(mission) -> str:
 def _request_results(schedule, problem, unschedulable: dict, target_order: list) -> tuple[list, list]:
     """PlanRequestResult per request (problem order) and PlanTargetResult per target with
     requests (``target_order``, then any other); counted exposure as ``Schedule.counted_exposure``."""
+    from .snr_requests import achieved_snr
+
     got = schedule.counted_exposure(problem)
+    snr_models = getattr(problem, "snr_models", {})
+    visits: dict = {i: [] for i in snr_models}
+    for a in schedule.activities:
+        if a.kind == "observe" and a.request in visits:
+            visits[a.request].append((a.start, a.stop))
     starts: list[list[float]] = [[] for _ in problem.requests]
     short = [0] * len(problem.requests)
     for a in schedule.activities:
@@ -335,6 +476,8 @@ def _request_results(schedule, problem, unschedulable: dict, target_order: list)
                 first_visit_utc=utc.get(firsts[i]),
                 last_visit_utc=utc.get(lasts[i]),
                 reason=reason,
+                snr_requested=snr_models[i].snr if i in snr_models else None,
+                snr_achieved=round(achieved_snr(snr_models[i], visits[i]), 3) if i in snr_models else None,
             )
         )
     by_target: dict = {}
@@ -443,7 +586,7 @@ def eclipses_csv(plan: Plan) -> str:
 #: in contacts.csv), and the TDB
 #: span (summary.json gives the span as UTC text, as it did before the plan was typed).
 SUMMARY_OMITS = {
-    "": ("trajectory", "windows", "contacts"),
+    "": ("trajectory", "windows", "contacts", "coverage", "orbit_history"),  # the sky coverage is in coverage.fits
     "mission": ("start_tdb", "stop_tdb"),
     "schedule": ("activities", "recorder"),
 }
@@ -526,10 +669,16 @@ def write_products(
     the typed plan. ``summary_extra``: more top-level blocks of summary.json (``replan``);
     ``extra_files``: name -> text of more files written with the products (``diff.csv``)."""
     from ..io.czml import czml_document, czml_dumps
+    from ..io.healpix import COVERAGE_NAME, coverage_fits_bytes
     from ..io.obsloctap import write_obsloctap
     from ..report import render_report
 
     extra_files = dict(extra_files or {})
+    orbits = getattr(windows, "meta", {}).get("radio_quiet_orbits")
+    if orbits is not None:  # the radio-quiet fraction of each orbit (lunarscope.windows.radio_quiet)
+        from ..windows.radio_quiet import orbits_csv_text
+
+        extra_files.setdefault("radio_quiet_orbits.csv", orbits_csv_text(orbits, lambda t: to_iso_utc(t, 3)))
     plan = plan_data(mission, traj, windows, problem, sched, propagation, generated_utc)
     summary = _summary_json(plan)
     summary["mission"].update(mission_file_identity(mission.path))
@@ -557,6 +706,8 @@ def write_products(
         _write(staging, "requests.csv", requests_csv(plan))
         _write(staging, "contacts.csv", contacts_csv(plan))
         _write(staging, "eclipses.csv", eclipses_csv(plan))
+        with open(os.path.join(staging, COVERAGE_NAME), "wb") as fh:  # the staging folder is the atomic step
+            fh.write(coverage_fits_bytes(plan.coverage, **_coverage_meta(plan)))
         for name, text in extra_files.items():
             _write(staging, name, text)
         if not os.path.exists(outdir):
@@ -568,6 +719,12 @@ def write_products(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return plan
+
+
+def _coverage_meta(plan: Plan) -> dict:
+    """coverage.fits header values: the span (UTC) and the mission name."""
+    m = plan.mission
+    return {"start_utc": m.start_utc, "stop_utc": m.stop_utc, "mission": m.name}
 
 
 def timeline_csv(sched, problem) -> str:

@@ -254,6 +254,10 @@ def _too_requests(spec: TooSpec, t_trigger: float, mission):
 
     out, windows = [], []
     for r, cls in zip(spec.requests, spec.classes):
+        if r.is_snr:
+            raise InputError(
+                f"{r.field}.snr", "a target-of-opportunity request needs exposure_s (SNR requests: plan only)"
+            )
         lo, hi = max(t_trigger, mission.t_start), mission.t_stop
         factor = 1.0
         if cls is not None:

@@ -15,10 +15,11 @@ import numpy as np
 
 from ..errors import InputError
 from ..scheduling.problem import EngineeringBlock, Platform, Problem, Station, Target
-from ..scheduling.requests import Request
+from ..scheduling.requests import Request, intersect
 from ..scheduling.slew import SlewModel
 from ..time import to_tdb
 from .operations import resolve_requests
+from .snr_requests import snr_request, source_model
 
 #: Field names of the scheduling core mapped to the mission keys users wrote.
 _FIELD_MAP = {
@@ -40,7 +41,9 @@ def _earth_direction(trajectory, ephemeris):
 def build_problem(mission, windows, trajectory=None) -> Problem:
     """The scheduling problem of ``mission`` given its ``windows`` (a WindowSet or a mapping
     ``(kind, subject) -> Windows``). The Earth direction of a body-fixed antenna uses the
-    mission's ephemeris (``mission.sources``)."""
+    mission's ephemeris (``mission.sources``). SNR requests (``mission.snr_requests``) become
+    exposure requests with an efficiency; their models are kept in ``problem.snr_models``
+    (request index -> ``SnrModel``) for the achieved SNR in the plan."""
     from ..windows.intervals import Windows
 
     ops, obs = mission.operations, mission.observing
@@ -67,25 +70,40 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
         if not rate > 0:
             raise InputError(f"stations[{name}].downlink_mbps", f"{rate} must be > 0 Mbit/s")
         stations.append(Station(name, windows.get(("contact", name), Windows.empty()), rate, earth_dir))
-    requests = [
-        Request(
-            r.target,
-            r.exposure_s,
-            r.min_visit_s,
-            r.priority,
-            r.visits,
-            r.cadence_s,
+    requests, snr_models = [], {}
+    vis_of = {t.name: t.visibility for t in targets}
+    dir_of = {t.name: t.direction for t in targets}
+    for i, r in enumerate(resolve_requests(mission.operations, mission.observing)):
+        validity = (
             None
             if r.valid_from is None and r.valid_to is None
             else (
                 r.valid_from if r.valid_from is not None else mission.t_start,
                 r.valid_to if r.valid_to is not None else mission.t_stop,
-            ),
-            r.data_rate_mbps,
-            r.name,
+            )
         )
-        for r in resolve_requests(mission.operations, mission.observing)
-    ]
+        exposure, min_visit, efficiency = r.exposure_s, r.min_visit_s, None
+        if r.mag_ab is not None:
+            usable = vis_of[r.target]
+            if validity is not None:
+                usable = intersect(usable, np.array([validity], float))
+            snr_models[i] = source_model(mission, r, dir_of[r.target], trajectory, usable)
+            if r.is_snr:
+                exposure, efficiency, min_visit, snr_models[i] = snr_request(snr_models[i], r, usable)
+        requests.append(
+            Request(
+                r.target,
+                exposure,
+                min_visit,
+                r.priority,
+                r.visits,
+                r.cadence_s,
+                validity,
+                r.data_rate_mbps,
+                r.name,
+                efficiency=efficiency,
+            )
+        )
     engineering = [EngineeringBlock(e.name, e.period_s, e.duration_s, e.flex_s, e.first_start) for e in ops.engineering]
     try:
         sc = Platform(
@@ -94,12 +112,14 @@ def build_problem(mission, windows, trajectory=None) -> Problem:
             ops.recorder_initial_mbit,
             ops.antenna,
         )
-        return Problem(mission.t_start, mission.t_stop, targets, stations, requests, sc, engineering)
+        problem = Problem(mission.t_start, mission.t_stop, targets, stations, requests, sc, engineering)
     except InputError as exc:
         field = _FIELD_MAP.get(exc.field, exc.field)
         if field.startswith("requests[") and mission.operations.requests_from_catalogue:
             field = "targets.catalogue " + field
         raise InputError(field, exc.problem) from None
+    problem.snr_models = snr_models  # request index -> SnrModel (mission.snr_requests), for the report
+    return problem
 
 
 def solve_mission(mission, problem, solver=None, time_limit_s=None, progress=None, hint=None):

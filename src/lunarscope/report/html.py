@@ -23,14 +23,19 @@ from lunarscope import time as lstime
 from lunarscope.constants import MOON_RADIUS_KM
 from lunarscope.products import Plan, PlanWindow
 from lunarscope.report import assets
+from lunarscope.report.orbit import orbit_history_section
+from lunarscope.report.skymap import coverage_section
 from lunarscope.report.svg import (
+    TICK_FONT_PX,
     Linear,
     decimate_minmax,
     decimate_stride,
     esc,
     hammer_aitoff,
+    leader_end,
     nice_ticks,
     num,
+    place_labels,
     polyline_points,
     tick_label,
     utc_time_ticks,
@@ -53,6 +58,7 @@ TIMELINE_COLOURS = {
     "site_pass": "#2ca02c",
     "site_sunlit": "#e6b400",
     "site_earth_visible": "#17becf",
+    "radio_quiet": "#8c564b",
 }
 TIMELINE_LABELS = {
     "umbra": "umbra",
@@ -61,6 +67,7 @@ TIMELINE_LABELS = {
     "site_pass": "site pass",
     "site_sunlit": "site sunlit",
     "site_earth_visible": "site sees Earth",
+    "radio_quiet": "radio-quiet (Earth hidden)",
 }
 ACTIVITY_COLOURS = {
     "observe": "#2ca02c",
@@ -339,6 +346,7 @@ def _orbit(plan: Plan) -> str:
             f'cy="{num(float(sy(r[0, ib])))}" r="3.5" fill="#000"><title>start</title></circle>'
         )
         if e.shape[0] > 0:
+            tips = []
             for k, dash, lab in ((0, "", "Earth (start)"), (e.shape[0] - 1, ' stroke-dasharray="4 3"', "Earth (end)")):
                 u = e[k] / max(np.linalg.norm(e[k]), 1e-300)
                 ln = 0.42 * panel
@@ -347,9 +355,24 @@ def _orbit(plan: Plan) -> str:
                     f'<line class="earth-dir" x1="{num(cx)}" y1="{num(cy)}" x2="{num(ex)}" y2="{num(ey)}" '
                     f'stroke="#1f77b4" stroke-width="1.6"{dash} marker-end="url(#arrow)"/>'
                 )
-                out.append(f'<text class="tick" x="{num(ex + 3)}" y="{num(ey - 3)}" fill="#1f77b4">{esc(lab)}</text>')
+                tips.append(((ex, ey), lab))
                 if e.shape[0] == 1:
                     break
+            # labels beside the arrow tips, never overlapping each other nor leaving the panel
+            # (svg.place_labels); a leader line joins a label moved away from its tip
+            anchors, texts = [a for a, _ in tips], [b for _, b in tips]
+            for (ax, ay), lab, (lx, ly, leader) in zip(
+                anchors, texts, place_labels(anchors, texts, (x0, top, x0 + panel, top + panel))
+            ):
+                if leader:
+                    qx, qy = leader_end(ax, ay, lx, ly, lab, TICK_FONT_PX)
+                    out.append(
+                        f'<line class="leader" x1="{num(ax)}" y1="{num(ay)}" x2="{num(qx)}" y2="{num(qy)}" '
+                        'stroke="#1f77b4" stroke-width="0.7"/>'
+                    )
+                out.append(
+                    f'<text class="tick earth-label" x="{num(lx)}" y="{num(ly)}" fill="#1f77b4">{esc(lab)}</text>'
+                )
         out.append("</g>")
     out.insert(
         1,
@@ -514,7 +537,7 @@ def _rows_chart(
 
 def _timeline(plan: Plan, axis: _TimeAxis) -> str:
     groups: dict[tuple[str, str], list[PlanWindow]] = {}
-    order = ["umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible"]
+    order = ["umbra", "penumbra", "contact", "site_pass", "site_sunlit", "site_earth_visible", "radio_quiet"]
     for w in plan.windows:
         if w.kind in TIMELINE_COLOURS:
             groups.setdefault((w.kind, w.subject), []).append(w)
@@ -856,6 +879,10 @@ def _request_tables(plan: Plan) -> str:
         ]
         for r in reqs
     ]
+    if any(r.snr_achieved is not None for r in reqs):  # requests with a source: requested vs achieved SNR
+        cols[7:7] = [("SNR requested", "num"), ("SNR achieved", "num")]
+        for r, row in zip(reqs, rows):
+            row[7:7] = [_num(r.snr_requested, "g"), _num(r.snr_achieved)]
     out = [f"<h3>Requests ({len(reqs)})</h3>", data_table("request-table", cols, rows, "requests")]
     tcols = [
         ("Target", "text"),
@@ -972,9 +999,11 @@ def render_report(plan: Plan) -> str:
         _summary(plan),
         _orbit(plan),
         _altitude(plan, axis),
+        orbit_history_section(plan),
         _timeline(plan, axis),
         _visibility(plan, axis),
         _skymap(plan),
+        coverage_section(plan),
         _schedule(plan, axis),
         _recorder(plan, axis),
         _downlink(plan),
@@ -986,9 +1015,11 @@ def render_report(plan: Plan) -> str:
         ("summary", "Summary"),
         ("orbit", "Orbit"),
         ("altitude", "Altitude"),
+        ("orbit-history", "Orbit history"),
         ("timeline", "Events"),
         ("visibility", "Visibility"),
         ("skymap", "Sky map"),
+        ("coverage", "Coverage"),
         ("schedule", "Schedule"),
         ("recorder", "Recorder"),
         ("downlink", "Downlink"),

@@ -210,3 +210,95 @@ def hammer_aitoff(ra_deg, dec_deg):
     phi = np.radians(np.asarray(dec_deg, float))
     d = np.sqrt(1.0 + np.cos(phi) * np.cos(lam / 2.0))
     return 2.0 * np.sqrt(2.0) * np.cos(phi) * np.sin(lam / 2.0) / d, np.sqrt(2.0) * np.sin(phi) / d
+
+
+#: Width of one character of chart text as a fraction of the font size (DejaVu Sans / Arial
+#: average ≈ 0.55 em; 0.62 keeps the estimate above what Chromium renders) and the text box
+#: above / below the baseline (em; ascent + descent ≈ 1.17 em), used to keep labels apart.
+CHAR_WIDTH_EM = 0.62
+TEXT_ASCENT_EM = 0.95
+TEXT_DESCENT_EM = 0.28
+#: Font size of ``.tick`` text in the report's CSS (px): the size point labels are drawn at.
+TICK_FONT_PX = 11.0
+#: Gap kept between two placed labels and between a label and the chart edge (px).
+LABEL_GAP_PX = 2.0
+
+
+def text_box(x: float, y: float, text: str, font_px: float) -> tuple[float, float, float, float]:
+    """Estimated box (x0, y0, x1, y1) of ``text`` drawn with text-anchor start at baseline (x, y)."""
+    return (x, y - TEXT_ASCENT_EM * font_px, x + CHAR_WIDTH_EM * font_px * len(text), y + TEXT_DESCENT_EM * font_px)
+
+
+def _overlap(a, b, gap: float) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def place_labels(anchors, texts, bounds, font_px: float = TICK_FONT_PX, avoid=(), near_px: float = 5.0):
+    """Positions for labels that neither overlap each other (nor the ``avoid`` boxes) nor leave
+    ``bounds`` = (x0, y0, x1, y1), each as near its anchor point as that allows.
+
+    Greedy, in the given order: candidate boxes around the anchor (right, left, above, below and
+    the four diagonals) at distances ``near_px``, 2·``near_px``, ... (up to 12 rings); the first
+    that fits is taken. Returns, per label, ``(x, y, leader)``: the baseline start of the text
+    (text-anchor start) and whether it sits away from its anchor (then draw a leader line from
+    the anchor to the box: :func:`leader_end`). Box sizes are estimates (``text_box``)."""
+    placed = [tuple(b) for b in avoid]
+    out = []
+    bx0, by0, bx1, by1 = bounds
+    for (ax, ay), text in zip(anchors, texts):
+        w = CHAR_WIDTH_EM * font_px * len(text)
+        up, down = TEXT_ASCENT_EM * font_px, TEXT_DESCENT_EM * font_px
+        best = None
+        for ring in range(1, 13):
+            d = near_px * ring
+            for dx, dy in ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1)):
+                # the box's nearest edge sits d away from the anchor along (dx, dy)
+                x = ax + d if dx > 0 else (ax - d - w if dx < 0 else ax - w / 2)
+                y = ay - d - down if dy < 0 else (ay + d + up if dy > 0 else ay + (up - down) / 2)
+                box = text_box(x, y, text, font_px)
+                inside = (
+                    box[0] >= bx0 + LABEL_GAP_PX
+                    and box[2] <= bx1 - LABEL_GAP_PX
+                    and box[1] >= by0 + LABEL_GAP_PX
+                    and box[3] <= by1 - LABEL_GAP_PX
+                )
+                if inside and not any(_overlap(box, p, LABEL_GAP_PX) for p in placed):
+                    best = (x, y, ring > 2, box)
+                    break
+            if best:
+                break
+        if best is None:  # nothing fits: clamp into the bounds beside the anchor
+            x = min(max(ax + near_px, bx0 + LABEL_GAP_PX), bx1 - LABEL_GAP_PX - w)
+            y = min(max(ay - near_px, by0 + LABEL_GAP_PX + up), by1 - LABEL_GAP_PX - down)
+            best = (x, y, True, text_box(x, y, text, font_px))
+        placed.append(best[3])
+        out.append(best[:3])
+    return out
+
+
+def leader_end(ax: float, ay: float, x: float, y: float, text: str, font_px: float) -> tuple[float, float]:
+    """The point of the label box (text at baseline start (x, y)) nearest the anchor (ax, ay)."""
+    x0, y0, x1, y1 = text_box(x, y, text, font_px)
+    return min(max(ax, x0), x1), min(max(ay, y0), y1)
+
+
+def plot_axes(parts: list, x, y, xt, yt, box, xlabel: str, ylabel: str, xfmt=None, grid: str = "#ddd") -> None:
+    """Append a plot frame to ``parts``: horizontal grid lines with labels at ``yt`` and vertical
+    ones at ``xt`` (``xfmt(v)`` or ``tick_label``), the frame of ``box`` = (x0, y0, x1, y1) px and
+    the axis titles; ``x``, ``y`` map data to px (``Linear``)."""
+    x0, y0, x1, y1 = box
+    for v in yt:
+        py = num(y(v))
+        parts.append(f'<line x1="{x0}" x2="{x1}" y1="{py}" y2="{py}" stroke="{grid}"/>')
+        parts.append(f'<text x="{x0 - 6}" y="{py}" text-anchor="end" dy="4">{esc(tick_label(v, yt))}</text>')
+    for v in xt:
+        px = num(x(v))
+        parts.append(f'<line x1="{px}" x2="{px}" y1="{y0}" y2="{y1}" stroke="{grid}"/>')
+        lab = tick_label(v, xt) if xfmt is None else xfmt(v)
+        parts.append(f'<text x="{px}" y="{y1 + 18}" text-anchor="middle">{esc(lab)}</text>')
+    parts.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" stroke="#000"/>')
+    parts.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{y1 + 38}" text-anchor="middle">{esc(xlabel)}</text>')
+    cy = (y0 + y1) / 2
+    parts.append(
+        f'<text x="14" y="{cy:.1f}" text-anchor="middle" transform="rotate(-90 14 {cy:.1f})">{esc(ylabel)}</text>'
+    )

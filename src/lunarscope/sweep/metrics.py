@@ -43,6 +43,7 @@ class Metric:
     fn: object
     columns: object = None  # f(mission) -> column names, for metrics of several columns
     better: str | None = None  # "max" or "min": which way is better (the sweep report's Pareto front)
+    default: bool = True  # among the metrics a sweep without ``metrics:`` computes
 
     def column_names(self, mission) -> list[str]:
         return list(self.columns(mission)) if self.columns else [self.name]
@@ -51,20 +52,21 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def register(name: str, stage: str, kinds: tuple = (), columns=None, better: str | None = None):
+def register(name: str, stage: str, kinds: tuple = (), columns=None, better: str | None = None, default: bool = True):
     """Decorator adding ``fn(outputs) -> value`` to :data:`METRICS` under ``name``; ``better``
-    is ``"max"``, ``"min"`` or None (no preferred direction)."""
+    is ``"max"``, ``"min"`` or None (no preferred direction); ``default=False``: computed only
+    when a sweep names it (its window kind is not among a mission's default kinds)."""
 
     def deco(fn):
-        METRICS[name] = Metric(name, stage, tuple(kinds), fn, columns, better)
+        METRICS[name] = Metric(name, stage, tuple(kinds), fn, columns, better, default)
         return fn
 
     return deco
 
 
 def default_metrics(stages) -> tuple:
-    """Every registered metric whose stage is among ``stages`` (registry order)."""
-    return tuple(m.name for m in METRICS.values() if m.stage in stages)
+    """Every registered default metric whose stage is among ``stages`` (registry order)."""
+    return tuple(m.name for m in METRICS.values() if m.stage in stages and m.default)
 
 
 def check_metric_stages(metrics, stages) -> None:
@@ -200,6 +202,39 @@ def eclipse_max_s(out: CaseOutputs) -> float:
     u = _union(out, ECLIPSE_KINDS)
     lg = u.longest()
     return 0.0 if lg is None else float(lg[1] - lg[0])
+
+
+@register("radio_quiet_fraction", "windows", ("radio_quiet",), better="max", default=False)
+def radio_quiet_fraction(out: CaseOutputs) -> float:
+    """|radio_quiet windows| / span (0 … 1): the time the Earth's disc is hidden by the Moon with
+    the mission's diffraction margin (``windows.radio_quiet``)."""
+    t0, t1 = _span(out)
+    return _union(out, ("radio_quiet",)).total_duration / (t1 - t0)
+
+
+#: HEALPix resolution of ``sky_fraction_at_depth`` (nside 16: 3072 pixels of 13.4 deg²).
+SKY_DEPTH_NSIDE = 16
+
+
+@register("sky_fraction_at_depth", "windows", better="max", default=False)
+def sky_fraction_at_depth(out: CaseOutputs) -> float:
+    """Fraction of the sky observable (every pointing constraint of the mission, HEALPix nside
+    16 pixel centres, ``science.coverage.sky_coverage``) for at least the time a point source of
+    the sweep's ``sky_depth`` (``mag_ab``, ``snr``, ``band``; default AB 22, SNR 5, NUV) needs
+    with the mission's instrument at the dark-sky background (``science.coverage.hours_for_depth``)."""
+    from ..mission.instrument import mission_instrument
+    from ..mission.stages import window_job
+    from ..science.coverage import hours_for_depth, sky_coverage
+
+    depth = (out.settings or {}).get("sky_depth") or {"mag_ab": 22.0, "snr": 5.0, "band": "NUV"}
+    inst = mission_instrument(out.mission)
+    if depth["band"] not in inst.bands:
+        raise InputError(
+            "sky_depth.band", f"{depth['band']!r} is not a band of the instrument ({', '.join(inst.bands)})"
+        )
+    need_h = hours_for_depth(inst, depth["band"], depth["mag_ab"], depth["snr"])
+    cov = sky_coverage(window_job(out.mission), out.propagation.trajectory, SKY_DEPTH_NSIDE)
+    return float(cov.reachable_fraction(need_h))
 
 
 @register("contact_h_per_day", "windows", ("contact",), columns=_contact_columns, better="max")

@@ -25,7 +25,18 @@ import numpy as np
 from ..errors import InputError
 from ..time import short
 
-SWEEP_KEYS = {"base", "set", "vary", "sample", "stages", "metrics", "visible_threshold", "chunk_size", "report"}
+SWEEP_KEYS = {
+    "base",
+    "set",
+    "vary",
+    "sample",
+    "stages",
+    "metrics",
+    "visible_threshold",
+    "sky_depth",
+    "chunk_size",
+    "report",
+}
 #: The pipeline's stages in order; a sweep runs a prefix of them.
 STAGES = ("propagate", "windows", "schedule")
 SAMPLE_METHODS = ("grid", "sobol", "lhs", "random")
@@ -39,6 +50,9 @@ RANGE_DECIMALS = 12
 #: Default `visible_threshold`: a target counts as visible in `targets_visible_above` when its
 #: visible fraction of the span is at least this (dimensionless).
 DEFAULT_VISIBLE_THRESHOLD = 0.1
+#: Default `sky_depth` of `sky_fraction_at_depth`: a point source of AB 22 in NUV at SNR 5 with
+#: the mission's instrument (a deep UV survey depth; docs/sweep.md).
+DEFAULT_SKY_DEPTH = {"mag_ab": 22.0, "snr": 5.0, "band": "NUV"}
 #: Default number of best cases listed in the sweep report.
 DEFAULT_REPORT_TOP = 10
 
@@ -242,10 +256,14 @@ class SweepSpec:
     #: The sweep report's choices: ``pareto`` (two metric names or None: automatic), ``best``
     #: (a metric name or None) and ``top`` (best cases listed).
     report: dict = field(default_factory=lambda: {"pareto": None, "best": None, "top": DEFAULT_REPORT_TOP})
+    sky_depth: dict = field(default_factory=lambda: dict(DEFAULT_SKY_DEPTH))
 
     @property
     def settings(self) -> dict:
-        return {"visible_threshold": self.visible_threshold}
+        out = {"visible_threshold": self.visible_threshold}
+        if "sky_fraction_at_depth" in self.metrics:  # only then part of the case key
+            out["sky_depth"] = dict(self.sky_depth)
+        return out
 
     def n_cases(self) -> int:
         if self.sample.method != "grid":
@@ -403,6 +421,7 @@ def sweep_from_dict(raw, base_dir: str = ".", path: str = "<sweep>") -> SweepSpe
         float(threshold),
         chunk,
         _report_settings(raw.get("report"), metrics),
+        _sky_depth(raw.get("sky_depth")),
     )
     n = spec.n_cases()
     if n > MAX_CASES:
@@ -411,6 +430,25 @@ def sweep_from_dict(raw, base_dir: str = ".", path: str = "<sweep>") -> SweepSpe
 
     check_metric_stages(metrics, stages)
     return spec
+
+
+def _sky_depth(raw) -> dict:
+    """The ``sky_depth`` mapping (``mag_ab``, ``snr``, ``band``) of ``sky_fraction_at_depth``."""
+    out = dict(DEFAULT_SKY_DEPTH)
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        raise InputError("sky_depth", f"{short(raw)} must be a mapping {{mag_ab, snr, band}}")
+    for k, v in raw.items():
+        if k not in out:
+            raise InputError(f"sky_depth.{k}", "unknown key; sky_depth takes mag_ab, snr and band")
+        if k == "band":
+            if not isinstance(v, str) or not v:
+                raise InputError("sky_depth.band", f"{short(v)} must be a band name of the mission's instrument")
+        elif isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (k == "snr" and v <= 0):
+            raise InputError(f"sky_depth.{k}", f"{short(v)} must be a finite number" + (" > 0" if k == "snr" else ""))
+        out[k] = v if k == "band" else float(v)
+    return out
 
 
 def _report_settings(raw, metrics) -> dict:
