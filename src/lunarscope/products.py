@@ -478,7 +478,8 @@ class PlanSchedule(_Node):
 class PlanCoverage(_Node):
     """Sky coverage (``lunarscope.science.coverage``): per HEALPix pixel (``ordering`` RING,
     ICRS) the observable hours over the span and the longest continuous window (h); the span
-    (h) and the constraints used (angles in deg)."""
+    (h) and the constraints used (angles in deg); ``depth``: the reachable sky at a reference
+    depth (``mag_ab``, ``snr``, ``band``, ``hours_needed``, ``fraction``; empty when unknown)."""
 
     nside: int
     ordering: str
@@ -486,6 +487,7 @@ class PlanCoverage(_Node):
     hours: np.ndarray = _array((None,))
     longest_hours: np.ndarray = _array((None,))
     constraints: dict[str, Any] = field(default_factory=dict)
+    depth: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         super().__post_init__()

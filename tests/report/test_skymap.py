@@ -184,6 +184,15 @@ def test_plan_writes_coverage_fits(plan_run):
     np.testing.assert_allclose(back.hours, cov.hours, rtol=1e-6, atol=1e-6)  # float32 in the file
     np.testing.assert_allclose(back.longest_hours, cov.longest_hours, rtol=1e-6, atol=1e-6)
     assert back.constraints["sun_exclusion_deg"] == 45.0 and back.constraints["min_window_s"] == 60.0
+    # the reachable sky at the reference depth (AB 22, SNR 5, NUV, the mission's instrument)
+    from lunarscope.mission.instrument import mission_instrument
+    from lunarscope.science.coverage import hours_for_depth
+
+    d = cov.depth
+    need = hours_for_depth(mission_instrument(result.mission), "NUV", 22.0, 5.0)
+    assert (d["mag_ab"], d["snr"], d["band"]) == (22.0, 5.0, "NUV") and d["hours_needed"] == pytest.approx(need)
+    assert d["fraction"] == pytest.approx(np.mean(np.asarray(cov.hours) >= need))
+    assert "Reachable at AB 22, SNR 5 in NUV" in (out / "report.html").read_text()
     import json
 
     summary = json.loads((out / "summary.json").read_text())

@@ -395,14 +395,25 @@ def plan_orbit_history(mission, trajectory) -> PlanOrbitHistory:
 PLAN_COVERAGE_NSIDE = 32
 
 
+#: Reference depth of the report's reachable-sky figure: a point source of AB 22 at SNR 5 in NUV
+#: (the instrument's first band if it has no NUV) with the mission's instrument, dark sky
+#: (``science.coverage.hours_for_depth``); the same default as the sweep's ``sky_depth``.
+PLAN_DEPTH = {"mag_ab": 22.0, "snr": 5.0, "band": "NUV"}
+
+
 def plan_coverage(mission, trajectory) -> PlanCoverage:
     """The mission's sky coverage (``lunarscope.science.coverage.sky_coverage`` over the
     mission's windows job: its span and every target constraint) at ``PLAN_COVERAGE_NSIDE``."""
-    from ..science.coverage import sky_coverage
+    from ..science.coverage import hours_for_depth, sky_coverage
+    from .instrument import mission_instrument
     from .stages import window_job
 
     eclipse_only = bool(getattr(mission.observing.constraints, "eclipse_only", False))
     cov = sky_coverage(window_job(mission), trajectory, PLAN_COVERAGE_NSIDE, eclipse_only=eclipse_only)
+    inst = mission_instrument(mission)
+    band = PLAN_DEPTH["band"] if PLAN_DEPTH["band"] in inst.bands else next(iter(inst.bands))
+    need = hours_for_depth(inst, band, PLAN_DEPTH["mag_ab"], PLAN_DEPTH["snr"])
+    depth = {**PLAN_DEPTH, "band": band, "hours_needed": need, "fraction": float(cov.reachable_fraction(need))}
     return PlanCoverage(
         nside=cov.nside,
         ordering=cov.ordering,
@@ -410,6 +421,7 @@ def plan_coverage(mission, trajectory) -> PlanCoverage:
         hours=cov.hours,
         longest_hours=cov.longest_hours,
         constraints=cov.constraints,
+        depth=depth,
     )
 
 

@@ -128,6 +128,18 @@ def _lines(ra, dec, xy) -> list[str]:
     return [polyline_points(px, py) for px, py in zip(np.split(x, jumps), np.split(y, jumps)) if px.size > 1]
 
 
+def _depth_text(depth: dict) -> str:
+    """The reachable-sky sentence of ``PlanCoverage.depth`` ("" when it is empty)."""
+    if not depth:
+        return ""
+    need = float(depth["hours_needed"])
+    return (
+        f"Reachable at AB {depth['mag_ab']:g}, SNR {depth['snr']:g} in {depth['band']} (needs {num(need, 2)} h "
+        f"at the dark-sky background with the mission's instrument): {num(100 * float(depth['fraction']), 1)} % "
+        "of the sky. "
+    )
+
+
 def coverage_section(plan: Plan) -> str:
     """``<section id="coverage">``: the sky-coverage map of ``plan.coverage`` (a note if absent)."""
     head = '<section id="coverage">\n<h2>Sky coverage</h2>\n'
@@ -225,6 +237,8 @@ def coverage_section(plan: Plan) -> str:
     out.append("</g></svg>")
     span = float(cov.span_hours)
     fr = lambda h: float(np.mean(hours >= h)) if hours.size else 0.0  # noqa: E731
+    longest = np.asarray(cov.longest_hours, float)
+    longest_fr = lambda h: float(np.mean(longest >= h)) if longest.size else 0.0  # noqa: E731
     c = cov.constraints
     used = ", ".join(
         f"{k} {c[k]:g}" for k in ("sun_exclusion_deg", "earth_limb_deg", "moon_limb_deg") if c.get(k) is not None
@@ -233,8 +247,10 @@ def coverage_section(plan: Plan) -> str:
         f"Hours each sky pixel is observable over the {num(span, 1)} h span under every constraint"
         f" ({used or 'occultation only'}{'; in umbra only' if c.get('eclipse_only') else ''}); "
         f"median {num(float(np.median(hours)) if hours.size else 0.0, 1)} h, "
-        f"{num(100 * fr(1.0), 1)} % of the sky ≥ 1 h, {num(100 * fr(0.5 * span), 1)} % ≥ half the span. "
-        "Equal-area Mollweide projection centred on RA 12h, RA increasing to the left; the same map "
+        f"{num(100 * fr(1.0), 1)} % of the sky ≥ 1 h, {num(100 * fr(0.5 * span), 1)} % ≥ half the span, "
+        f"{num(100 * longest_fr(24.0), 1)} % in one window of ≥ 24 h. "
+        + _depth_text(cov.depth)
+        + "Equal-area Mollweide projection centred on RA 12h, RA increasing to the left; the same map "
         "is in coverage.fits."
     )
     return head + f'<p class="lead">{esc(lead)}</p>' + "\n".join(out) + "\n</section>\n"
