@@ -232,11 +232,33 @@ def test_galactic_csc_law():
                     math.cos(math.radians(27.1283)) * math.sin(math.radians(192.8595)),
                     math.sin(math.radians(27.1283))])  # fmt: skip
     assert galactic.galactic_latitude_deg(ngp) == pytest.approx(90.0, abs=1e-3)
-    assert galactic.galactic_radiance(ngp) == pytest.approx(galactic.POLE_S10 * zodiacal.S10_W_M2_SR_UM, rel=1e-6)
+    assert galactic.galactic_radiance(ngp) == pytest.approx(galactic.pole_radiance_500nm(), rel=1e-6)
     gc = np.array([-0.0548755604, -0.8734370902, -0.4838350155])  # galactic centre, b = 0
     assert galactic.galactic_radiance(gc, 2.0) == pytest.approx(
-        2.0 * zodiacal.S10_W_M2_SR_UM / math.sin(math.radians(galactic.MIN_LATITUDE_DEG)), rel=1e-6
+        2.0 * galactic.pole_radiance_500nm() / math.sin(math.radians(galactic.MIN_LATITUDE_DEG)), rel=1e-6
     )
+
+
+def test_galactic_light_reproduces_the_galex_slopes():
+    """The DGL spectrum, scaled to the law's 500 nm radiance, gives back Murthy et al. (2010)'s
+    csc|b| slopes at 1530 and 2310 Å (545 and 433 photons cm⁻² s⁻¹ sr⁻¹ Å⁻¹), and its NUV count
+    rate through the ETC equals the photon flux integrated over the band."""
+    from lunarscope.science.etc import surface_brightness_rate
+    from lunarscope.science.instrument import Instrument
+    from lunarscope.science.spectra import flam, photlam
+
+    sp = galactic.dgl_spectrum()
+    l500 = galactic.pole_radiance_500nm()  # W m-2 sr-1 um-1
+    norm = l500 / galactic.FLAM_CGS_TO_W_M2_UM / float(flam(sp, [5000.0])[0])  # spectrum -> per sr
+    for lam, slope in galactic.GALEX_CSC_SLOPES:
+        assert float(photlam(sp, [lam])[0]) * norm == pytest.approx(slope, rel=1e-6)
+    inst = Instrument.default()
+    band = inst.band("NUV")
+    w = np.linspace(band.wavelength_A[0], band.wavelength_A[-1], 20001)
+    n_lam = galactic.csc_slope_photon_units(w) * np.interp(w, band.wavelength_A, band.throughput)
+    want = np.trapezoid(n_lam, w) * inst.area_cm2 * inst.pixel_solid_angle_sr
+    got = float(surface_brightness_rate(inst, "NUV", l500, sp))
+    assert got == pytest.approx(want, rel=2e-3)
 
 
 # ------------------------------------------------------------------------------ along an orbit

@@ -85,7 +85,7 @@ def radiances_at(geom: Geometry, instrument, galactic=False) -> tuple[dict, np.n
         "earth": stray_light.earth_equivalent_radiance(instrument, geom.r, geom.sun, geom.earth, geom.pointing),
     }
     if galactic:
-        scale = _galactic.POLE_S10 if galactic is True else float(galactic)
+        scale = 1.0 if galactic is True else float(galactic)
         out["galactic"] = _galactic.galactic_radiance(geom.pointing, scale)
     return out, elong
 
@@ -94,7 +94,8 @@ def background_radiance(
     sources, t_tdb, r_sc_moon_icrf_km, pointing_icrf, instrument, *, galactic=False, light_time: bool = False
 ) -> dict:
     """Term name → spectral radiance at 500 nm (W m⁻² sr⁻¹ µm⁻¹), arrays (N,): ``zodiacal``,
-    ``moon``, ``earth`` and, with ``galactic`` (True, or a pole scale in S10), ``galactic``."""
+    ``moon``, ``earth`` and, with ``galactic`` (True, or a factor on the GALEX-calibrated law of
+    ``science.galactic``), ``galactic``."""
     geom = background_geometry(sources, t_tdb, r_sc_moon_icrf_km, pointing_icrf, light_time)
     return radiances_at(geom, instrument, galactic)[0]
 
@@ -112,8 +113,8 @@ def background_rate(
     zodiacal_model: str = "leinert",
 ) -> dict:
     """Term name → count rate (e⁻/s per pixel, arrays (N,)) in ``band``, plus ``total`` (their
-    sum; NaN where the zodiacal table has no value, within ~15° of the Sun). Solar shape for all
-    terms but ``zodiacal``, whose rate interpolates between its 30° and 90° reddened spectra
+    sum; NaN where the zodiacal table has no value, within ~15° of the Sun). Solar shape for
+    ``moon`` and ``earth``; ``galactic`` has its own power law (``science.galactic``); ``zodiacal``'s rate interpolates between its 30° and 90° reddened spectra
     (exact, the colour factor being linear in the slope; :func:`.zodiacal.reddening_weight`).
 
     ``zodiacal_model="zodipy"`` (optional package; bands whose pivot wavelength is ≥ 1.25 µm)
@@ -170,6 +171,10 @@ def rates_from_radiance(instrument, band, radiances: dict, elongation_deg, surfa
         if name == "zodiacal":
             w = zodiacal.reddening_weight(elongation_deg)
             out[name] = np.asarray(value) * ((1.0 - w) * k30 + w * k90)
+        elif name == "galactic":  # its own (blue) spectrum, science.galactic
+            out[name] = np.asarray(value) * float(
+                surface_brightness_rate(instrument, band, 1.0, _galactic.dgl_spectrum())
+            )
         else:
             out[name] = np.asarray(value) * k_sun
     out["total"] = sum(out.values())
