@@ -33,6 +33,7 @@ __all__ = [
     "PlanActivity",
     "PlanContact",
     "PlanCoverage",
+    "PlanSkyPaths",
     "PlanMetrics",
     "PlanMission",
     "PlanOrbit",
@@ -475,6 +476,27 @@ class PlanSchedule(_Node):
 
 
 @dataclass(frozen=True, eq=False)
+class PlanSkyPaths(_Node):
+    """Where the Sun and the Earth stand on the sky over the span, seen from the Moon's centre
+    (ICRS RA/Dec, deg, at ``t_tdb``; geometric, ``states.body_seen_from``; the spacecraft's
+    parallax, ≤ 1.6° for the Earth, is left out: ``mission.plan.plan_sky_paths``) and the Sun
+    exclusion angle (deg; None without one), for the report's sky map."""
+
+    t_tdb: np.ndarray = _array((None,))
+    sun_ra_deg: np.ndarray = _array((None,))
+    sun_dec_deg: np.ndarray = _array((None,))
+    earth_ra_deg: np.ndarray = _array((None,))
+    earth_dec_deg: np.ndarray = _array((None,))
+    sun_exclusion_deg: float | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        n = self.t_tdb.shape
+        if not all(a.shape == n for a in (self.sun_ra_deg, self.sun_dec_deg, self.earth_ra_deg, self.earth_dec_deg)):
+            raise TypeError("PlanSkyPaths: every series needs one value per epoch")
+
+
+@dataclass(frozen=True, eq=False)
 class PlanCoverage(_Node):
     """Sky coverage (``lunarscope.science.coverage``): per HEALPix pixel (``ordering`` RING,
     ICRS) the observable hours over the span and the longest continuous window (h); the span
@@ -570,6 +592,7 @@ class Plan(_Node):
     contacts: tuple[PlanContact, ...] = ()
     coverage: PlanCoverage | None = _omit_if_none()
     orbit_history: PlanOrbitHistory | None = _omit_if_none()
+    sky_paths: PlanSkyPaths | None = _omit_if_none()
 
     def eclipses(self) -> tuple[PlanWindow, ...]:
         """The eclipse windows (``umbra``, ``penumbra``; by the Moon or the Earth) in time order."""

@@ -39,6 +39,7 @@ from ..products import (
     PlanRequestResult,
     PlanSchedule,
     PlanSite,
+    PlanSkyPaths,
     PlanStation,
     PlanTarget,
     PlanTargetResult,
@@ -284,6 +285,7 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
         contacts=_contacts(mission, trajectory, win, activities),
         coverage=plan_coverage(mission, trajectory),
         orbit_history=plan_orbit_history(mission, trajectory),
+        sky_paths=plan_sky_paths(mission, trajectory),
     )
 
 
@@ -393,6 +395,38 @@ def plan_orbit_history(mission, trajectory) -> PlanOrbitHistory:
 #: HEALPix resolution of the plan's sky-coverage map (coverage.fits and the report's sky map):
 #: nside 32, 12,288 pixels of 3.4 deg^2 (docs/science.md, "Sky coverage", for its cost).
 PLAN_COVERAGE_NSIDE = 32
+
+
+#: Sampling of the Sun's and the Earth's sky paths for the report (s), and the most samples.
+SKY_PATH_STEP_S = 3600.0
+MAX_SKY_PATH_SAMPLES = 2000
+
+
+def plan_sky_paths(mission, trajectory) -> PlanSkyPaths:
+    """The Sun's and the Earth's directions from the Moon's centre over the span (RA/Dec, deg),
+    every ``SKY_PATH_STEP_S`` (fewer when the span would need more than ``MAX_SKY_PATH_SAMPLES``).
+    Seen from the spacecraft they differ by its parallax, at most r/d: 0.3° (100 km orbit) to
+    1.6° (the demo ELFO's apolune) for the Earth, 4e-3° for the Sun; sampling the spacecraft's
+    position every hour would alias its orbit into loops on the map, so the paths leave it out."""
+    from ..states import body_seen_from
+
+    t0, t1 = mission.t_start, min(mission.t_stop, float(trajectory.t_stop))
+    n = int(min(MAX_SKY_PATH_SAMPLES, max(2, np.ceil((t1 - t0) / SKY_PATH_STEP_S) + 1)))
+    t = np.linspace(t0, t1, n)
+    centre = np.zeros((n, 3))
+    out = {}
+    for body in ("sun", "earth"):
+        v = body_seen_from(mission.sources.ephemeris, body, t, centre)
+        v /= np.linalg.norm(v, axis=1)[:, None]
+        out[body] = (np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 360.0, np.degrees(np.arcsin(np.clip(v[:, 2], -1, 1))))
+    return PlanSkyPaths(
+        t_tdb=t,
+        sun_ra_deg=out["sun"][0],
+        sun_dec_deg=out["sun"][1],
+        earth_ra_deg=out["earth"][0],
+        earth_dec_deg=out["earth"][1],
+        sun_exclusion_deg=mission.observing.constraints.sun_exclusion_deg,
+    )
 
 
 #: Reference depth of the report's reachable-sky figure: a point source of AB 22 at SNR 5 in NUV
@@ -598,7 +632,14 @@ def eclipses_csv(plan: Plan) -> str:
 #: in contacts.csv), and the TDB
 #: span (summary.json gives the span as UTC text, as it did before the plan was typed).
 SUMMARY_OMITS = {
-    "": ("trajectory", "windows", "contacts", "coverage", "orbit_history"),  # the sky coverage is in coverage.fits
+    "": (
+        "trajectory",
+        "windows",
+        "contacts",
+        "coverage",
+        "orbit_history",
+        "sky_paths",
+    ),  # the sky coverage is in coverage.fits
     "mission": ("start_tdb", "stop_tdb"),
     "schedule": ("activities", "recorder"),
 }

@@ -24,7 +24,7 @@ from lunarscope.constants import MOON_RADIUS_KM
 from lunarscope.products import Plan, PlanWindow
 from lunarscope.report import assets
 from lunarscope.report.orbit import orbit_history_section
-from lunarscope.report.skymap import coverage_section
+from lunarscope.report.skymap import coverage_section, sky_planes_svg, small_circle, split_lines
 from lunarscope.report.svg import (
     TICK_FONT_PX,
     Linear,
@@ -649,6 +649,8 @@ def _skymap(plan: Plan) -> str:
         lx, ly = xy(ra_h * 15.0, 0.0)
         out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
     out.append("</g>")
+    out += sky_planes_svg(xy)
+    out += _sky_paths(plan.sky_paths, xy)
     out.append('<g class="marks" data-series="targets">')
     for t in sorted(targets, key=lambda t: (-t.visible_fraction, t.name)):
         frac = t.visible_fraction
@@ -663,6 +665,10 @@ def _skymap(plan: Plan) -> str:
             f'stroke="#222" stroke-width="0.6"><title>{esc(tip)}</title></circle>'
         )
     out.append("</g>")
+    out += _target_labels(
+        targets, xy, (cx - 2 * math.sqrt(2) * scale, 30.0, cx + 2 * math.sqrt(2) * scale, height - 60)
+    )
+    out += _sky_legend(plan.sky_paths, 12.0, height - 48)
     # colour bar
     bx0, by0, bw = width / 2 - 150, height - 42, 300
     out.append('<g class="legend colourbar">')
@@ -684,8 +690,98 @@ def _skymap(plan: Plan) -> str:
         f'text-anchor="middle">Right ascension (hours, increasing to the left) / Declination (°)</text>'
     )
     out.append("</g></svg>")
-    lead = "Equal-area Hammer–Aitoff projection centred on RA 12h, RA increasing to the left (sky as seen from inside)."
+    lead = (
+        "Equal-area Hammer–Aitoff projection centred on RA 12h, RA increasing to the left (sky as seen from inside). "
+        f"The {min(len(targets), MAX_SKY_LABELS)} highest-priority targets are labelled; hover a dot for any target. "
+        "The Sun's and the Earth's paths over the span seen from the Moon's centre (filled: start, open: end; "
+        "the spacecraft's parallax, at most 1.6° for the Earth, is left out), the Sun's exclusion zone at the "
+        "start, middle and end, the ecliptic and the galactic plane."
+    )
     return _section("skymap", "Sky map", "\n".join(out), lead)
+
+
+#: Most targets labelled on the sky map (highest priority first; hover gives the rest).
+MAX_SKY_LABELS = 15
+#: Colours of the Sun's and the Earth's sky paths.
+SUN_PATH_COLOUR, EARTH_PATH_COLOUR = "#e6a100", "#1f77b4"
+
+
+def _sky_paths(paths, xy) -> list[str]:
+    """The Sun's path and exclusion zone (start, middle, end) and the Earth's path, as SVG."""
+    if paths is None:
+        return []
+    out = ['<g class="marks" data-series="sun-path"><title>Sun seen from the Moon over the span</title>']
+    for pts in split_lines(paths.sun_ra_deg, paths.sun_dec_deg, xy):
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{SUN_PATH_COLOUR}" stroke-width="2.2"/>')
+    out.append("</g>")
+    n = len(paths.t_tdb)
+    if paths.sun_exclusion_deg and n:
+        out.append('<g class="marks" data-series="sun-exclusion"><title>Sun exclusion zone</title>')
+        for k in sorted({0, n // 2, n - 1}):
+            ra, dec = small_circle(float(paths.sun_ra_deg[k]), float(paths.sun_dec_deg[k]), paths.sun_exclusion_deg)
+            for pts in split_lines(ra, dec, xy):
+                out.append(
+                    f'<polyline points="{pts}" fill="none" stroke="{SUN_PATH_COLOUR}" stroke-width="1.2" '
+                    'stroke-dasharray="4 3"/>'
+                )
+        out.append("</g>")
+    out.append('<g class="marks" data-series="earth-path"><title>Earth seen from the Moon over the span</title>')
+    for pts in split_lines(paths.earth_ra_deg, paths.earth_dec_deg, xy):
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{EARTH_PATH_COLOUR}" stroke-width="1.6"/>')
+    out.append("</g>")
+    if n:  # where each body starts (filled) and ends (open)
+        out.append('<g class="marks" data-series="sky-path-ends">')
+        for body, ra, dec, colour in (
+            ("Sun", paths.sun_ra_deg, paths.sun_dec_deg, SUN_PATH_COLOUR),
+            ("Earth", paths.earth_ra_deg, paths.earth_dec_deg, EARTH_PATH_COLOUR),
+        ):
+            for k, when, fill in ((0, "start", colour), (n - 1, "end", "white")):
+                x, y = xy(float(ra[k]), float(dec[k]))
+                out.append(
+                    f'<circle cx="{num(float(x))}" cy="{num(float(y))}" r="4.5" fill="{fill}" stroke="{colour}" '
+                    f'stroke-width="1.5"><title>{body} at the {when}: RA {float(ra[k]):.2f}°, Dec {float(dec[k]):+.2f}°</title></circle>'
+                )
+        out.append("</g>")
+    return out
+
+
+def _target_labels(targets, xy, bounds) -> list[str]:
+    """Labels of the ``MAX_SKY_LABELS`` highest-priority targets, placed so none overlaps."""
+    top = sorted(targets, key=lambda t: (-(t.priority or 0.0), -t.visible_fraction, t.name))[:MAX_SKY_LABELS]
+    if not top:
+        return []
+    anchors = [tuple(float(v) for v in xy(float(t.ra_deg), float(t.dec_deg))) for t in top]
+    names = [t.name for t in top]
+    out = ['<g class="labels" data-series="target-labels">']
+    for (ax, ay), name, (x, y, leader) in zip(anchors, names, place_labels(anchors, names, bounds, near_px=7.0)):
+        if leader:
+            lx, ly = leader_end(ax, ay, x, y, name, TICK_FONT_PX)
+            out.append(f'<line x1="{num(ax)}" y1="{num(ay)}" x2="{num(lx)}" y2="{num(ly)}" stroke="#666"/>')
+        out.append(f'<text class="tick" x="{num(x)}" y="{num(y)}">{esc(name)}</text>')
+    out.append("</g>")
+    return out
+
+
+def _sky_legend(paths, x0: float, y0: float) -> list[str]:
+    """Legend of the sky map's lines."""
+    items = [("Ecliptic", "#ff7f0e", "6 3"), ("Galactic plane", "#d62728", "2 2")]
+    if paths is not None:
+        items = [
+            ("Sun path", SUN_PATH_COLOUR, ""),
+            ("Sun exclusion", SUN_PATH_COLOUR, "4 3"),
+            ("Earth path", EARTH_PATH_COLOUR, ""),
+        ] + items
+    out = ['<g class="legend">']
+    for k, (label, colour, dash) in enumerate(items):
+        y = y0 + 13 * k - 13 * (len(items) - 1)
+        out.append(
+            f'<line x1="{num(x0)}" y1="{num(y)}" x2="{num(x0 + 22)}" y2="{num(y)}" stroke="{colour}" stroke-width="1.8"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + "/>"
+        )
+        out.append(f'<text class="tick" x="{num(x0 + 26)}" y="{num(y + 4)}">{esc(label)}</text>')
+    out.append("</g>")
+    return out
 
 
 def _schedule(plan: Plan, axis: _TimeAxis) -> str:

@@ -128,6 +128,45 @@ def _lines(ra, dec, xy) -> list[str]:
     return [polyline_points(px, py) for px, py in zip(np.split(x, jumps), np.split(y, jumps)) if px.size > 1]
 
 
+#: The two reference planes drawn on the sky maps: (class, label, colour, dash, pole RA/Dec deg);
+#: the ecliptic pole from the IAU 2006 obliquity at J2000, the galactic pole from Hipparcos (ESA 1997).
+SKY_PLANES = (
+    ("ecliptic", "Ecliptic", "#ff7f0e", "6 3", (270.0, 90.0 - OBLIQUITY_J2000_DEG)),
+    ("galactic", "Galactic plane", "#d62728", "2 2", (GALACTIC_POLE_RA_DEG, GALACTIC_POLE_DEC_DEG)),
+)
+
+
+def sky_planes_svg(xy) -> list[str]:
+    """SVG groups of the ecliptic and the galactic plane (``SKY_PLANES``) through the projection
+    ``xy(ra_deg, dec_deg) -> (px, py)``, split where they cross the map's edge."""
+    out = []
+    for cls, label, colour, dash, pole in SKY_PLANES:
+        out.append(f'<g class="plane {cls}" data-line="{cls}"><title>{esc(label)}</title>')
+        for pts in _lines(*great_circle(*pole), xy):
+            out.append(
+                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.6" stroke-dasharray="{dash}"/>'
+            )
+        out.append("</g>")
+    return out
+
+
+def small_circle(ra_deg: float, dec_deg: float, radius_deg: float, n: int = 181):
+    """(RA, Dec) deg of ``n`` points at ``radius_deg`` from the direction (``ra_deg``, ``dec_deg``)."""
+    a, d, rho = math.radians(ra_deg), math.radians(dec_deg), math.radians(radius_deg)
+    u = np.array([math.cos(d) * math.cos(a), math.cos(d) * math.sin(a), math.sin(d)])
+    e1 = np.cross([0.0, 0.0, 1.0], u) if abs(u[2]) < 0.999 else np.array([1.0, 0.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(u, e1)
+    s = np.linspace(0.0, 2 * np.pi, n)
+    v = math.cos(rho) * u + math.sin(rho) * (np.cos(s)[:, None] * e1 + np.sin(s)[:, None] * e2)
+    return np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 360.0, np.degrees(np.arcsin(np.clip(v[:, 2], -1, 1)))
+
+
+def split_lines(ra, dec, xy) -> list[str]:
+    """Polyline point strings of a sky curve, split where it crosses the map's edge (RA 0h)."""
+    return _lines(np.asarray(ra, float), np.asarray(dec, float), xy)
+
+
 def _depth_text(depth: dict) -> str:
     """The reachable-sky sentence of ``PlanCoverage.depth`` ("" when it is empty)."""
     if not depth:
@@ -197,17 +236,8 @@ def coverage_section(plan: Plan) -> str:
         lx, ly = xy(ra_h * 15.0, 0.0)
         out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
     out.append("</g>")
-    planes = (
-        ("ecliptic", "Ecliptic", "#ff7f0e", "6 3", (270.0, 90.0 - OBLIQUITY_J2000_DEG)),
-        ("galactic", "Galactic plane", "#d62728", "2 2", (GALACTIC_POLE_RA_DEG, GALACTIC_POLE_DEC_DEG)),
-    )
-    for cls, label, colour, dash, pole in planes:
-        out.append(f'<g class="plane {cls}" data-line="{cls}"><title>{esc(label)}</title>')
-        for pts in _lines(*great_circle(*pole), xy):
-            out.append(
-                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.6" stroke-dasharray="{dash}"/>'
-            )
-        out.append("</g>")
+    planes = SKY_PLANES
+    out += sky_planes_svg(xy)
     # legend for the two planes
     lx0, ly0 = x0, y0 + map_h + 26
     out.append('<g class="legend">')
@@ -256,4 +286,14 @@ def coverage_section(plan: Plan) -> str:
     return head + f'<p class="lead">{esc(lead)}</p>' + "\n".join(out) + "\n</section>\n"
 
 
-__all__ = ["coverage_section", "coverage_raster", "great_circle", "inverse_mollweide", "mollweide"]
+__all__ = [
+    "SKY_PLANES",
+    "coverage_raster",
+    "coverage_section",
+    "great_circle",
+    "inverse_mollweide",
+    "mollweide",
+    "sky_planes_svg",
+    "small_circle",
+    "split_lines",
+]
