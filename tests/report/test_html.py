@@ -329,7 +329,8 @@ def test_visibility_bars_cover_the_visible_time(plan, dom):
     x = np.array([float(n.attrs["x"]) for n in ticks])
     k = (x[-1] - x[0]) / (t[-1] - t[0])
     for row, target in zip(vis.find_all(lambda n: "row" in n.classes), plan.targets):
-        bars = [n for n in row.iter() if "mark" in n.classes]
+        groups = [n for n in row.iter() if n.tag == "g" and n.attrs.get("data-series") == "visible"]
+        bars = [n for g in groups for n in g.iter() if "mark" in n.classes]
         width = sum(float(b.attrs["width"]) for b in bars)
         visible = sum(w.duration_s for w in plan.windows if w.kind == "target_visible" and w.subject == target.name)
         assert abs(width - visible * k) <= 1.0 * max(len(bars), 1) + 0.5, target.name

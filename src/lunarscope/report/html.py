@@ -574,21 +574,49 @@ def _timeline(plan: Plan, axis: _TimeAxis) -> str:
     return _section("timeline", "Events timeline", body, lead)
 
 
+#: Colours of the target-visibility chart: visible, behind the Moon, excluded by another constraint.
+VISIBILITY_COLOURS = {"visible": "#2c7fb8", "occulted": "#9e9e9e", "excluded": "#f0a35e"}
+
+
+def _complement(intervals: list[tuple[float, float]], t0: float, t1: float) -> list[tuple[float, float]]:
+    """The parts of [t0, t1) that none of ``intervals`` covers."""
+    out, t = [], t0
+    for a, b in sorted(intervals):
+        if a > t:
+            out.append((t, min(a, t1)))
+        t = max(t, b)
+        if t >= t1:
+            break
+    if t < t1:
+        out.append((t, t1))
+    return [(a, b) for a, b in out if b > a]
+
+
 def _visibility(plan: Plan, axis: _TimeAxis) -> str:
     by_target: dict[str, list[PlanWindow]] = {}
+    occulted: dict[str, list[PlanWindow]] = {}
     for w in plan.windows:
         if w.kind == "target_visible":
             by_target.setdefault(w.subject, []).append(w)
+        elif w.kind == "target_occulted":
+            occulted.setdefault(w.subject, []).append(w)
     names = [t.name for t in plan.targets]
     names += [n for n in by_target if n not in names]
     if not names:
         return _section("visibility", "Target visibility", _none("No targets in this plan."))
     info = {t.name: t for t in plan.targets}
+    with_occ = bool(occulted)
     rows = []
     for name in names:
         ws = by_target.get(name, [])
         frac = info[name].visible_fraction if name in info else None
-        items = [(w.start_tdb, w.stop_tdb, "visible", "#2c7fb8", "") for w in ws]
+        occ = occulted.get(name, [])
+        items = [(w.start_tdb, w.stop_tdb, "visible", VISIBILITY_COLOURS["visible"], "") for w in ws]
+        items += [(w.start_tdb, w.stop_tdb, "occulted", VISIBILITY_COLOURS["occulted"], "") for w in occ]
+        if with_occ:  # the occultation windows were computed: the rest is excluded by a constraint
+            covered = [(w.start_tdb, w.stop_tdb) for w in ws + occ]
+            t0, t1 = plan.mission.start_tdb, plan.mission.stop_tdb
+            items += [(a, b, "excluded", VISIBILITY_COLOURS["excluded"], "") for a, b in _complement(covered, t0, t1)]
         rows.append(
             {
                 "label": name,
@@ -598,19 +626,27 @@ def _visibility(plan: Plan, axis: _TimeAxis) -> str:
             }
         )
     row_h = float(min(18.0, max(5.0, 900.0 / len(rows))))
+    legend = [("visible", "visible", VISIBILITY_COLOURS["visible"])]
+    if with_occ:
+        legend += [
+            ("occulted", "behind the Moon", VISIBILITY_COLOURS["occulted"]),
+            ("excluded", "Sun / Earth / limb exclusion", VISIBILITY_COLOURS["excluded"]),
+        ]
     body = _rows_chart(
         "visibility",
-        "Target visibility (bars: target_visible windows)",
+        "Target visibility by constraint (target_visible and target_occulted windows)",
         rows,
         axis,
         label_w=170,
         row_h=row_h,
+        legend=legend,
         right_w=60,
         tooltips=False,
     )
     lead = (
-        f"{len(rows)} targets; a bar is a window when the target is unocculted and outside the "
-        "exclusion angles. Right column: visible fraction of the mission."
+        f"{len(rows)} targets, astroplan-style: blue when the target is observable (unocculted and outside "
+        "the exclusion angles), grey while the Moon hides it, orange when another pointing constraint "
+        "(the Sun's, the Earth's or a limb angle) excludes it. Right column: visible fraction of the mission."
     )
     return _section("visibility", "Target visibility", body, lead)
 
