@@ -41,6 +41,15 @@ from lunarscope.report.svg import (
     utc_time_ticks,
     viridis,
 )
+from lunarscope.report.svg import (
+    chart_open as _svg_open,
+)
+from lunarscope.report.svg import (
+    legend_row as _legend,
+)
+from lunarscope.report.svg import (
+    value_axis as _value_axis,
+)
 from lunarscope.report.tables import cell, data_table
 
 CHART_W = 1000
@@ -115,15 +124,6 @@ def _none(text: str) -> str:
     return f'<p class="none">{esc(text)}</p>'
 
 
-def _svg_open(name: str, width: float, height: float, title: str) -> list[str]:
-    return [
-        f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
-        f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>',
-    ]
-
-
 #: The text of a solver status whose search was stopped by the wall-clock cap (scheduling).
 TIME_CAP_TEXT = "wall-clock cap hit"
 
@@ -184,38 +184,6 @@ class _TimeAxis:
         )
         out.append("</g>")
         return out
-
-
-def _value_axis(sy: Linear, x: float, x_right: float, label: str, ticks: list[float]) -> list[str]:
-    """Horizontal grid lines with labelled ticks on the left and a rotated axis title."""
-    out = ['<g class="axis value-axis">', f'<line x1="{num(x)}" y1="{num(sy.p0)}" x2="{num(x)}" y2="{num(sy.p1)}"/>']
-    for v in ticks:
-        y = num(float(sy(v)))
-        out.append(f'<line class="gridline" x1="{num(x)}" y1="{y}" x2="{num(x_right)}" y2="{y}"/>')
-        out.append(
-            f'<text class="tick" x="{num(x - 6)}" y="{y}" dy="4" text-anchor="end">{esc(tick_label(v, ticks))}</text>'
-        )
-    ym = (sy.p0 + sy.p1) / 2
-    out.append(
-        f'<text class="lbl" transform="translate({num(x - 52)},{num(ym)}) rotate(-90)" '
-        f'text-anchor="middle">{esc(label)}</text>'
-    )
-    out.append("</g>")
-    return out
-
-
-def _legend(items: list[tuple[str, str, str]], x: float, y: float, toggles: bool = True) -> list[str]:
-    """Legend entries (key, label, colour) in a row starting at (x, y)."""
-    out = ['<g class="legend">']
-    for key, label, colour in items:
-        attr = f' data-toggle="{esc(key)}"' if toggles else ""
-        out.append(
-            f'<g{attr}><rect x="{num(x)}" y="{num(y - 9)}" width="12" height="10" fill="{colour}"/>'
-            f'<text class="tick" x="{num(x + 16)}" y="{num(y)}">{esc(label)}</text></g>'
-        )
-        x += 26 + 6.6 * len(label)
-    out.append("</g>")
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

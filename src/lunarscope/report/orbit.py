@@ -38,6 +38,13 @@ from lunarscope.report.svg import (
     polyline_points,
     tick_label,
     utc_time_ticks,
+    value_axis,
+)
+from lunarscope.report.svg import (
+    chart_open as _svg_open,
+)
+from lunarscope.report.svg import (
+    legend_row as _legend,
 )
 
 #: Chart width (px, the report's charts are 1000 wide).
@@ -62,28 +69,6 @@ PANELS = (  # (field, mean field, axis title, is an angle)
 )
 
 
-def _svg_open(name: str, width: float, height: float, title: str) -> list[str]:
-    return [
-        f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
-        f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>',
-    ]
-
-
-def _legend(items, x: float, y: float) -> list[str]:
-    """Clickable legend entries (key, label, colour) in a row (the report's script toggles them)."""
-    out = ['<g class="legend">']
-    for key, label, colour in items:
-        out.append(
-            f'<g data-toggle="{esc(key)}"><rect x="{num(x)}" y="{num(y - 9)}" width="12" height="10" '
-            f'fill="{colour}"/><text class="tick" x="{num(x + 16)}" y="{num(y)}">{esc(label)}</text></g>'
-        )
-        x += 26 + 6.6 * len(label)
-    out.append("</g>")
-    return out
-
-
 def _time_axis(sx: Linear, ticks, y_top: float, y_bottom: float, labels: bool, t0: float) -> list[str]:
     """Vertical grid lines at the UTC ticks; tick labels and the axis title only when ``labels``."""
     out = [
@@ -105,23 +90,6 @@ def _time_axis(sx: Linear, ticks, y_top: float, y_bottom: float, labels: bool, t
             f'<text class="lbl" x="{num((sx.p0 + sx.p1) / 2)}" y="{num(y_bottom + 33)}" '
             f'text-anchor="middle">Time (UTC), from {esc(start)}</text>'
         )
-    out.append("</g>")
-    return out
-
-
-def _value_axis(sy: Linear, x: float, x_right: float, label: str, ticks, title_dx: float = 74) -> list[str]:
-    """Horizontal grid lines with tick labels left of ``x`` and a rotated axis title."""
-    out = ['<g class="axis value-axis">', f'<line x1="{num(x)}" y1="{num(sy.p0)}" x2="{num(x)}" y2="{num(sy.p1)}"/>']
-    for v in ticks:
-        y = num(float(sy(v)))
-        out.append(f'<line class="gridline" x1="{num(x)}" y1="{y}" x2="{num(x_right)}" y2="{y}"/>')
-        out.append(
-            f'<text class="tick" x="{num(x - 6)}" y="{y}" dy="4" text-anchor="end">{esc(tick_label(v, ticks))}</text>'
-        )
-    out.append(
-        f'<text class="lbl" transform="translate({num(x - title_dx)},{num((sy.p0 + sy.p1) / 2)}) rotate(-90)" '
-        f'text-anchor="middle">{esc(label)}</text>'
-    )
     out.append("</g>")
     return out
 
@@ -178,7 +146,7 @@ def _elements_chart(h, t0: float, t1: float, ticks) -> str:
         vt, lo, hi = _range_ticks([osc, mean], 3, min_span=1e-6 if field == "e" else 1e-3)
         sy = Linear(lo, hi, y0 + panel_h, y0)
         out.append(f'<g class="panel" data-panel="{esc(field)}">')
-        out += _value_axis(sy, left, WIDTH_PX - right, label, [v for v in vt if lo <= v <= hi])
+        out += _orbit_value_axis(sy, left, WIDTH_PX - right, label, [v for v in vt if lo <= v <= hi])
         out += _time_axis(sx, ticks, y0, y0 + panel_h, k == len(PANELS) - 1, t0)
         out += _lines(sx, sy, _segments(h.t_tdb, osc, angle), "osculating", OSC_COLOUR, 0.8)
         out += _lines(sx, sy, _segments(h.mean_t_tdb, mean, angle, MEAN_DISPLAY_POINTS), "mean", MEAN_COLOUR, 1.6)
@@ -206,7 +174,7 @@ def _apsides_chart(h, t0: float, t1: float, ticks) -> str:
         left,
         40,
     )
-    out += _value_axis(sy, left, WIDTH_PX - right, "Altitude (km)", [v for v in vt if lo <= v <= hi])
+    out += _orbit_value_axis(sy, left, WIDTH_PX - right, "Altitude (km)", [v for v in vt if lo <= v <= hi])
     out += _time_axis(sx, ticks, top, height - bottom, True, t0)
     out += _lines(sx, sy, _segments(h.t_tdb, h.periapsis_alt_km, False), "periapsis", OSC_COLOUR, 1.0)
     out += _lines(sx, sy, _segments(h.t_tdb, h.apoapsis_alt_km, False), "apoapsis", "#1f77b4", 1.0)
@@ -229,7 +197,7 @@ def _beta_chart(h, t0: float, t1: float, ticks) -> str:
     vt, lo, hi = _range_ticks([h.beta_deg, np.zeros(1)], 5)
     sy = Linear(lo, hi, height - bottom, top)
     out = _svg_open("beta", WIDTH_PX, height, "Beta angle: Sun elevation above the orbit plane")
-    out += _value_axis(sy, left, WIDTH_PX - right, "β (°)", [v for v in vt if lo <= v <= hi])
+    out += _orbit_value_axis(sy, left, WIDTH_PX - right, "β (°)", [v for v in vt if lo <= v <= hi])
     out += _time_axis(sx, ticks, top, height - bottom, True, t0)
     y0 = num(float(sy(0.0)))
     out.append(
@@ -251,7 +219,7 @@ def _evector_chart(h) -> str:
     out = _svg_open("evector", width, height, "Eccentricity vector (e cos ω, e sin ω)")
     xt = [v for v in nice_ticks(sx.d0, sx.d1, 4) if sx.d0 <= v <= sx.d1]
     yt = [v for v in nice_ticks(sy.d0, sy.d1, 4) if sy.d0 <= v <= sy.d1]
-    out += _value_axis(sy, left, left + size, "e sin ω", yt)
+    out += _orbit_value_axis(sy, left, left + size, "e sin ω", yt)
     out.append('<g class="axis">')
     out.append(f'<line x1="{num(left)}" y1="{num(top + size)}" x2="{num(left + size)}" y2="{num(top + size)}"/>')
     for v in xt:
@@ -406,3 +374,8 @@ def orbit_history_section(plan: Plan) -> str:
         ),
     ]
     return head + "\n".join(parts) + "\n</section>\n"
+
+
+def _orbit_value_axis(sy, x, x_right, label, ticks):
+    """``svg.value_axis`` with the title further left (this section's wider tick labels)."""
+    return value_axis(sy, x, x_right, label, ticks, title_dx=74)

@@ -302,3 +302,46 @@ def plot_axes(parts: list, x, y, xt, yt, box, xlabel: str, ylabel: str, xfmt=Non
     parts.append(
         f'<text x="14" y="{cy:.1f}" text-anchor="middle" transform="rotate(-90 14 {cy:.1f})">{esc(ylabel)}</text>'
     )
+
+
+def chart_open(name: str, width: float, height: float, title: str) -> list[str]:
+    """The opening ``<svg class="chart" data-chart=name>`` of a report chart and its title."""
+    return [
+        f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
+        f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>',
+    ]
+
+
+def value_axis(sy, x: float, x_right: float, label: str, ticks, title_dx: float = 52) -> list[str]:
+    """Horizontal grid lines with tick labels left of ``x`` and the axis title rotated
+    ``title_dx`` px left of it; ``sy`` maps values to px (``Linear``)."""
+    out = ['<g class="axis value-axis">', f'<line x1="{num(x)}" y1="{num(sy.p0)}" x2="{num(x)}" y2="{num(sy.p1)}"/>']
+    for v in ticks:
+        y = num(float(sy(v)))
+        out.append(f'<line class="gridline" x1="{num(x)}" y1="{y}" x2="{num(x_right)}" y2="{y}"/>')
+        out.append(
+            f'<text class="tick" x="{num(x - 6)}" y="{y}" dy="4" text-anchor="end">{esc(tick_label(v, ticks))}</text>'
+        )
+    out.append(
+        f'<text class="lbl" transform="translate({num(x - title_dx)},{num((sy.p0 + sy.p1) / 2)}) rotate(-90)" '
+        f'text-anchor="middle">{esc(label)}</text>'
+    )
+    out.append("</g>")
+    return out
+
+
+def legend_row(items, x: float, y: float, toggles: bool = True) -> list[str]:
+    """Legend entries (key, label, colour) in a row from (x, y); with ``toggles`` each is
+    clickable (the report's script hides the series of that key)."""
+    out = ['<g class="legend">']
+    for key, label, colour in items:
+        attr = f' data-toggle="{esc(key)}"' if toggles else ""
+        out.append(
+            f'<g{attr}><rect x="{num(x)}" y="{num(y - 9)}" width="12" height="10" fill="{colour}"/>'
+            f'<text class="tick" x="{num(x + 16)}" y="{num(y)}">{esc(label)}</text></g>'
+        )
+        x += 26 + 6.6 * len(label)
+    out.append("</g>")
+    return out
