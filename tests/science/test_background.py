@@ -344,3 +344,23 @@ def test_zodipy_model_in_background_rate(orbit):
         background_rate(sources, t[:3], r[:3], p, Instrument.default(), "g", zodiacal_model="zodipy")
     with pytest.raises(InputError, match="zodiacal_model"):
         background_rate(sources, t[:3], r[:3], p, inst, "J", zodiacal_model="kelsall")
+
+
+#: GALEX's NUV (2316 Å) zodiacal colour relative to the visible, 0.65 (J. Murthy, "The diffuse
+#: ultraviolet foreground", arXiv:1307.5232, abstract: "proportional to the zodiacal light in the visible but with a color
+#: of 0.65"); no error bar is quoted there, so the model is held to this absolute margin.
+GALEX_NUV_ZODI_COLOUR = 0.65
+ZODI_NUV_COLOUR_TOL = 0.1
+
+
+def test_zodiacal_nuv_colour_vs_galex():
+    """Our solar × Leinert-reddening colour at 2316 Å relative to 500 nm, at the two elongations
+    the reddening is tabulated for, against GALEX's measured NUV colour (an independent check of
+    the UV extrapolation of the Leinert 1998 colours)."""
+    from lunarscope.science.spectra import flam, solar_spectrum
+
+    sun = solar_spectrum()
+    for e in zodiacal.REDDENING_ELONGATIONS_DEG:
+        sp = zodiacal.reddened_solar_spectrum(e)
+        ratio = [float(flam(sp, [lam])[0] / flam(sun, [lam])[0]) for lam in (2316.0, 5000.0)]
+        assert ratio[0] / ratio[1] == pytest.approx(GALEX_NUV_ZODI_COLOUR, abs=ZODI_NUV_COLOUR_TOL), e
