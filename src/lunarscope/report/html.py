@@ -24,7 +24,7 @@ from lunarscope.constants import MOON_RADIUS_KM
 from lunarscope.products import Plan, PlanWindow
 from lunarscope.report import assets
 from lunarscope.report.orbit import orbit_history_section
-from lunarscope.report.skymap import coverage_section, sky_planes_svg, small_circle, split_lines
+from lunarscope.report.skymap import coverage_section, graticule_svg, sky_planes_svg, small_circle, split_lines
 from lunarscope.report.svg import (
     TICK_FONT_PX,
     Linear,
@@ -39,6 +39,7 @@ from lunarscope.report.svg import (
     polyline_points,
     tick_label,
     utc_time_ticks,
+    value_x_axis,
     viridis,
 )
 from lunarscope.report.svg import (
@@ -632,27 +633,7 @@ def _skymap(plan: Plan) -> str:
         x, y = hammer_aitoff(ra, dec)
         return cx - 0 + scale * np.asarray(x), cy - scale * np.asarray(y)
 
-    out.append('<g class="axis graticule">')
-    border_ra = np.concatenate([np.full(91, 1e-7), np.full(91, 360.0 - 1e-7)])
-    border_dec = np.concatenate([np.linspace(-90, 90, 91), np.linspace(90, -90, 91)])
-    bx, by = xy(border_ra, border_dec)
-    out.append(f'<polygon points="{polyline_points(bx, by)}" fill="#fbfcfd" stroke="#444"/>')
-    for dec in (-60, -30, 0, 30, 60):
-        ra = np.linspace(1e-7, 360.0 - 1e-7, 121)
-        gx, gy = xy(ra, np.full_like(ra, dec))
-        out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"/>')
-        lx, ly = xy(360.0 - 1e-7, dec)
-        out.append(
-            f'<text class="tick" x="{num(float(lx) - 6)}" y="{num(float(ly))}" dy="4" '
-            f'text-anchor="end">{dec:+d}°</text>'
-        )
-    for ra_h in range(2, 24, 2):
-        dec = np.linspace(-90, 90, 61)
-        gx, gy = xy(np.full_like(dec, ra_h * 15.0), dec)
-        out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"/>')
-        lx, ly = xy(ra_h * 15.0, 0.0)
-        out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
-    out.append("</g>")
+    out += graticule_svg(xy)
     out += sky_planes_svg(xy)
     out += _sky_paths(plan.sky_paths, xy)
     out.append('<g class="marks" data-series="targets">')
@@ -857,18 +838,7 @@ def _downlink(plan: Plan) -> str:
     sx = Linear(0.0, max(ticks[-1], vmax), left, width - right)
     out = _svg_open("downlink", width, height, "Downlinked data volume per ground station")
     yb = top + row_h * len(items)
-    out.append('<g class="axis">')
-    out.append(f'<line x1="{num(left)}" y1="{num(yb)}" x2="{num(width - right)}" y2="{num(yb)}"/>')
-    for v in ticks:
-        x = num(float(sx(v)))
-        out.append(f'<line class="gridline" x1="{x}" y1="{num(top)}" x2="{x}" y2="{num(yb)}"/>')
-        out.append(
-            f'<text class="tick" x="{x}" y="{num(yb + 16)}" text-anchor="middle">{esc(tick_label(v, ticks))}</text>'
-        )
-    out.append(
-        f'<text class="lbl" x="{num((left + width - right) / 2)}" y="{num(yb + 36)}" '
-        f'text-anchor="middle">Downlinked volume (Mbit)</text></g>'
-    )
+    out += value_x_axis(sx, ticks, top, yb, "Downlinked volume (Mbit)")
     out.append('<g class="marks" data-series="downlink" fill="#1f77b4">')
     for i, (name, v) in enumerate(items):
         y = top + i * row_h

@@ -36,9 +36,9 @@ from lunarscope.report.svg import (
     num,
     place_labels,
     polyline_points,
-    tick_label,
     utc_time_ticks,
     value_axis,
+    value_x_axis,
 )
 from lunarscope.report.svg import (
     chart_open as _svg_open,
@@ -220,17 +220,7 @@ def _evector_chart(h) -> str:
     xt = [v for v in nice_ticks(sx.d0, sx.d1, 4) if sx.d0 <= v <= sx.d1]
     yt = [v for v in nice_ticks(sy.d0, sy.d1, 4) if sy.d0 <= v <= sy.d1]
     out += _orbit_value_axis(sy, left, left + size, "e sin ω", yt)
-    out.append('<g class="axis">')
-    out.append(f'<line x1="{num(left)}" y1="{num(top + size)}" x2="{num(left + size)}" y2="{num(top + size)}"/>')
-    for v in xt:
-        x = num(float(sx(v)))
-        out.append(f'<line class="gridline" x1="{x}" y1="{num(top)}" x2="{x}" y2="{num(top + size)}"/>')
-        out.append(
-            f'<text class="tick" x="{x}" y="{num(top + size + 16)}" text-anchor="middle">{esc(tick_label(v, xt))}</text>'
-        )
-    out.append(
-        f'<text class="lbl" x="{num(left + size / 2)}" y="{num(top + size + 36)}" text-anchor="middle">e cos ω</text></g>'
-    )
+    out += value_x_axis(sx, xt, top, top + size, "e cos ω")
     n = max(2, DISPLAY_POINTS)
     k = np.unique(np.linspace(0, h.ex.size - 1, min(n, h.ex.size)).astype(int)) if h.ex.size else np.zeros(0, int)
     out.append(

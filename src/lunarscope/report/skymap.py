@@ -150,6 +150,32 @@ def sky_planes_svg(xy) -> list[str]:
     return out
 
 
+def graticule_svg(xy, fill: str = "#fbfcfd", line_attrs: str = "") -> list[str]:
+    """An all-sky map's border (filled with ``fill``), parallels every 30° and meridians every 2 h
+    with their labels, through the projection ``xy(ra_deg, dec_deg) -> (px, py)``."""
+    out = ['<g class="axis graticule">']
+    border_ra = np.concatenate([np.full(91, 1e-7), np.full(91, 360.0 - 1e-7)])
+    border_dec = np.concatenate([np.linspace(-90, 90, 91), np.linspace(90, -90, 91)])
+    bx, by = xy(border_ra, border_dec)
+    out.append(f'<polygon points="{polyline_points(bx, by)}" fill="{fill}" stroke="#444"/>')
+    for dec in (-60, -30, 0, 30, 60):
+        ra = np.linspace(1e-7, 360.0 - 1e-7, 121)
+        gx, gy = xy(ra, np.full_like(ra, dec))
+        out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"{line_attrs}/>')
+        lx, ly = xy(360.0 - 1e-7, dec)
+        out.append(
+            f'<text class="tick" x="{num(float(lx) - 6)}" y="{num(float(ly))}" dy="4" text-anchor="end">{dec:+d}°</text>'
+        )
+    for ra_h in range(2, 24, 2):
+        dec = np.linspace(-90, 90, 61)
+        gx, gy = xy(np.full_like(dec, ra_h * 15.0), dec)
+        out.append(f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none"{line_attrs}/>')
+        lx, ly = xy(ra_h * 15.0, 0.0)
+        out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
+    out.append("</g>")
+    return out
+
+
 def small_circle(ra_deg: float, dec_deg: float, radius_deg: float, n: int = 181):
     """(RA, Dec) deg of ``n`` points at ``radius_deg`` from the direction (``ra_deg``, ``dec_deg``)."""
     a, d, rho = math.radians(ra_deg), math.radians(dec_deg), math.radians(radius_deg)
@@ -212,30 +238,7 @@ def coverage_section(plan: Plan) -> str:
         f'preserveAspectRatio="none" data-nside="{cov.nside}" data-max-hours="{num(vmax, 3)}" href="{uri}"/>'
     )
     out.append("</g>")
-    out.append('<g class="axis graticule">')
-    border_ra = np.concatenate([np.full(91, 1e-7), np.full(91, 360.0 - 1e-7)])
-    border_dec = np.concatenate([np.linspace(-90, 90, 91), np.linspace(90, -90, 91)])
-    bx, by = xy(border_ra, border_dec)
-    out.append(f'<polygon points="{polyline_points(bx, by)}" fill="none" stroke="#444"/>')
-    for dec in (-60, -30, 0, 30, 60):
-        ra = np.linspace(1e-7, 360.0 - 1e-7, 121)
-        gx, gy = xy(ra, np.full_like(ra, dec))
-        out.append(
-            f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none" stroke="#fff" stroke-opacity="0.35"/>'
-        )
-        lx, ly = xy(360.0 - 1e-7, dec)
-        out.append(
-            f'<text class="tick" x="{num(float(lx) - 6)}" y="{num(float(ly))}" dy="4" text-anchor="end">{dec:+d}°</text>'
-        )
-    for ra_h in range(2, 24, 2):
-        dec = np.linspace(-90, 90, 61)
-        gx, gy = xy(np.full_like(dec, ra_h * 15.0), dec)
-        out.append(
-            f'<polyline class="gridline" points="{polyline_points(gx, gy)}" fill="none" stroke="#fff" stroke-opacity="0.35"/>'
-        )
-        lx, ly = xy(ra_h * 15.0, 0.0)
-        out.append(f'<text class="tick" x="{num(float(lx) + 2)}" y="{num(float(ly) + 12)}">{ra_h}h</text>')
-    out.append("</g>")
+    out += graticule_svg(xy, fill="none", line_attrs=' stroke="#fff" stroke-opacity="0.35"')
     planes = SKY_PLANES
     out += sky_planes_svg(xy)
     # legend for the two planes
@@ -290,6 +293,7 @@ __all__ = [
     "SKY_PLANES",
     "coverage_raster",
     "coverage_section",
+    "graticule_svg",
     "great_circle",
     "inverse_mollweide",
     "mollweide",

@@ -345,3 +345,19 @@ def legend_row(items, x: float, y: float, toggles: bool = True) -> list[str]:
         x += 26 + 6.6 * len(label)
     out.append("</g>")
     return out
+
+
+def value_x_axis(sx, ticks, y_top: float, y_bottom: float, label: str) -> list[str]:
+    """A horizontal value axis along ``y_bottom`` from ``sx.p0`` to ``sx.p1``: vertical grid lines
+    up to ``y_top`` at ``ticks``, their labels and the axis title below."""
+    out = ['<g class="axis">', f'<line x1="{num(sx.p0)}" y1="{num(y_bottom)}" x2="{num(sx.p1)}" y2="{num(y_bottom)}"/>']
+    for v in ticks:
+        x = num(float(sx(v)))
+        out.append(f'<line class="gridline" x1="{x}" y1="{num(y_top)}" x2="{x}" y2="{num(y_bottom)}"/>')
+        out.append(
+            f'<text class="tick" x="{x}" y="{num(y_bottom + 16)}" text-anchor="middle">{esc(tick_label(v, ticks))}</text>'
+        )
+    out.append(
+        f'<text class="lbl" x="{num((sx.p0 + sx.p1) / 2)}" y="{num(y_bottom + 36)}" text-anchor="middle">{esc(label)}</text></g>'
+    )
+    return out
