@@ -43,6 +43,27 @@ def test_example_parses_with_elements_in_moon_me_inertial():
     assert np.degrees(np.arccos(h[2] / np.linalg.norm(h))) == pytest.approx(56.2, abs=1e-9)
 
 
+def test_elements_in_the_earth_moon_plane():
+    """EARTH_MOON_INERTIAL: Ely's ELFO as published (i 56.2 deg to the Earth-Moon orbit plane,
+    RAAN 0, argp 90) is the circumlunar demo's orbit, which writes the same orbit in MOON_ME
+    axes rounded to 0.01 deg; the elements come back in orbits.planes' EARTH_MOON plane."""
+    from lunarscope.orbits.planes import elements_in_plane
+
+    raw = _raw()
+    raw["orbit"] = {
+        "frame": "EARTH_MOON_INERTIAL",
+        "elements": {"a_km": 6541.4, "e": 0.6, "i_deg": 56.2, "raan_deg": 0, "argp_deg": 90, "ta_deg": 0},
+    }
+    m = mission_from_dict(raw, "examples")
+    assert m.orbit_frame == "EARTH_MOON_INERTIAL"
+    el = elements_in_plane([m.t_start], m.state0_icrf[None], m.gm_moon, "EARTH_MOON", ephemeris=m.sources.ephemeris)
+    assert np.degrees(el[0, 2]) == pytest.approx(56.2, abs=1e-9)
+    assert np.degrees(el[0, 4]) == pytest.approx(90.0, abs=1e-9)
+    demo = load_mission("examples/circumlunar-telescope.yaml")
+    # 0.01 deg of rounding in the demo's MOON_ME angles is ~0.5 km at periapsis (2616 km)
+    assert np.linalg.norm(demo.state0_icrf[:3] - m.state0_icrf[:3]) < 1.0
+
+
 def test_propagate_cli_writes_readable_oem(tmp_path):
     raw = _raw()
     raw["duration"] = "6 h"

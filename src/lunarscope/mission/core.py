@@ -24,7 +24,7 @@ from ..time import add_si_seconds, parse_duration_s, short, to_iso_utc
 from .reader import MAX_GRAVITY_FILE_BYTES, Section, check_regular_file, load_yaml_file
 
 #: Orbit frames for initial states and element sets.
-ORBIT_FRAMES = ("ICRF", "MOON_ME_INERTIAL", "MOON_PA_INERTIAL")
+ORBIT_FRAMES = ("ICRF", "MOON_ME_INERTIAL", "MOON_PA_INERTIAL", "EARTH_MOON_INERTIAL")
 TOP_LEVEL_KEYS = {
     "name",
     "description",
@@ -211,9 +211,11 @@ def _sources(eph_paths: dict):
         raise InputError(key, exc.problem) from None
 
 
-def initial_state(orbit: Section, t0: float, gm: float, pck) -> tuple[np.ndarray, str]:
+def initial_state(orbit: Section, t0: float, gm: float, pck, ephemeris=None) -> tuple[np.ndarray, str]:
     """Moon-centred ICRF initial state from ``orbit`` (elements or Cartesian) and its frame;
-    ``pck`` is the lunar orientation (MoonPCK, from the mission's Sources)."""
+    ``pck`` is the lunar orientation (MoonPCK, from the mission's Sources), ``ephemeris`` the
+    SPK the ``EARTH_MOON_INERTIAL`` axes come from (``orbits.planes``: z along the Moon's
+    geocentric orbit normal at ``t0``, x its ascending node on the ICRF equator)."""
     from .. import frames
     from ..orbits.elements import keplerian_to_cartesian
 
@@ -250,7 +252,12 @@ def initial_state(orbit: Section, t0: float, gm: float, pck) -> tuple[np.ndarray
                 "orbit.state.r_km", f"|r| = {np.linalg.norm(r):.1f} km is inside the Moon ({MOON_RADIUS_KM} km radius)"
             )
         s = np.array(r + v, float)
-    if frame != "ICRF":
+    if frame == "EARTH_MOON_INERTIAL":
+        from ..orbits.planes import plane_rotation
+
+        rot = plane_rotation("EARTH_MOON", [t0], ephemeris=ephemeris)
+        s = np.concatenate([apply_transposed(rot, s[None, :3]), apply_transposed(rot, s[None, 3:])], axis=1)[0]
+    elif frame != "ICRF":
         body = frame.replace("_INERTIAL", "")
         rot = frames.rotation(body, [t0], pck)
         s = np.concatenate([apply_transposed(rot, s[None, :3]), apply_transposed(rot, s[None, 3:])], axis=1)[0]
@@ -376,7 +383,7 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
         s0, frame = orbit_from_design(orbit, t0, t1, fm)
     else:
         check_no_design_keys(orbit)
-        s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, sources.moon_pck)
+        s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, sources.moon_pck, sources.ephemeris)
     pr = root.section("propagator", {"rtol", "atol_km", "fixed_step_s", "impact_altitude_km", "output_step_s"})
     settings = PropagatorSettings(
         rtol=pr.number("rtol", 1e-12, exclusive_minimum=0, maximum=1e-3),

@@ -300,8 +300,14 @@ ORBIT_HISTORY_MAX_SAMPLES = 50_000
 ORBIT_HISTORY_POINTS = 2000
 #: The plane the orbit history's elements are measured in, per mission orbit frame (the frame
 #: of the report's "Initial orbit" row): MOON_ME_INERTIAL and MOON_PA_INERTIAL -> the lunar
-#: equator (``orbits.planes`` MOON_ME; PA and ME axes differ by ~0.03 deg), ICRF -> ICRF.
-ORBIT_HISTORY_PLANES = {"ICRF": "ICRF", "MOON_ME_INERTIAL": "MOON_ME", "MOON_PA_INERTIAL": "MOON_ME"}
+#: equator (``orbits.planes`` MOON_ME; PA and ME axes differ by ~0.03 deg), ICRF -> ICRF,
+#: EARTH_MOON_INERTIAL -> the Earth–Moon orbit plane (``orbits.planes`` EARTH_MOON).
+ORBIT_HISTORY_PLANES = {
+    "ICRF": "ICRF",
+    "MOON_ME_INERTIAL": "MOON_ME",
+    "MOON_PA_INERTIAL": "MOON_ME",
+    "EARTH_MOON_INERTIAL": "EARTH_MOON",
+}
 #: How the mean elements are made (``orbits.elements.mean_elements``), as the report names it.
 MEAN_ELEMENTS_METHOD = (
     "one-period running mean of the osculating elements (orbits.elements.mean_elements; "
