@@ -1,9 +1,8 @@
 """Survey-scale scheduling through the whole pipeline: ``lunarscope plan`` on a synthetic survey.
 
 Writes a mission (the shipped circumlunar-telescope mission: ELFO, stations, constraints,
-recorder, engineering; RAAN 180 deg by default, since the demo's RAAN 0 orbit reaches the
-surface after 110 days) with N requests on M targets over D days, runs ``lunarscope plan`` on
-it as a user would (a subprocess, under ``/usr/bin/time -v`` for the peak memory), and prints
+recorder, engineering; its ELFO is frozen for a year, ``--raan-deg`` overrides its RAAN) with
+N requests on M targets over D days, runs ``lunarscope plan`` on it as a user would (a subprocess, under ``/usr/bin/time -v`` for the peak memory), and prints
 the wall time, the peak resident memory, the stage times and the science value / bound.
 
 The catalogue (deterministic for a seed): M targets on a Fibonacci sphere (even sky cover);
@@ -93,7 +92,8 @@ def write_mission(folder: str, args) -> str:
     m["targets"] = {"catalogue": "survey_targets.csv"}
     m["requests"] = reqs
     m["scheduling"] = {**m.get("scheduling", {}), "time_limit_s": args.time_limit}
-    m["orbit"]["elements"]["raan_deg"] = args.raan_deg
+    if args.raan_deg is not None:
+        m["orbit"]["elements"]["raan_deg"] = args.raan_deg
     m.pop("sites", None)
     path = os.path.join(folder, "survey.yaml")
     with open(path, "w") as f:
@@ -111,9 +111,9 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--raan-deg",
         type=float,
-        default=180.0,
-        help="ELFO RAAN (MOON_ME_INERTIAL at the start); the demo's 0 deg hits the Moon on 2030-04-20, "
-        "180 deg keeps perilune above 729 km for a year (50x50 + Earth + Sun + SRP)",
+        default=None,
+        help="override the ELFO's RAAN (MOON_ME_INERTIAL at the start); by default the shipped "
+        "mission's frozen ELFO is flown as it is (perilune 164.7 km or higher over a year)",
     )
     ap.add_argument("--time-limit", type=float, default=600.0, help="scheduling.time_limit_s (s)")
     ap.add_argument("--keep", help="write the mission and the products here (default: a temporary folder)")
