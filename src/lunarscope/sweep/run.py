@@ -14,8 +14,10 @@
 The chunk size: a task costs ``TASK_OVERHEAD_S`` of scheduling and transfer beyond its
 cases (measured, ``benchmarks/bench_sweep.py``); the first wave runs one case per task on
 each worker, the first of them to finish measures a case, then the other cases go in chunks
-that hold enough cases that the overhead stays under ``MAX_OVERHEAD_FRACTION`` of a chunk,
-but never so many that a worker gets fewer than ``CHUNKS_PER_WORKER`` chunks (load balance).
+that hold enough cases that the overhead stays under ``MAX_OVERHEAD_FRACTION`` of a chunk
+and that the scheduler and the client, which handle tasks one at a time, spend at most that
+fraction of the workers' time on them (``W × overhead`` per chunk on W workers: the rule that
+matters on large clusters, the scale model of ``benchmarks/bench_sweep.py``), but never so many that a worker gets fewer than ``CHUNKS_PER_WORKER`` chunks (load balance).
 A chunk whose task fails as a whole (its workers kept dying: ``KilledWorker``) gives error
 rows ``task: ...`` in the returned table but no part, so the next run tries it again.
 """
@@ -237,7 +239,7 @@ def done_rows(out_dir, cases) -> dict:
 
 def _chunk_size(case_s: float, remaining: int, n_workers: int) -> int:
     """Cases per task from the measured case time (see the module docstring)."""
-    want = math.ceil(TASK_OVERHEAD_S / (MAX_OVERHEAD_FRACTION * max(case_s, 1e-9)))
+    want = math.ceil(max(1, n_workers) * TASK_OVERHEAD_S / (MAX_OVERHEAD_FRACTION * max(case_s, 1e-9)))
     balance = max(1, remaining // (CHUNKS_PER_WORKER * max(1, n_workers)))
     return int(max(1, min(want, balance, MAX_CHUNK_CASES)))
 
