@@ -3,8 +3,11 @@
 ``render_report(plan)`` takes the typed plan (:class:`lunarscope.products.Plan`, the tree
 behind ``summary.json``) and returns the HTML text. Every value is read by attribute, so a field
 renamed in the plan fails here (``AttributeError``) instead of showing "—". The page opens
-offline: no network, no external scripts or styles; the small inline script only records errors,
-toggles legend entries and sorts and filters the tables (``report/tables.py``). Same input → byte-identical output (the only timestamp is
+offline: no network, no external scripts or styles; the inline script (``report/assets.py``)
+records errors, zooms and pans the time charts (each time chart's ``<svg>`` carries its axis in
+``data-t0``/``data-t1``/``data-x0``/``data-x1``/``data-utc0``, ``svg.time_axis_attrs``), shows
+tooltips, toggles legend entries, exports charts as SVG/PNG and sorts and filters the tables
+(``report/tables.py``). Same input → byte-identical output (the only timestamp is
 ``plan.generated_utc``). Any list or series may be empty; the section then says so. All text
 from the plan is HTML-escaped. Times are read as TDB (``*_tdb``); UTC text is only printed.
 
@@ -58,8 +61,15 @@ CHART_W = 1000
 MERGE_GAP_PX = 0.5
 #: Narrow intervals are drawn at least this wide (px) so they stay visible.
 MIN_BAR_PX = 0.6
-#: Above this many schedule activities, the Gantt chart omits per-bar tooltips (file size).
+#: Above this many schedule activities (or timeline windows), a chart omits per-bar tooltips and
+#: merges its bars (file size).
 MAX_TOOLTIPS = 4000
+#: Time span (s) of the report's finest zoom button ("day"): merged rows keep the gaps that are at
+#: least ``MERGE_GAP_PX`` wide at this span, so the day view still shows them.
+DETAIL_SPAN_S = 86400.0
+#: Most merged bars drawn in one chart; above it the merge gap doubles until they fit (file
+#: size and script speed: ~70 bytes and one attribute update per bar on zoom).
+MAX_BARS_PER_CHART = 20000
 
 TIMELINE_COLOURS = {
     "umbra": "#2b2b2b",
@@ -115,6 +125,23 @@ def _fmt(v: Any, decimals: int = 3) -> str:
 
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600.0:.2f} h"
+
+
+def _duration(seconds: float) -> str:
+    """'42 s', '12 min 03 s', '3 h 05 min' (a bar's tooltip)."""
+    s = int(round(float(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+
+
+#: How to zoom a time chart (the report's script, report/assets.py), said in each time chart's lead.
+ZOOM_HINT = (
+    "Zoom: drag across the plot, Ctrl/Alt + wheel, or the day / week / all buttons; shift-drag or ◀ ▶ to pan; "
+    "double-click to reset."
+)
 
 
 def _pct(frac) -> str:
@@ -388,7 +415,7 @@ def _line_chart(
     pad = 0.05 * (y_hi - y_lo if y_hi > y_lo else 1.0)
     ticks = nice_ticks(y_lo if y_min is not None else y_lo - pad, y_hi + pad, 5)
     sy = Linear(min(ticks[0], y_lo), max(ticks[-1], y_hi + pad), height - bottom, top)
-    out = _svg_open(name, width, height, title)
+    out = _svg_open(name, width, height, title, time_axis=(axis.t0, axis.t1, sx.p0, sx.p1))
     out += _value_axis(sy, left, width - right, ylabel, [v for v in ticks if sy.d0 <= v <= sy.d1])
     out += axis.draw(sx, top, height - bottom)
     td, yd = decimate_minmax(t, y)
@@ -420,10 +447,79 @@ def _altitude(plan: Plan, axis: _TimeAxis) -> str:
         return _section("altitude", "Altitude", _none("No altitude series in this plan."))
     lead = (
         f"Altitude above the mean lunar sphere (R = {MOON_RADIUS_KM} km): min {alt.min():.1f} km, "
-        f"max {alt.max():.1f} km, mean {alt.mean():.1f} km."
+        f"max {alt.max():.1f} km, mean {alt.mean():.1f} km. " + ZOOM_HINT
     )
     body = _line_chart("altitude", "Altitude above the Moon", t, alt, "Altitude (km)", axis)
     return _section("altitude", "Altitude over time", body, lead)
+
+
+def _bar(x0: float, w_px: float, yb: float, bar_h: float, tip: str = "") -> str:
+    """One interval bar; drawn at least ``MIN_BAR_PX`` wide, its true width then kept in
+    ``data-w`` (px) so that the zoom script scales the true width, not the widened one."""
+    w = max(w_px, MIN_BAR_PX)
+    true_w = f' data-w="{num(max(w_px, 0.0), 3)}"' if w_px < MIN_BAR_PX else ""
+    head = f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" height="{num(bar_h, 1)}"{true_w}'
+    return head + (f"><title>{esc(tip)}</title></rect>" if tip else "/>")
+
+
+#: Most time bins per row when a row of several series is drawn by majority (``_majority_bars``):
+#: sets the finest bin of a long span (1 year: 158 s) so the chart is drawn in seconds.
+MAX_BINS_PER_ROW = 200_000
+
+
+def _covered(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Time covered up to each ``t`` by the disjoint intervals [a, b) sorted by start (s)."""
+    cum = np.concatenate([[0.0], np.cumsum(b - a)])
+    j = np.searchsorted(a, t, side="right") - 1  # the last interval started by t
+    jj = np.clip(j, 0, None)
+    inside = np.where(j >= 0, np.minimum(t, b[jj]) - a[jj], 0.0)
+    return np.where(j >= 0, cum[jj] + inside, 0.0)
+
+
+def _majority_bars(by_series: dict[str, list], t0: float, t1: float, bin_s: float) -> dict[str, list]:
+    """Bars of a row whose series share the time line (the visibility chart's visible / behind the
+    Moon / excluded): the span cut into bins of ``bin_s``, each bin given to the series covering most
+    of it, runs of one series joined into one bar (bins no series covers stay empty)."""
+    n = max(1, math.ceil((t1 - t0) / bin_s))
+    edges = np.minimum(t0 + bin_s * np.arange(n + 1), t1)
+    keys = list(by_series)
+    cover = np.zeros((len(keys), n))
+    for k, key in enumerate(keys):
+        iv = np.array(sorted(by_series[key]), float).reshape(-1, 2)
+        cover[k] = np.diff(_covered(iv[:, 0], iv[:, 1], edges))
+    state = np.where(cover.max(axis=0) > 0.0, np.argmax(cover, axis=0), -1)
+    cuts = np.flatnonzero(np.diff(state)) + 1
+    starts, stops = np.concatenate([[0], cuts]), np.concatenate([cuts, [n]])
+    out: dict[str, list] = {key: [] for key in keys}
+    for i0, i1 in zip(starts.tolist(), stops.tolist()):
+        if state[i0] >= 0:
+            out[keys[state[i0]]].append((float(edges[i0]), float(edges[i1])))
+    return out
+
+
+def _merged_rows(rows: list[dict], axis: _TimeAxis, gap_s: float) -> tuple[list[dict[str, list]], float]:
+    """Per row, the bars (start, stop) of each series, and the resolution used (s): a row of one
+    series merges gaps ≤ the resolution; a row of several is drawn by majority in bins of it
+    (``_majority_bars``, so coarse bars of one series never paint over another's). The
+    resolution starts at ``gap_s`` (at least span / ``MAX_BINS_PER_ROW`` for rows of several series)
+    and doubles until the chart has at most ``MAX_BARS_PER_CHART`` bars."""
+    clipped = []
+    for row in rows:
+        by_series: dict[str, list] = {}
+        for a, b, series, *_ in row["items"]:
+            if b >= axis.t0 and a <= axis.t1:
+                by_series.setdefault(series, []).append((max(a, axis.t0), min(b, axis.t1)))
+        clipped.append(by_series)
+    if any(len(s) > 1 for s in clipped):
+        gap_s = max(gap_s, (axis.t1 - axis.t0) / MAX_BINS_PER_ROW)
+    while True:
+        merged = [
+            _majority_bars(s, axis.t0, axis.t1, gap_s) if len(s) > 1 else {k: _merge(v, gap_s) for k, v in s.items()}
+            for s in clipped
+        ]
+        if sum(len(v) for m in merged for v in m.values()) <= MAX_BARS_PER_CHART:
+            return merged, gap_s
+        gap_s *= 2.0
 
 
 def _rows_chart(
@@ -436,17 +532,19 @@ def _rows_chart(
     legend: list[tuple[str, str, str]] | None = None,
     right_w: float = 20,
     tooltips: bool = True,
-) -> str:
-    """Interval rows: each row {label, right, items:[(t0, t1, series, colour, tip)]}."""
+) -> tuple[str, float]:
+    """Interval rows: each row {label, right, items:[(t0, t1, series, colour, tip)]}. Returns the
+    SVG and the merge gap (s) of rows drawn without tooltips: gaps narrower than
+    ``MERGE_GAP_PX`` at the ``DETAIL_SPAN_S`` zoom (or the whole span if shorter) are closed."""
     width = CHART_W
     top = 34 + (18 if legend else 0)
     bottom = 50
     height = top + row_h * len(rows) + bottom
     sx = axis.scale(label_w, width - right_w)
-    gap_s = MERGE_GAP_PX / sx.k
-    min_w_s = MIN_BAR_PX / sx.k
+    detail_k = (sx.p1 - sx.p0) / min(axis.t1 - axis.t0, DETAIL_SPAN_S)  # px per s at the day view
+    merged, gap_s = _merged_rows(rows, axis, MERGE_GAP_PX / detail_k)
     font = min(12.0, max(6.0, row_h * 0.85))
-    out = _svg_open(name, width, height, title)
+    out = _svg_open(name, width, height, title, time_axis=(axis.t0, axis.t1, sx.p0, sx.p1))
     if legend:
         out += _legend(legend, label_w, 44)
     out += axis.draw(sx, top, height - bottom)
@@ -480,28 +578,22 @@ def _rows_chart(
                     x0, x1 = float(sx(max(a, axis.t0))), float(sx(min(b, axis.t1)))
                     if x1 < sx.p0 or x0 > sx.p1:
                         continue
-                    w = max(x1 - x0, MIN_BAR_PX)
-                    out.append(
-                        f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
-                        f'height="{num(bar_h, 1)}"><title>{esc(tip)}</title></rect>'
-                    )
+                    out.append(_bar(x0, x1 - x0, yb, bar_h, tip))
             else:
-                merged = _merge(
-                    [(max(a, axis.t0), min(b, axis.t1)) for a, b, *_ in items if b >= axis.t0 and a <= axis.t1], gap_s
-                )
-                for a, b in merged:
+                for a, b in merged[i].get(series, []):
                     x0 = float(sx(a))
-                    w = max(float(sx(max(b, a + min_w_s))) - x0, MIN_BAR_PX)
-                    out.append(
-                        f'<rect class="mark" x="{num(x0, 2)}" y="{num(yb, 1)}" width="{num(w, 2)}" '
-                        f'height="{num(bar_h, 1)}"/>'
-                    )
+                    out.append(_bar(x0, float(sx(b)) - x0, yb, bar_h))
             out.append("</g>")
         if row.get("tip"):
             out.append(f"<title>{esc(row['tip'])}</title>")
         out.append("</g>")
     out.append("</svg>")
-    return "\n".join(out)
+    return "\n".join(out), gap_s
+
+
+def _gap_text(gap_s: float) -> str:
+    """'gaps under 49 s merged' in the unit that suits the gap."""
+    return f"{gap_s:.0f} s" if gap_s < 120 else (f"{gap_s / 60:.0f} min" if gap_s < 7200 else f"{gap_s / 3600:.1f} h")
 
 
 def _timeline(plan: Plan, axis: _TimeAxis) -> str:
@@ -513,11 +605,23 @@ def _timeline(plan: Plan, axis: _TimeAxis) -> str:
     if not groups:
         return _section("timeline", "Events timeline", _none("No eclipse, contact or lunar-site windows in this plan."))
     keys = sorted(groups, key=lambda k: (order.index(k[0]), k[1]))
+    tips = sum(len(v) for v in groups.values()) <= MAX_TOOLTIPS
     rows = []
     for kind, subject in keys:
         ws = groups[(kind, subject)]
         total = sum(w.duration_s for w in ws)
-        items = [(w.start_tdb, w.stop_tdb, kind, TIMELINE_COLOURS[kind], "") for w in ws]
+        items = [
+            (
+                w.start_tdb,
+                w.stop_tdb,
+                kind,
+                TIMELINE_COLOURS[kind],
+                f"{TIMELINE_LABELS[kind]} {subject} {w.start_utc} → {w.stop_utc} ({_duration(w.duration_s)})"
+                if tips
+                else "",
+            )
+            for w in ws
+        ]
         rows.append(
             {
                 "label": f"{TIMELINE_LABELS[kind]}: {subject}",
@@ -528,7 +632,7 @@ def _timeline(plan: Plan, axis: _TimeAxis) -> str:
         )
     present = [k for k in order if any(key[0] == k for key in keys)]
     legend = [(k, TIMELINE_LABELS[k], TIMELINE_COLOURS[k]) for k in present]
-    body = _rows_chart(
+    body, gap_s = _rows_chart(
         "timeline",
         "Eclipses, station contacts and lunar-site passes",
         rows,
@@ -537,12 +641,23 @@ def _timeline(plan: Plan, axis: _TimeAxis) -> str:
         row_h=22,
         legend=legend,
         right_w=70,
-        tooltips=False,
+        tooltips=tips,
     )
-    lead = "One row per subject; the column on the right is the total time in each row."
+    lead = (
+        "One row per subject; the column on the right is the total time in each row. "
+        + (
+            "Hover a bar for its UTC start, stop and duration. "
+            if tips
+            else f"{sum(len(v) for v in groups.values())} windows: bars merged across gaps under {_gap_text(gap_s)}. "
+        )
+        + ZOOM_HINT
+    )
     return _section("timeline", "Events timeline", body, lead)
 
 
+#: Most target rows of the visibility chart (the highest priority first): rows stay ≥ 9 px high and
+#: their labels readable; the target table lists every target.
+MAX_VISIBILITY_ROWS = 100
 #: Colours of the target-visibility chart: visible, behind the Moon, excluded by another constraint.
 VISIBILITY_COLOURS = {"visible": "#2c7fb8", "occulted": "#9e9e9e", "excluded": "#f0a35e"}
 
@@ -574,6 +689,12 @@ def _visibility(plan: Plan, axis: _TimeAxis) -> str:
     if not names:
         return _section("visibility", "Target visibility", _none("No targets in this plan."))
     info = {t.name: t for t in plan.targets}
+    n_all = len(names)
+    if n_all > MAX_VISIBILITY_ROWS:  # the highest-priority targets, in the plan's order
+        order = {n: i for i, n in enumerate(names)}
+        rank = sorted(names, key=lambda n: (-(info[n].priority or 0.0) if n in info else 0.0, order[n]))
+        keep = set(rank[:MAX_VISIBILITY_ROWS])
+        names = [n for n in names if n in keep]
     with_occ = bool(occulted)
     rows = []
     for name in names:
@@ -601,7 +722,7 @@ def _visibility(plan: Plan, axis: _TimeAxis) -> str:
             ("occulted", "behind the Moon", VISIBILITY_COLOURS["occulted"]),
             ("excluded", "Sun / Earth / limb exclusion", VISIBILITY_COLOURS["excluded"]),
         ]
-    body = _rows_chart(
+    body, gap_s = _rows_chart(
         "visibility",
         "Target visibility by constraint (target_visible and target_occulted windows)",
         rows,
@@ -615,7 +736,14 @@ def _visibility(plan: Plan, axis: _TimeAxis) -> str:
     lead = (
         f"{len(rows)} targets, astroplan-style: blue when the target is observable (unocculted and outside "
         "the exclusion angles), grey while the Moon hides it, orange when another pointing constraint "
-        "(the Sun's, the Earth's or a limb angle) excludes it. Right column: visible fraction of the mission."
+        "(the Sun's, the Earth's or a limb angle) excludes it. Right column: visible fraction of the mission. "
+        f"Drawn in bins of {_gap_text(gap_s)}, each in the colour of the state covering most of it. "
+        + (
+            f"Shown: the {len(rows)} highest-priority of the {n_all} targets (the target table lists all). "
+            if n_all > len(rows)
+            else ""
+        )
+        + ZOOM_HINT
     )
     return _section("visibility", "Target visibility", body, lead)
 
@@ -784,7 +912,7 @@ def _schedule(plan: Plan, axis: _TimeAxis) -> str:
         items = []
         for a in sel:
             tip = (
-                f"{k} {a.target} {a.start_utc} → {a.stop_utc} ({a.duration_s:.0f} s"
+                f"{k} {a.target} {a.start_utc} → {a.stop_utc} ({_duration(a.duration_s)}"
                 + (f", {a.data_mbit:.1f} Mbit" if a.data_mbit else "")
                 + (f", station {a.station}" if a.station else "")
                 + ")"
@@ -794,10 +922,19 @@ def _schedule(plan: Plan, axis: _TimeAxis) -> str:
             {"label": k, "items": items, "right": _hours(total), "tip": f"{k}: {len(sel)} activities, {_hours(total)}"}
         )
     legend = [(k, k, ACTIVITY_COLOURS.get(k, "#7f7f7f")) for k in kinds]
-    body = _rows_chart(
+    body, gap_s = _rows_chart(
         "gantt", "Schedule (Gantt)", rows, axis, label_w=110, row_h=34, legend=legend, right_w=70, tooltips=tips
     )
-    lead = f"{len(acts)} activities. Hover a bar for target, times and data volume; click a legend entry to hide it."
+    lead = (
+        f"{len(acts)} activities. "
+        + (
+            "Hover a bar for target, times and data volume; click a legend entry to hide it. "
+            if tips
+            else f"Over {MAX_TOOLTIPS} activities: bars merged across gaps under {_gap_text(gap_s)}, no per-bar "
+            "tooltips (schedule.csv lists every activity); click a legend entry to hide it. "
+        )
+        + ZOOM_HINT
+    )
     return _section("schedule", "Schedule", body, lead)
 
 
@@ -819,8 +956,10 @@ def _recorder(plan: Plan, axis: _TimeAxis) -> str:
         hline=hline,
         step=True,
     )
-    lead = f"Peak {lvl.max():,.1f} Mbit, final {lvl[-1]:,.1f} Mbit" + (
-        f", capacity {float(cap):,.0f} Mbit." if cap is not None else "."
+    lead = (
+        f"Peak {lvl.max():,.1f} Mbit, final {lvl[-1]:,.1f} Mbit"
+        + (f", capacity {float(cap):,.0f} Mbit. " if cap is not None else ". ")
+        + ZOOM_HINT
     )
     return _section("recorder", "Recorder level", body, lead)
 
@@ -1111,7 +1250,8 @@ def render_report(plan: Plan) -> str:
     foot = (
         "<footer>Generated by lunarscope"
         + (f" at {esc(generated)}" if generated else "")
-        + ". Times are UTC; all charts are static SVG drawn from the plan data.</footer>\n"
+        + ". Times are UTC; every chart is SVG drawn from the plan data (readable with scripts off); the inline "
+        "script adds zoom, pan, tooltips, legend toggles and PNG/SVG export.</footer>\n"
     )
     return page(head, top, sections, foot)
 

@@ -136,7 +136,13 @@ def _elements_chart(h, t0: float, t1: float, ticks) -> str:
     left, right, top, panel_h, gap, bottom = 92, 20, 52, 86, 16, 50
     height = top + len(PANELS) * (panel_h + gap) - gap + bottom
     sx = Linear(t0, t1, left, WIDTH_PX - right)
-    out = _svg_open("elements", WIDTH_PX, height, f"Orbital elements in the {h.plane} plane: osculating and mean")
+    out = _svg_open(
+        "elements",
+        WIDTH_PX,
+        height,
+        f"Orbital elements in the {h.plane} plane: osculating and mean",
+        time_axis=(t0, t1, sx.p0, sx.p1),
+    )
     out += _legend(
         [("osculating", "osculating", OSC_COLOUR), ("mean", "mean (one-period running mean)", MEAN_COLOUR)], left, 40
     )
@@ -163,7 +169,11 @@ def _apsides_chart(h, t0: float, t1: float, ticks) -> str:
     vt, lo, hi = _range_ticks([h.periapsis_alt_km, h.apoapsis_alt_km, mean_peri], 5)
     sy = Linear(lo, hi, height - bottom, top)
     out = _svg_open(
-        "apsides", WIDTH_PX, height, f"Periapsis and apoapsis altitude above the {MOON_RADIUS_KM} km sphere"
+        "apsides",
+        WIDTH_PX,
+        height,
+        f"Periapsis and apoapsis altitude above the {MOON_RADIUS_KM} km sphere",
+        time_axis=(t0, t1, sx.p0, sx.p1),
     )
     out += _legend(
         [
@@ -196,7 +206,9 @@ def _beta_chart(h, t0: float, t1: float, ticks) -> str:
     sx = Linear(t0, t1, left, WIDTH_PX - right)
     vt, lo, hi = _range_ticks([h.beta_deg, np.zeros(1)], 5)
     sy = Linear(lo, hi, height - bottom, top)
-    out = _svg_open("beta", WIDTH_PX, height, "Beta angle: Sun elevation above the orbit plane")
+    out = _svg_open(
+        "beta", WIDTH_PX, height, "Beta angle: Sun elevation above the orbit plane", time_axis=(t0, t1, sx.p0, sx.p1)
+    )
     out += _orbit_value_axis(sy, left, WIDTH_PX - right, "β (°)", [v for v in vt if lo <= v <= hi])
     out += _time_axis(sx, ticks, top, height - bottom, True, t0)
     y0 = num(float(sy(0.0)))

@@ -304,10 +304,29 @@ def plot_axes(parts: list, x, y, xt, yt, box, xlabel: str, ylabel: str, xfmt=Non
     )
 
 
-def chart_open(name: str, width: float, height: float, title: str) -> list[str]:
-    """The opening ``<svg class="chart" data-chart=name>`` of a report chart and its title."""
+def utc_unix_ms(t_tdb: float) -> int:
+    """Milliseconds since 1970-01-01 UTC (POSIX count, no leap seconds) of the UTC calendar time
+    of ``t_tdb`` (ERFA, to 1 ms): the origin the report's script labels zoomed time axes from."""
+    epoch = _dt.datetime(1970, 1, 1)
+    return round((_utc_calendar(t_tdb) - epoch) / _dt.timedelta(milliseconds=1))
+
+
+def time_axis_attrs(t0_tdb: float, t1_tdb: float, x0_px: float, x1_px: float) -> str:
+    """The ``data-t0``/``data-t1`` (TDB s), ``data-x0``/``data-x1`` (px of the plot area) and
+    ``data-utc0`` (:func:`utc_unix_ms` of ``t0``) attributes of a time chart's ``<svg>``: what the
+    report's script zooms, pans and relabels the time axis with (report/assets.py)."""
+    return (
+        f' data-t0="{t0_tdb:.3f}" data-t1="{t1_tdb:.3f}" data-x0="{num(x0_px, 2)}" data-x1="{num(x1_px, 2)}"'
+        f' data-utc0="{utc_unix_ms(t0_tdb)}"'
+    )
+
+
+def chart_open(name: str, width: float, height: float, title: str, time_axis=None) -> list[str]:
+    """The opening ``<svg class="chart" data-chart=name>`` of a report chart and its title;
+    ``time_axis`` = (t0_tdb, t1_tdb, x0_px, x1_px) marks a time chart (:func:`time_axis_attrs`)."""
+    extra = time_axis_attrs(*time_axis) if time_axis is not None else ""
     return [
-        f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
+        f'<svg class="chart" data-chart="{esc(name)}"{extra} viewBox="0 0 {num(width, 0)} {num(height, 0)}" '
         f'width="{num(width, 0)}" height="{num(height, 0)}" role="img" aria-label="{esc(title)}" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<text class="title" x="{num(width / 2, 1)}" y="18" text-anchor="middle">{esc(title)}</text>',
