@@ -36,14 +36,16 @@ def _states(m):
     )
 
 
-def test_batch_equals_single_runs_on_two_workers():
+@pytest.mark.parametrize("method", ["dop853", "rkn12"])
+def test_batch_equals_single_runs_on_two_workers(method):
     fm = _model()
     states = _states(5)
     t_start = T0 + 60.0 * np.arange(5)  # per-orbit epochs
-    batch = propagate_many(states, t_start, T0 + SPAN_S, fm, workers=2, names=[f"sc{i}" for i in range(5)])
+    names = [f"sc{i}" for i in range(5)]
+    batch = propagate_many(states, t_start, T0 + SPAN_S, fm, workers=2, names=names, method=method)
     assert len(batch) == 5
     for i, res in enumerate(batch):
-        one = propagate(states[i], t_start[i], T0 + SPAN_S, fm, name=f"sc{i}")
+        one = propagate(states[i], t_start[i], T0 + SPAN_S, fm, name=f"sc{i}", method=method)
         t = np.linspace(t_start[i], T0 + SPAN_S, 7)
         assert np.array_equal(res.trajectory.state(t), one.trajectory.state(t))
         assert (res.n_steps, res.n_rhs, res.impact_time) == (one.n_steps, one.n_rhs, None)

@@ -39,11 +39,11 @@ def parse_values(text: str, option: str) -> list[float]:
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "design",
-        help="orbit design: lifetime maps, frozen orbits, three-body families",
+        help="orbit design: lifetime maps, frozen orbits, three-body families, station keeping",
         description="Orbit design tools. 'lifetime': days to impact of circular orbits vs inclination, "
         "altitude and RAAN with the mission's force model and span. 'frozen': a frozen low orbit for an "
         "altitude and inclination. 'family': Earth-Moon CR3BP periodic-orbit families (halo, NRHO, DRO, "
-        "Lyapunov).",
+        "Lyapunov). 'stationkeeping': station-keeping maneuvers and their Monte Carlo Δv budget.",
     )
     dsub = p.add_subparsers(dest="design_command", metavar="TOOL", parser_class=type(p))
     dsub.required = True
@@ -67,6 +67,9 @@ def add_parser(sub) -> None:
     from . import design_family
 
     design_family.add_tool(dsub)
+    from . import design_stationkeeping
+
+    design_stationkeeping.add_tool(dsub)
 
 
 def run(args) -> int:

@@ -90,6 +90,7 @@ def propagate_many(
     atol_km: float = 1e-9,
     impact_altitude_km: float = 0.0,
     fixed_step_s: float | None = None,
+    method: str = "dop853",
     names=None,
     workers: int | None = None,
     progress=None,
@@ -97,7 +98,7 @@ def propagate_many(
     """Propagate M Moon-centred ICRF states ``states0`` (M, 6) (km, km/s) with one force model.
 
     ``t_start``, ``t_stop``: TDB seconds, one value for all orbits or one per orbit (M,).
-    ``rtol``, ``atol_km``, ``impact_altitude_km``, ``fixed_step_s`` as in ``propagate``;
+    ``rtol``, ``atol_km``, ``impact_altitude_km``, ``fixed_step_s``, ``method`` as in ``propagate``;
     ``names``: M trajectory names (default ``orbit-<i>``); ``workers``: processes (default: the
     cores available; 1 runs in this process); ``progress(done, total)`` after each finished chunk.
     Returns M ``PropagationResult`` in input order, each identical to ``propagate`` of that orbit.
@@ -138,6 +139,7 @@ def propagate_many(
             "atol_km": atol_km,
             "impact_altitude_km": impact_altitude_km,
             "fixed_step_s": fixed_step_s,
+            "method": method,
         },
     }
     workers = min(workers, m)

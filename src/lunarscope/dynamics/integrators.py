@@ -43,6 +43,7 @@ from lunarscope.errors import InputError
 
 from .dop853_kernel import IntegrationStatus, dense_evaluate, dop853_kernel, no_event
 from .dop853_tableau import DOP853_A, DOP853_C, DOP853_D, DOP853_E3, DOP853_E5, UNIT_ROUNDOFF
+from .rkn12_kernel import hermite_evaluate, rkn12_kernel, velocity_dependence
 
 __all__ = [
     "DOP853_A",
@@ -50,7 +51,9 @@ __all__ = [
     "DOP853_D",
     "DOP853_E3",
     "DOP853_E5",
+    "METHODS",
     "DenseSolution",
+    "HermiteDenseSolution",
     "IntegrationResult",
     "IntegrationStatus",
     "integrate",
@@ -62,6 +65,12 @@ DEFAULT_MAX_STEPS = 1_000_000
 
 
 _CONTIGUITY_TOL_S = 1e-6  # arcs joined by DenseSolution.concatenate must meet within 1 µs
+
+#: Integration methods: "dop853" (first-order systems, any rhs) and "rkn12" (RKN12(10) of
+#: Dormand, El-Mikkawy & Prince 1987 for y = (r, v) whose acceleration does not depend on v).
+METHODS = ("dop853", "rkn12")
+#: "rkn12" refuses a rhs whose acceleration moves by more than this (relative) when v moves.
+VELOCITY_FREE_REL_TOL = 1e-12
 
 
 class DenseSolution:
@@ -105,8 +114,11 @@ class DenseSolution:
         if self.n_steps == 0:  # zero-length span: only t_start is valid
             out = np.repeat(self._y_start[None, :], tq.size, axis=0)
         else:
-            out = dense_evaluate(self._keys, self.t_old, self.h, self.coefs, self.direction, tq)
+            out = self._evaluate(tq)
         return out[0] if scalar else out
+
+    def _evaluate(self, tq):
+        return dense_evaluate(self._keys, self.t_old, self.h, self.coefs, self.direction, tq)
 
     @classmethod
     def concatenate(cls, pieces) -> DenseSolution:
@@ -115,6 +127,10 @@ class DenseSolution:
         if not pieces:
             raise InputError("pieces", "need at least one DenseSolution")
         nonempty = [p for p in pieces if p.n_steps > 0] or pieces[:1]
+        kinds = {type(p) for p in nonempty}
+        if len(kinds) > 1:
+            raise InputError("pieces", "cannot join arcs of different integration methods")
+        cls = kinds.pop()
         direction = nonempty[0].direction
         for prev, nxt in itertools.pairwise(pieces):
             if abs(nxt.t_start - prev.t_stop) > _CONTIGUITY_TOL_S:
@@ -141,6 +157,15 @@ class DenseSolution:
 
     def __add__(self, other):
         return DenseSolution.concatenate([self, other])
+
+
+class HermiteDenseSolution(DenseSolution):
+    """Piecewise degree-10 polynomials of the RKN12 integrator (coefs (K, 11, 3) of the position
+    in x = (t − t_old)/h through r, v and the stage accelerations; velocity from the derivative).
+    Same interface as DenseSolution."""
+
+    def _evaluate(self, tq):
+        return hermite_evaluate(self._keys, self.t_old, self.h, self.coefs, self.direction, tq)
 
 
 @dataclass
@@ -173,7 +198,7 @@ def _is_compiled(fn) -> bool:
 _KERNELS: dict = {}
 
 
-def _kernel_for(rhs, event, args):
+def _kernel_for(rhs, event, args, method="dop853"):
     """Compiled kernel taking rhs/event as first-class functions (numba FunctionType).
 
     Typing rhs and event as ``FunctionType`` (instead of numba's per-function
@@ -199,7 +224,7 @@ def _kernel_for(rhs, event, args):
             "event",
             f"must compile as event(t: float64, y: float64[::1], args) -> float64 for args of type {argty}: {exc}",
         ) from exc
-    entry = _KERNELS.get(argty)
+    entry = _KERNELS.get((method, argty))
     if entry is None:
         ksig = (
             numba.types.FunctionType(rsig),
@@ -216,10 +241,20 @@ def _kernel_for(rhs, event, args):
             f64,
             f64,
         )
-        dop853_kernel.compile(ksig)
-        entry = dop853_kernel.overloads[ksig].entry_point
-        _KERNELS[argty] = entry
+        kern = rkn12_kernel if method == "rkn12" else dop853_kernel
+        kern.compile(ksig)
+        entry = kern.overloads[ksig].entry_point
+        _KERNELS[(method, argty)] = entry
     return entry
+
+
+def _check_velocity_free(rhs, t0, y0, args):
+    """RKN needs y = (r, v), rhs = (v, a(t, r)): refuse 6 components whose a moves with v."""
+    if y0.shape != (6,):
+        raise InputError("method", f"rkn12 integrates y = (r, v) of 6 components, got {y0.shape[0]}")
+    a_scale = float(np.max(np.abs(rhs(t0, y0, args)[3:]))) or 1.0
+    if velocity_dependence(rhs, t0, y0, args) > VELOCITY_FREE_REL_TOL * a_scale:
+        raise InputError("method", "rkn12 needs an acceleration that does not depend on the velocity; use dop853")
 
 
 def integrate(
@@ -236,8 +271,9 @@ def integrate(
     first_step=None,
     max_steps=DEFAULT_MAX_STEPS,
     event_tol=DEFAULT_EVENT_TOL_S,
+    method="dop853",
 ) -> IntegrationResult:
-    """Integrate y' = rhs(t, y, args) from t0 to t_end with DOP853 (HNW 1993).
+    """Integrate y' = rhs(t, y, args) from t0 to t_end with DOP853 (HNW 1993) or RKN12(10).
 
     rhs, event: numba ``@njit`` functions ``(t, y, args)``; args: a tuple passed through
     untouched. rtol scalar; atol scalar or (n,). max_step [s] caps |h|. event: terminal
@@ -246,7 +282,12 @@ def integrate(
     atol, max_step and first_step are then unused). first_step [s] overrides the HNW
     initial-step guess; max_steps bounds attempted (accepted + rejected) steps.
     The dense output always costs 3 extra rhs calls per accepted step (counted in n_rhs).
+    method "rkn12": the RKN12(10) Nyström pair (:mod:`.rkn12_kernel`) for y = (r, v) of 6
+    components with rhs = (v, a(t, r)); 17 rhs calls per step, dense output from the stages for free
+    (:class:`HermiteDenseSolution`); a rhs whose acceleration depends on v raises InputError.
     """
+    if method not in METHODS:
+        raise InputError("method", f"{method!r} must be one of {', '.join(METHODS)}")
     if not _is_compiled(rhs):
         raise InputError("rhs", "must be a numba @njit function rhs(t, y, args) -> dy")
     if event is None:
@@ -285,11 +326,14 @@ def integrate(
             raise InputError("first_step", f"{first_step!r} must be > 0 s")
     if not isinstance(args, tuple):
         raise InputError("args", "must be a tuple")
-    kernel = _kernel_for(rhs, event, args)
+    kernel = _kernel_for(rhs, event, args, method)
+    if method == "rkn12":
+        _check_velocity_free(rhs, t0, y0, args)
     (ts, ys, tolds, hs, coefs, status, t_ev, y_ev, n_steps, n_rhs) = kernel(
         rhs, event, t0, y0, t_end, args, rtol, atol_arr, max_step, h0, int(max_steps), fs, float(event_tol)
     )
-    dense = DenseSolution(ts, tolds, hs, coefs, y_start=y0)
+    dense_cls = HermiteDenseSolution if method == "rkn12" else DenseSolution
+    dense = dense_cls(ts, tolds, hs, coefs, y_start=y0)
     return IntegrationResult(
         t=ts,
         y=ys,

@@ -20,7 +20,7 @@ from ..constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from ..errors import InputError
 from ..trajectory import Trajectory
 from .forces import ForceModel, impact_event, moon_rhs
-from .integrators import DenseSolution, IntegrationStatus, integrate
+from .integrators import METHODS, DenseSolution, IntegrationStatus, integrate
 
 #: Velocity tolerance per km of position tolerance: lunar orbits move ~1 km/s, so an orbit's
 #: velocity error (km/s) is about its position error (km) divided by 1000 s.
@@ -72,6 +72,7 @@ class PropagationJob:
     impact_altitude_km: float = 0.0
     fixed_step_s: float | None = None
     name: str = "spacecraft"
+    method: str = "dop853"
 
 
 def run_propagation(job: PropagationJob, progress=None) -> PropagationResult:
@@ -88,6 +89,7 @@ def run_propagation(job: PropagationJob, progress=None) -> PropagationResult:
         fixed_step_s=job.fixed_step_s,
         progress=progress,
         name=job.name,
+        method=job.method,
     )
 
 
@@ -105,11 +107,15 @@ def propagate(
     chunk_s: float = SECONDS_PER_DAY,
     progress=None,
     name: str = "spacecraft",
+    method: str = "dop853",
 ) -> PropagationResult:
     """Integrate Moon-centred ICRF ``state0`` (km, km/s) from ``t_start`` to ``t_stop``.
 
-    ``progress(fraction)`` is called after each arc when given.
+    ``progress(fraction)`` is called after each arc when given. ``method``: "dop853" (default)
+    or "rkn12" (RKN12(10), fewer force evaluations at tight tolerances; docs/benchmarks.md).
     """
+    if method not in METHODS:
+        raise InputError("propagator.method", f"{method!r} must be one of {', '.join(METHODS)}")
     y = np.array(state0, float)
     if y.shape != (6,) or not np.all(np.isfinite(y)):
         raise InputError("orbit", "initial state must be 6 finite numbers (km, km/s)")
@@ -151,6 +157,7 @@ def propagate(
             event=impact_event,
             fixed_step=fixed_step_s,
             first_step=h0,
+            method=method,
         )
         if not res.success:
             raise InputError("propagator", f"integration stopped at t={res.t[-1]:.3f} s: {res.status.name}")
@@ -173,7 +180,13 @@ def propagate(
         float(stop),
         np.asarray(dense.t_nodes),
         name=name,
-        source="lunarscope DOP853",
-        meta={"rtol": rtol, "atol_km": atol_km, "impact_tdb": impact, "impact_altitude_km": float(impact_altitude_km)},
+        source="lunarscope RKN12" if method == "rkn12" else "lunarscope DOP853",
+        meta={
+            "rtol": rtol,
+            "atol_km": atol_km,
+            "method": method,
+            "impact_tdb": impact,
+            "impact_altitude_km": float(impact_altitude_km),
+        },
     )
     return PropagationResult(traj, impact, n_steps, n_rhs)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..constants import MOON_RADIUS_KM, MOON_SOI_RADIUS_KM, SECONDS_PER_DAY
 from ..dynamics.forces import THIRD_BODIES, Cannonball, ForceModel
+from ..dynamics.integrators import METHODS as INTEGRATION_METHODS
 from ..dynamics.propagator import Maneuver
 from ..errors import InputError
 from ..frames.rotations import apply_transposed
@@ -50,6 +51,7 @@ TOP_LEVEL_KEYS = {
     "engineering",
     "commanding",
     "instrument",
+    "station_keeping",
 }
 #: Longest span accepted (days); the default kernels cover far more, this guards typos.
 MAX_SPAN_DAYS = 3660.0
@@ -68,6 +70,7 @@ class PropagatorSettings:
     fixed_step_s: float | None = None
     impact_altitude_km: float = 0.0
     output_step_s: float = 60.0
+    method: str = "dop853"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class Mission:
     #: The ``instrument`` section: a ``lunarscope.science.Instrument``, None when the file has none
     #: (``mission.instrument.mission_instrument`` then gives ``Instrument.default()``).
     instrument: object = None
+    #: The ``station_keeping`` section (``mission.station_keeping.StationKeeping``, with the nominal
+    #: run whose burns were inserted into ``maneuvers``), None when the file has none.
+    station_keeping: object = None
 
     def __repr__(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
@@ -292,9 +298,18 @@ def load_mission(path: str) -> Mission:
     return mission
 
 
+def is_three_body_orbit(mission: Mission) -> bool:
+    """True when the mission's orbit is a three-body family member (``orbit: {family: ...}``),
+    whose apolune lies beyond the Moon's sphere of influence by design."""
+    raw = mission.raw.get("orbit") if isinstance(mission.raw, dict) else None
+    return isinstance(raw, dict) and raw.get("family") is not None
+
+
 def _orbit_warnings(mission: Mission) -> None:
     """Warn when the initial orbit leaves the Moon's sphere of influence or escapes (two-body
     apoapsis from the initial state and the field's GM): usually a unit slip (metres for km)."""
+    if is_three_body_orbit(mission):
+        return  # a three-body orbit (NRHO apolune ~71,000 km) is meant to reach beyond the sphere of influence
     raw = mission.raw.get("orbit") if isinstance(mission.raw, dict) else None
     key = "orbit.elements.a_km" if isinstance(raw, dict) and "elements" in raw else "orbit.state"
     r, v = mission.state0_icrf[:3], mission.state0_icrf[3:]
@@ -376,23 +391,34 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
     sources = _sources(eph_paths)
     fm = _force_model(root, base, sources)
     sources = replace(sources, gravity=fm.field)
+    from ..design.ephemeris_shooting import FAMILY_ORBIT_KEYS, check_no_family_keys, orbit_from_family
     from ..design.frozen import FROZEN_ORBIT_KEYS, check_no_design_keys, orbit_from_design
 
-    orbit = root.section("orbit", {"frame", "elements", "state"} | FROZEN_ORBIT_KEYS, required=True)
-    if orbit.has("design"):  # orbit: {design: frozen, ...} resolves here (docs/mission-file.md)
+    orbit = root.section("orbit", {"frame", "elements", "state"} | FROZEN_ORBIT_KEYS | FAMILY_ORBIT_KEYS, required=True)
+    designed = ()  # maneuvers of a designed orbit (orbit: {family: ...}: the patch-point jumps)
+    if orbit.has("family"):  # orbit: {family: nrho, ...}: CR3BP member → ephemeris model (docs/mission-file.md)
+        check_no_design_keys(orbit)
+        s0, frame, designed, _ = orbit_from_family(orbit, t0, t1, fm)
+    elif orbit.has("design"):  # orbit: {design: frozen, ...} resolves here (docs/mission-file.md)
+        check_no_family_keys(orbit)
         s0, frame = orbit_from_design(orbit, t0, t1, fm)
     else:
         check_no_design_keys(orbit)
+        check_no_family_keys(orbit)
         s0, frame = initial_state(orbit, t0, fm.field.gm_km3_s2, sources.moon_pck, sources.ephemeris)
-    pr = root.section("propagator", {"rtol", "atol_km", "fixed_step_s", "impact_altitude_km", "output_step_s"})
+    pr = root.section(
+        "propagator", {"rtol", "atol_km", "fixed_step_s", "impact_altitude_km", "output_step_s", "method"}
+    )
     settings = PropagatorSettings(
         rtol=pr.number("rtol", 1e-12, exclusive_minimum=0, maximum=1e-3),
         atol_km=pr.number("atol_km", 1e-9, exclusive_minimum=0, maximum=1.0, unit="km"),
         fixed_step_s=pr.number("fixed_step_s", None, exclusive_minimum=0, unit="s"),
         impact_altitude_km=pr.number("impact_altitude_km", 0.0, minimum=-10, unit="km"),
         output_step_s=pr.number("output_step_s", 60.0, exclusive_minimum=0, unit="s"),
+        method=pr.choice("method", INTEGRATION_METHODS, default="dop853"),
     )
-    mission = Mission(name, path, t0, t1, s0, frame, fm, settings, _maneuvers(root, t0, t1), raw, sources=sources)
+    burns = tuple(sorted(_maneuvers(root, t0, t1) + tuple(designed), key=lambda m: m.t))
+    mission = Mission(name, path, t0, t1, s0, frame, fm, settings, burns, raw, sources=sources)
     try:
         from . import observing
     except ImportError:  # pragma: no cover - stage not installed
@@ -411,4 +437,7 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
     from .snr_requests import check_snr_requests
 
     check_snr_requests(mission)
+    from . import station_keeping
+
+    mission = station_keeping.attach(mission, root)  # plans and inserts its maneuvers (after operations)
     return commanding.attach(mission, root)

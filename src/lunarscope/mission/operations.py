@@ -191,6 +191,12 @@ def resolve_requests(ops: Operations, observing) -> list[RequestSpec]:
     return out
 
 
+def one_off_block(name: str, t: float, duration_s: float, mission) -> EngineeringSpec:
+    """An engineering block occurring once, at TDB ``t`` for ``duration_s``: a recurring block
+    whose period is longer than the mission span (so it has one occurrence), no flex."""
+    return EngineeringSpec(name, (mission.t_stop - mission.t_start) + duration_s + 1.0, duration_s, 0.0, float(t))
+
+
 def attach(mission, root: Section, base: str):
     """Parse the scheduling sections into ``mission.operations``."""
     tel = root.section("telescope", {"slew", "antenna"})
@@ -209,7 +215,19 @@ def attach(mission, root: Section, base: str):
         reqs.append(request_from_mapping(Section(raw, f"requests[{k}]", REQUEST_KEYS)))
     eng = []
     for k, raw in enumerate(root.items("engineering")):
-        e = Section(raw, f"engineering[{k}]", {"name", "every", "duration", "flex", "first"})
+        e = Section(raw, f"engineering[{k}]", {"name", "every", "duration", "flex", "first", "at"})
+        if e.has("at"):  # a one-off block at a fixed time (e.g. a station-keeping burn)
+            extra = [x for x in ("every", "first", "flex") if e.has(x)]
+            if extra:
+                raise InputError(
+                    f"engineering[{k}].{extra[0]}", "a block with at: is one-off; give at and duration only"
+                )
+            duration = parse_duration_s(e.required("duration"), f"engineering[{k}].duration")
+            at = e.time("at")
+            if not mission.t_start <= at <= mission.t_stop:
+                raise InputError(f"engineering[{k}].at", "must lie inside the mission span")
+            eng.append(one_off_block(e.string("name", f"engineering-{k}"), at, duration, mission))
+            continue
         period = parse_duration_s(e.required("every"), f"engineering[{k}].every")
         duration = parse_duration_s(e.required("duration"), f"engineering[{k}].duration")
         flex = parse_duration_s(e.raw["flex"], f"engineering[{k}].flex") if e.has("flex") else 0.0

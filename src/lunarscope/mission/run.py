@@ -11,7 +11,7 @@ import numpy as np
 from ..constants import MOON_SOI_RADIUS_KM
 from ..dynamics.propagator import PropagationResult, run_propagation
 from ..time import to_iso_utc
-from .core import Mission
+from .core import Mission, is_three_body_orbit
 from .stages import propagation_job
 
 
@@ -46,7 +46,8 @@ def propagate_mission(mission: Mission, progress=None) -> PropagationResult:
     """Propagate the mission's orbit over its span with its force model and settings; warns
     when the orbit leaves the Moon's sphere of influence (see :func:`check_sphere_of_influence`)."""
     result = run_propagation(propagation_job(mission), progress)
-    check_sphere_of_influence(result.trajectory)
+    if not is_three_body_orbit(mission):  # an NRHO's apolune is beyond it by design
+        check_sphere_of_influence(result.trajectory)
     return result
 
 

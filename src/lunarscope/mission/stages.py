@@ -34,6 +34,7 @@ def propagation_job(mission) -> PropagationJob:
         impact_altitude_km=p.impact_altitude_km,
         fixed_step_s=p.fixed_step_s,
         name=mission.name,
+        method=p.method,
     )
 
 

@@ -1,0 +1,239 @@
+"""The ``station_keeping:`` section: a box the orbit is kept in; the planned maneuvers are
+inserted at load (docs/mission-file.md#station_keeping).
+
+At load the *nominal* plan (no orbit-determination or execution errors: deterministic, the same
+maneuvers on every load) is computed with ``lunarscope.design.stationkeeping`` over ``span``
+(default: the whole mission) with the mission's force model and propagator tolerances, and its
+burns are appended to ``mission.maneuvers`` with one engineering block each (``engineering:``
+below; blocks of one correction that overlap are merged). Load time, not the propagate stage,
+because the maneuvers and blocks are part of the plain stage inputs every later stage reads
+(propagation job, windows, scheduling problem): done here once, every stage sees the same burns,
+and a stage run in another process needs nothing new. The cost is one controlled propagation of
+the span at load. ``od_sigma``, ``exec_sigma``, ``seed`` and ``runs`` are the Monte Carlo settings
+``lunarscope design stationkeeping`` uses for this mission (its options override them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import InputError
+from ..time import parse_duration_s
+from .reader import Section
+
+#: Keys of ``station_keeping:``.
+STATION_KEEPING_KEYS = {"box", "span", "od_sigma", "exec_sigma", "seed", "runs", "engineering"}
+#: Keys of ``station_keeping.engineering``.
+ENGINEERING_KEYS = {"name", "duration", "before"}
+#: Default engineering block per burn: 1 h starting 30 min before the burn (slew to the burn
+#: attitude, burn, settle); an assumed operations figure, change it to the spacecraft's.
+DEFAULT_BLOCK_DURATION = "1 h"
+DEFAULT_BLOCK_BEFORE = "30 min"
+DEFAULT_BLOCK_NAME = "station-keeping"
+
+
+@dataclasses.dataclass(frozen=True)
+class StationKeeping:
+    """The parsed section: box, planning span (s), Monte Carlo settings, block settings, and the
+    nominal run (``design.stationkeeping.Run``) whose burns were inserted."""
+
+    box: object
+    span_s: float
+    od_position_km: tuple
+    od_velocity_kms: tuple
+    magnitude_frac: float
+    pointing_deg: float
+    seed: int
+    runs: int
+    block_name: str
+    block_duration_s: float
+    block_before_s: float
+    nominal: object = None
+
+
+def parse(root: Section, mission) -> StationKeeping | None:
+    """The section, validated (no planning); None when the file has none."""
+    from ..design import stationkeeping as sk
+
+    if not root.has("station_keeping"):
+        return None
+    sec = root.section("station_keeping", STATION_KEEPING_KEYS)
+    box = sk.parse_box(sec.required("box"), "station_keeping.box")
+    span = mission.t_stop - mission.t_start
+    if sec.has("span"):
+        span = parse_duration_s(sec.raw["span"], "station_keeping.span")
+        if not 0 < span <= mission.t_stop - mission.t_start + 1e-6:
+            raise InputError("station_keeping.span", "must be > 0 and not longer than the mission span")
+    d = sk.Errors.default()
+    pos, vel = d.od_position_km, d.od_velocity_kms
+    if sec.has("od_sigma"):
+        od = sec.section("od_sigma", {"position_m", "velocity_mps"})
+        if od.has("position_m"):
+            pos = _sigmas(od.raw["position_m"], "station_keeping.od_sigma.position_m")
+        if od.has("velocity_mps"):
+            vel = _sigmas(od.raw["velocity_mps"], "station_keeping.od_sigma.velocity_mps")
+    mag, point = d.magnitude_frac, d.pointing_deg
+    if sec.has("exec_sigma"):
+        ex = sec.section("exec_sigma", {"magnitude_pct", "pointing_deg"})
+        mag, point = sk.parse_exec_sigma(
+            [
+                ex.number("magnitude_pct", 100 * mag, minimum=0, maximum=99),
+                ex.number("pointing_deg", point, minimum=0, maximum=89),
+            ],
+            "station_keeping.exec_sigma",
+        )
+    eng = sec.section("engineering", ENGINEERING_KEYS)
+    dur = parse_duration_s(eng.raw.get("duration", DEFAULT_BLOCK_DURATION), "station_keeping.engineering.duration")
+    before = parse_duration_s(eng.raw.get("before", DEFAULT_BLOCK_BEFORE), "station_keeping.engineering.before")
+    if before > dur:
+        raise InputError(
+            "station_keeping.engineering.before", "must not exceed duration (the burn lies inside its block)"
+        )
+    return StationKeeping(
+        box,
+        span,
+        pos,
+        vel,
+        mag,
+        point,
+        sec.number("seed", 1, minimum=0, integer=True),
+        sec.number("runs", 200, minimum=1, maximum=sk.MAX_RUNS, integer=True),
+        eng.string("name", DEFAULT_BLOCK_NAME),
+        dur,
+        before,
+    )
+
+
+def _sigmas(v, key: str) -> tuple:
+    """Three per-axis sigmas (R, T, N) in km or km/s from one number or three (m or m/s)."""
+    import math
+
+    vals = list(v) if isinstance(v, (list, tuple)) else [v, v, v]
+    try:
+        vals = [float(x) for x in vals]
+    except (TypeError, ValueError):
+        raise InputError(key, f"{v!r} must be a number or [R, T, N] numbers (m or m/s)") from None
+    if len(vals) != 3 or not all(math.isfinite(x) and x >= 0 for x in vals):
+        raise InputError(key, f"{v!r} must be one number or three [R, T, N], each finite and >= 0")
+    return tuple(x / 1000.0 for x in vals)
+
+
+def context(mission, spec: StationKeeping, fixed_maneuvers=None, key: str = "station_keeping.box"):
+    """The planner's context for ``mission`` (its force model, tolerances, own maneuvers)."""
+    from ..design import stationkeeping as sk
+
+    p = mission.propagator
+    return sk.make_context(
+        spec.box,
+        mission.state0_icrf,
+        mission.t_start,
+        mission.t_start + spec.span_s,
+        mission.force_model,
+        rtol=p.rtol,
+        atol_km=p.atol_km,
+        impact_altitude_km=p.impact_altitude_km,
+        fixed_step_s=p.fixed_step_s,
+        fixed_maneuvers=tuple(mission.maneuvers) if fixed_maneuvers is None else fixed_maneuvers,
+        key=key,
+        method=getattr(p, "method", "dop853"),
+    )
+
+
+def blocks(mission, spec: StationKeeping, burns) -> list:
+    """One engineering block per burn ([t - before, t - before + duration], inside the span);
+    blocks that overlap are merged into one."""
+    from .operations import one_off_block
+
+    spans = []
+    for m in sorted(burns, key=lambda m: m.t):
+        a = max(mission.t_start, m.t - spec.block_before_s)
+        b = min(mission.t_stop, a + spec.block_duration_s)
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], b)
+        else:
+            spans.append([a, b])
+    return [one_off_block(spec.block_name, a, b - a, mission) for a, b in spans]
+
+
+def attach(mission, root: Section):
+    """Plan the nominal station keeping of ``station_keeping:`` and insert its burns into
+    ``mission.maneuvers`` and their blocks into ``mission.operations.engineering``; the section
+    (with the nominal run) is ``mission.station_keeping``."""
+    from ..design import stationkeeping as sk
+
+    spec = parse(root, mission)
+    if spec is None:
+        return mission
+    ctx = context(mission, spec)
+    run = sk.simulate(ctx, mission.state0_icrf)
+    spec = dataclasses.replace(spec, nominal=run)
+    maneuvers = tuple(sorted(tuple(mission.maneuvers) + tuple(run.maneuvers), key=lambda m: m.t))
+    mission = dataclasses.replace(mission, maneuvers=maneuvers)
+    ops = mission.operations
+    if ops is not None:
+        ops = dataclasses.replace(ops, engineering=tuple(ops.engineering) + tuple(blocks(mission, spec, run.maneuvers)))
+        mission = dataclasses.replace(mission, operations=ops)
+    return dataclasses.replace(mission, station_keeping=spec)
+
+
+def load_for_design(path: str):
+    """(mission without its ``station_keeping`` section — so without planned burns —, the
+    section parsed against it or None, the raw mapping, the file's folder) for
+    ``lunarscope design stationkeeping``."""
+    import os
+
+    from .core import check_mission, load_mission, mission_from_dict
+    from .reader import load_yaml_file
+
+    raw = load_yaml_file(path, "mission")
+    if not isinstance(raw, dict) or "station_keeping" not in raw:
+        return load_mission(path), None, raw, os.path.dirname(os.path.abspath(path))
+    base = os.path.dirname(os.path.abspath(path))
+    bare = {k: v for k, v in raw.items() if k != "station_keeping"}
+    mission = mission_from_dict(bare, base, str(path))
+    check_mission(mission)
+    return mission, parse(Section(raw, ""), mission), bare, base
+
+
+#: Keys whose string values are file paths (made absolute in a written mission file).
+PATH_KEYS = ("file", "catalogue", "spk", "moon_pck")
+
+
+def _absolute_paths(obj, base: str):
+    import os
+
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in PATH_KEYS and isinstance(v, str) and not os.path.isabs(os.path.expanduser(v)):
+                out[k] = os.path.normpath(os.path.join(base, os.path.expanduser(v)))
+            else:
+                out[k] = _absolute_paths(v, base)
+        return out
+    if isinstance(obj, list):
+        return [_absolute_paths(v, base) for v in obj]
+    return obj
+
+
+def mission_with_maneuvers(raw: dict, base: str, mission, spec: StationKeeping, burns) -> dict:
+    """The mission mapping ``raw`` (without ``station_keeping``) with ``burns`` appended under
+    ``maneuvers`` (UTC, m/s, RTN) and one ``engineering`` entry (``at``, ``duration``) per block;
+    relative file paths made absolute against ``base`` (the written file may live elsewhere)."""
+    from ..time import to_iso_utc
+
+    out = _absolute_paths({k: v for k, v in raw.items() if k != "station_keeping"}, base)
+    man = list(out.get("maneuvers") or [])
+    for m in burns:
+        man.append(
+            {
+                "time": str(to_iso_utc([m.t], 3)[0]),
+                "dv_mps": [round(1000.0 * x, 6) for x in m.dv_kms],
+                "frame": m.frame,
+            }
+        )
+    out["maneuvers"] = man
+    eng = list(out.get("engineering") or [])
+    for b in blocks(mission, spec, burns):
+        eng.append({"name": b.name, "at": str(to_iso_utc([b.first_start], 3)[0]), "duration": f"{b.duration_s:g} s"})
+    out["engineering"] = eng
+    return out
