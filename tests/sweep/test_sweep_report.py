@@ -94,3 +94,17 @@ def test_report_loads_in_chromium_without_errors(tmp_path):
     assert 'data-js-charts="11"' in head
     # 5 ok cases in 4 columns x 2 parameters, the failed case's lifetime_d x 2, 5 on the front
     assert res.stdout.count('class="pt') == 5 * 4 * 2 + 2 + 5
+
+
+def test_twelve_launch_dates_are_thinned_so_their_labels_do_not_touch():
+    """12 monthly starts (10-character dates) on a 270-unit axis: only as many labels as fit,
+    centres at least one label width apart (the trade study's chart ran them together)."""
+    from lunarscope.sweep.report import LABEL_CHAR_W, LABEL_GAP, scatter_svg
+
+    starts = [f"2030-{m:02d}-01T00:00:00Z" for m in range(1, 13)]
+    df = pd.DataFrame({"start": starts, "case": range(12), "m": range(12), "status": ["ok"] * 12})
+    svg = scatter_svg(df, "start", "m")
+    ticks = re.findall(r'<text class="tick" x="([\d.]+)" y="[\d.]+" text-anchor="middle">(2030-\d\d-01)</text>', svg)
+    assert 2 <= len(ticks) <= 4 and ticks[0][1] == "2030-01-01"
+    xs = [float(x) for x, _ in ticks]
+    assert min(b - a for a, b in zip(xs, xs[1:])) >= 10 * LABEL_CHAR_W + LABEL_GAP - 1e-9

@@ -101,4 +101,4 @@ def test_example_sweep_file_reads():
     sweep = Sweep.from_yaml(os.path.join(ROOT, "examples", "sweep-elfo.yaml"))
     assert len(sweep.spec.case_values()) == 12
     study = Sweep.from_yaml(os.path.join(ROOT, "examples", "sweep-circumlunar-orbit.yaml"))
-    assert study.spec.n_cases() == 48 and study.spec.report["best"] == "visible_fraction_mean"
+    assert study.spec.n_cases() == 144 and study.spec.report["best"] == "visible_fraction_mean"

@@ -31,6 +31,9 @@ MAX_ERROR_ROWS = 50
 BEST_DIR = "best"
 REPORT_NAME = "sweep.html"
 _W, _H, _ML, _MR, _MT, _MB = 340, 220, 58, 12, 26, 44
+#: Width of one character of an axis label and the least gap between labels (viewBox units;
+#: 12 px sans-serif digits are ~0.55 em): category labels are thinned until they fit.
+LABEL_CHAR_W, LABEL_GAP = 6.6, 10.0
 
 
 def pareto_mask(a, b, better_a: str, better_b: str) -> list[bool]:
@@ -137,7 +140,9 @@ def scatter_svg(df, param: str, metric: str) -> str:
         index = {c: k for k, c in enumerate(cats)}
         xs = [float(index[str(p)]) for _, p, _, _ in rows]
         x = Linear(-0.5, len(cats) - 0.5, _ML, _W - _MR)
-        step = max(1, math.ceil(len(cats) / 6))
+        width = max(len(_short_label(c)) for c in cats) * LABEL_CHAR_W + LABEL_GAP
+        fit = max(1, min(6, int((_W - _ML - _MR) // width)))
+        step = max(1, math.ceil(len(cats) / fit))
         xt = [float(k) for k in range(0, len(cats), step)]
         labels = [_short_label(cats[int(k)]) for k in xt]
     y, yt = _yscale([m for _, _, m, _ in rows])
