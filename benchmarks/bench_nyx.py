@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_propagation import ATOL_KM_PER_RTOL, DATA, ONE_METRE_KM, _max_final, _reference
+from bench_propagation import ATOL_KM_PER_RTOL, ONE_METRE_KM, _max_final, _reference, case_force_model
 
 LS_LADDERS = {  # loose → tight; the last one is the reference of its method
     "dop853": (1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14),
@@ -41,20 +41,9 @@ GOAL_RATIO = 5.0  # issue 12: lunarscope ≥ 5× nyx-space
 
 
 def _lunarscope(state0, t_grid):
-    from lunarscope.dynamics.forces import ForceModel
     from lunarscope.dynamics.propagator import propagate
-    from lunarscope.gravity import load_field
-    from lunarscope.sources import Sources
 
-    src = Sources.default()
-    fm = ForceModel(
-        load_field(str(DATA / "grgm1200a_70.sha")).truncated(70, 70),
-        "IAU_MOON",
-        ("earth", "sun"),
-        srp=False,
-        ephemeris=src.ephemeris,
-        moon_pck=src.moon_pck,
-    )
+    fm = case_force_model()
     t0 = float(t_grid[0])
     for m in LS_LADDERS:
         propagate(state0, t0, t0 + 3600.0, fm, method=m)  # compile / load the numba cache
@@ -193,19 +182,7 @@ def main(argv=None) -> dict:
 
 
 def _lunarscope_accel(state0, t0):
-    from lunarscope.dynamics.forces import ForceModel
-    from lunarscope.gravity import load_field
-    from lunarscope.sources import Sources
-
-    src = Sources.default()
-    fm = ForceModel(
-        load_field(str(DATA / "grgm1200a_70.sha")).truncated(70, 70),
-        "IAU_MOON",
-        ("earth", "sun"),
-        ephemeris=src.ephemeris,
-        moon_pck=src.moon_pck,
-    )
-    return fm.acceleration(t0, state0)[0]
+    return case_force_model().acceleration(t0, state0)[0]
 
 
 if __name__ == "__main__":

@@ -83,14 +83,15 @@ def _max_final(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 # ------------------------------------------------------------------------------ lunarscope
 
 
-def lunarscope_runs(state0, t_grid, days) -> dict:
+def case_force_model():
+    """The benchmark case's force model: the committed GRGM1200A 70×70 SHA file in IAU_MOON
+    (Orekit's Moon body frame), Earth and Sun point masses from DE440, no SRP."""
     from lunarscope.dynamics.forces import ForceModel
-    from lunarscope.dynamics.propagator import propagate
     from lunarscope.gravity import load_field
     from lunarscope.sources import Sources
 
     src = Sources.default()
-    fm = ForceModel(
+    return ForceModel(
         load_field(str(DATA / "grgm1200a_70.sha")).truncated(70, 70),
         "IAU_MOON",
         ("earth", "sun"),
@@ -98,6 +99,12 @@ def lunarscope_runs(state0, t_grid, days) -> dict:
         ephemeris=src.ephemeris,
         moon_pck=src.moon_pck,
     )
+
+
+def lunarscope_runs(state0, t_grid, days) -> dict:
+    from lunarscope.dynamics.propagator import propagate
+
+    fm = case_force_model()
     t0, t1 = float(t_grid[0]), float(t_grid[0] + days * 86400.0)
     propagate(state0, t0, t0 + 3600.0, fm)  # numba cache load / compile
 
