@@ -1,8 +1,8 @@
 """``Trajectory``: time-tagged spacecraft states with interpolation, frames and OEM files.
 
 States are Moon-centred, ICRF axes, km and km/s, TDB seconds. A trajectory comes either
-from the integrator (its 7th-order DOP853 dense output, accurate to the integration
-tolerance) or from a table of states (an OEM file from lunarscope, GMAT, Orekit or STK),
+from the integrator (its dense output, accurate to the integration tolerance: DOP853's
+7th-order continuous extension, or RKN12's degree-10 Hermite polynomial) or from a table of states (an OEM file from lunarscope, GMAT, Orekit or STK),
 interpolated with sliding Lagrange polynomials of the file's stated degree.
 
 Times are TDB seconds past J2000, or an astropy ``Time`` (any scale), converted once on entry.
