@@ -117,6 +117,21 @@ def test_mission_with_family_orbit_loads():
     assert max(np.linalg.norm(mv.dv_kms) for mv in m.maneuvers) <= 10 * E.CONTINUITY_VEL_TOL_KM_S
 
 
+def test_dro_mission_loads_far_from_the_moon_and_retrograde():
+    """The 2:1 DRO (period half a synodic month) of examples/dro-telescope.yaml, on 3 days: it
+    stays ~70,000-107,000 km from the Moon and circles it retrograde relative to the Moon's
+    orbit about the Earth (angular momentum against the Earth-Moon orbit normal)."""
+    raw = copy.deepcopy(MISSION)
+    raw["orbit"] = {"family": "dro", "resonance": "2:1"}
+    m = mission_from_dict(raw)
+    r = float(np.linalg.norm(m.state0_icrf[:3]))
+    assert 60000.0 < r < 120000.0
+    moon = np.asarray(m.sources.ephemeris.state("moon", "earth", [m.t_start]), float).reshape(6)
+    h_moon = np.cross(moon[:3], moon[3:])
+    h_sc = np.cross(m.state0_icrf[:3], m.state0_icrf[3:])
+    assert float(h_sc @ h_moon) < 0.0
+
+
 def _with_orbit(**changes):
     raw = copy.deepcopy(MISSION)
     for k, v in changes.items():
