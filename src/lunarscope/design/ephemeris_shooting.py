@@ -15,16 +15,20 @@ lunar field, DE440 Earth and Sun point masses, radiation pressure) from a chosen
   and velocity continuity at each patch point, F_k = φ(t_{k+1}; x_k, t_k) − x_{k+1} = 0.
 * **Newton, minimum norm**: δ = −Jᵀ(J Jᵀ)⁻¹ F in the weighted units of ``NORM_TIME_S`` and
   ``EPOCH_SCALE_S``; J sparse and block-bidiagonal ([Φ_k, −Φ_k f(t_k, x_k)] on patch k, [−I, f(t_{k+1},
-  φ_k)] on patch k + 1); J Jᵀ is block-tridiagonal, solved by a sparse LU (``scipy.sparse``).
+  φ_k)] on patch k + 1), δ from the augmented system [[I, Jᵀ], [J, 0]] [δ; λ] = [0; −F] by a sparse LU
+  (``scipy.sparse``), never from the normal equations J Jᵀ λ = −F, which square J's condition number
+  (at 14 revolutions they solved the linear system to a relative residual of 0.78; the year stalled).
   Halving line search on |F|.
 * **State-transition matrix by variational equations**, not finite differences: one integration of
   42 components per arc instead of 7 (or 13) of 6, and no step-size choice — dΦ/dt = [[0, I], [G, 0]] Φ
   with G the full gravity gradient (field: ``gravity.kernel.accel_and_gradient``, rotated to ICRF;
   Earth and Sun point masses). The radiation-pressure gradient (2a/d ≈ 1e-18 s⁻² against the Moon's
   2GM/r³ ≈ 3e-7 s⁻² at perilune; the shadow edges aside) is left out. Only the six state
-  components drive the step-size control (the STM components get an absolute tolerance of 1e30) —
-  still the step sequence differs from the plain propagator's, so a final :func:`polish` makes the
-  jumps small as the plain propagator flies the arcs.
+  components drive the step-size control (the STM components get an absolute tolerance of 1e30),
+  with tolerances scaled by ``STM_TOL_FACTOR`` so the arcs take the plain propagator's steps and end
+  at its states, bit for bit: Φ is the derivative of the very map the result is flown with. The bulk
+  solve stops at ``SHOOT_POS_TOL_KM``; a final :func:`polish` (chord Newton on the plain propagator's
+  arcs) takes the jumps to ``CONTINUITY_POS_TOL_KM`` / ``CONTINUITY_VEL_TOL_KM_S``.
 * **A year robustly**: by continuation in the horizon: ``CHUNK_REVS`` revolutions first, then
   ``GROW_REVS`` more at a time, each solve over the whole horizon so far from the converged part and
   the CR3BP guess of the new revolutions (the Newton then works on the new part; the sparse solve
@@ -48,7 +52,7 @@ from ..constants import SECONDS_PER_DAY
 from ..dynamics import cr3bp
 from ..dynamics.forces import ForceModel, body_positions, moon_body_rotation, moon_rhs
 from ..dynamics.integrators import DenseSolution, integrate
-from ..dynamics.propagator import Maneuver, propagate
+from ..dynamics.propagator import VELOCITY_ATOL_PER_KM, Maneuver, propagate
 from ..errors import InputError
 from ..gravity.kernel import accel_and_gradient
 from ..trajectory import Trajectory
@@ -59,30 +63,36 @@ from ..trajectory import Trajectory
 #: converges in 7, 8 in 5.
 PATCHES_PER_REV = 8
 #: Continuity tolerances at each interior patch point of the result, as the plain propagator flies
-#: the arcs (:func:`polish`): position jump, km (1 cm) and velocity jump, km/s (10 µm/s). Why not
-#: tighter: an arc that starts at perilune, flown with two step sequences at rtol 1e-12, ends
-#: 3e-5 .. 5e-4 km apart after 0.8 d (9:2 NRHO, 2030), so jumps below that only restate the
-#: integrator's noise; 10 µm/s is 3 orders below the cm/s maneuvers of flown NRHO orbit maintenance
-#: (CAPSTONE), so what remains is no Δv anyone could fly.
+#: the arcs (:func:`polish`): position jump, km (1 cm) and velocity jump, km/s (10 µm/s); the 9:2
+#: NRHO, 2030, reaches 1.1e-6 km / 4.0e-10 km/s over a year. Why not tighter: the propagator at rtol
+#: 1e-12 ends a perilune arc 4e-9 .. 8e-8 km from a 20,000-step fixed-step flight, but the 11 arcs
+#: through the Moon's shadow (the penumbra is crossed in minutes and hardly seen by the step control)
+#: 1.4e-7 .. 2.2e-4 km from it (``benchmarks/nrho_ephemeris_year.py --arc-accuracy``), so smaller
+#: jumps would be continuity of the integrator's flow, not of the orbit; 10 µm/s is 3 orders below
+#: the cm/s maneuvers of flown NRHO orbit maintenance (CAPSTONE): no Δv anyone could fly.
 CONTINUITY_POS_TOL_KM = 1e-5
 CONTINUITY_VEL_TOL_KM_S = 1e-8
 #: Tolerances of the bulk solve on the variational (42-component) arcs, km and km/s: the polish on
-#: the plain arcs takes it from there. The integrator's noise sets a floor that rises with the
-#: horizon (9:2 NRHO, 2030: 44 revolutions stalled at 3.5e-5 km, 50 at 9.6e-4 km / 1.4e-7 km/s).
+#: the plain arcs (the same states, cheaper: 6 components) takes it from there. (The floor that rose
+#: with the horizon — 44 revolutions stalled at 3.5e-5 km, 56 at 1.4 km — was the normal equations'
+#: precision, :func:`_newton_step`; the adaptive steps' own floor is ~1e-7 km at any horizon.)
 SHOOT_POS_TOL_KM = 1e-2
 SHOOT_VEL_TOL_KM_S = 1e-6
 #: A solve whose |F| has not fallen below STALL_FACTOR × its best for STALL_ITERATIONS iterations has
-#: stalled; its best iterate is kept when its jumps are under SHOOT_ACCEPT_* (km, km/s; the 56-revolution
-#: solve stalled at 0.07 km / 2.2e-6 km/s), otherwise RuntimeError. What is left shows in the result's
-#: jumps (its Δv).
+#: stalled; its best iterate is kept when its jumps are under SHOOT_ACCEPT_* (km, km/s), otherwise
+#: RuntimeError. What is left shows in the result's jumps (its Δv). (No stage of the 9:2 NRHO year
+#: stalls since the augmented-system step.)
 STALL_FACTOR = 0.9
 STALL_ITERATIONS = 4
 SHOOT_ACCEPT_POS_KM = 1.0
 SHOOT_ACCEPT_VEL_KM_S = 1e-5
 #: Newton iterations per chunk, and line-search halvings per iteration; chord iterations of the
-#: final polish on the plain propagator's arcs (:func:`polish`).
+#: final polish on the plain propagator's arcs (:func:`polish`), at least MIN_POLISH_ITERATIONS even
+#: when the bulk solve's last iterate already meets the tolerances (kept only where the jumps fall:
+#: a month of the 9:2 NRHO, 2030, 2.8e-6 → 1.4e-7 km for one pass over the 6-component arcs).
 MAX_NEWTON_ITERATIONS = 25
 MAX_POLISH_ITERATIONS = 6
+MIN_POLISH_ITERATIONS = 1
 MAX_LINE_SEARCH_HALVINGS = 8
 #: Horizon continuation: the first solve spans CHUNK_REVS revolutions, each later one GROW_REVS more
 #: (all patch states free, the converged part as the guess). Chunks with the first state held fixed
@@ -154,17 +164,34 @@ def rhs_with_stm(t, y, args):
     return out
 
 
-def _atol42():
-    at = np.full(42, 1e30)  # the STM does not drive the step size
-    at[:3] = ARC_ATOL_KM
-    at[3:6] = ARC_ATOL_KM * 1e-3
+#: The integrator's error norm is the RMS over all components (HNW dop853.f), so in a 42-component
+#: integration whose 36 STM components do not count (absolute tolerance 1e30) the six state errors are
+#: divided by sqrt(42) instead of sqrt(6): steps sqrt(7)^(1/8) ≈ 1.13 longer and the arc end 2-3x less
+#: accurate than the plain propagator's. The state tolerances are multiplied by this factor instead,
+#: so the variational arcs take the plain propagator's steps and end at bit-identical states (9:2
+#: NRHO, 2030, 2 revolutions: 0 difference on all 16 arcs; without it up to 4.6e-4 km, on the arc
+#: through the Moon's shadow of 2030-01-10).
+STM_TOL_FACTOR = math.sqrt(6.0 / 42.0)
+_STM_ATOL = 1e30
+
+
+def _atol42(atol_km: float = ARC_ATOL_KM):
+    at = np.full(42, _STM_ATOL)  # the STM does not drive the step size
+    at[:3] = atol_km * STM_TOL_FACTOR
+    at[3:6] = atol_km * VELOCITY_ATOL_PER_KM * STM_TOL_FACTOR
     return at
 
 
-def flow_with_stm(x0, t0: float, t1: float, args) -> tuple[np.ndarray, np.ndarray]:
-    """State (6,) at t1 and Φ(t1, t0) (6, 6) from ICRF state x0 at t0 (``args`` = ForceModel.args)."""
+def flow_with_stm(
+    x0, t0: float, t1: float, args, *, rtol: float = ARC_RTOL, atol_km: float = ARC_ATOL_KM
+) -> tuple[np.ndarray, np.ndarray]:
+    """State (6,) at t1 and Φ(t1, t0) (6, 6) from ICRF state x0 at t0 (``args`` = ForceModel.args);
+    the state is the one :func:`~lunarscope.dynamics.propagator.propagate` reaches at the same
+    ``rtol`` / ``atol_km`` (same steps, ``STM_TOL_FACTOR``)."""
     y0 = np.concatenate([np.asarray(x0, float), np.eye(6).ravel()])
-    res = integrate(rhs_with_stm, float(t0), y0, float(t1), args=args, rtol=ARC_RTOL, atol=_atol42())
+    res = integrate(
+        rhs_with_stm, float(t0), y0, float(t1), args=args, rtol=rtol * STM_TOL_FACTOR, atol=_atol42(atol_km)
+    )
     if not res.success:
         raise RuntimeError(f"ephemeris shooting arc failed at t = {res.t[-1]:.1f} s ({res.status.name})")
     ye = res.y[-1]
@@ -245,12 +272,12 @@ def _deriv(t, x, args):
     return moon_rhs(float(t), np.ascontiguousarray(x, dtype=float), args)
 
 
-def _jumps(t, X, args):
+def _jumps(t, X, args, rtol=ARC_RTOL, atol_km=ARC_ATOL_KM):
     """Defects F_k = φ(t_{k+1}; x_k, t_k) − x_{k+1} (K−1, 6), the STMs Φ_k, and the state derivatives
     at each arc's start f(t_k, x_k) and end f(t_{k+1}, φ_k) (for the epoch partials)."""
     arr, stms, f0, f1 = [], [], [], []
     for k in range(len(t) - 1):
-        xe, P = flow_with_stm(X[k], t[k], t[k + 1], args)
+        xe, P = flow_with_stm(X[k], t[k], t[k + 1], args, rtol=rtol, atol_km=atol_km)
         arr.append(xe)
         stms.append(P)
         f0.append(_deriv(t[k], X[k], args))
@@ -300,8 +327,12 @@ def _newton_step(lin, F, fix_first: bool):
     n_unk = int(free.sum())
     J = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(6 * m, n_unk))
     Fs = (F * Dinv[None, :]).ravel()
-    lam = spsolve((J @ J.T).tocsc(), -Fs)
-    d = J.T @ lam
+    # Minimum-norm solution from the augmented system [[I, Jᵀ], [J, 0]] [d; λ] = [0; −F]: its
+    # condition number is about cond(J); the normal equations J Jᵀ λ = −F square it and, at
+    # 14 revolutions of the 9:2 NRHO, left a relative residual |J d + F| / |F| of 0.78 for a
+    # random F (the augmented system: 8e-9) — the stall of the long horizons.
+    kkt = sparse.bmat([[sparse.identity(n_unk), J.T], [J, None]], format="csc")
+    d = spsolve(kkt, np.concatenate([np.zeros(n_unk), -Fs]))[:n_unk]
     full = np.zeros((K, 7))
     full[free] = d
     full *= W[None, :]
@@ -312,15 +343,16 @@ def _norm(F) -> float:
     return float(np.linalg.norm(F / _SCALE[None, :]))
 
 
-def shoot(t, X0, force_model: ForceModel, *, fix_first=False, progress=None):
+def shoot(t, X0, force_model: ForceModel, *, fix_first=False, progress=None, rtol=ARC_RTOL, atol_km=ARC_ATOL_KM):
     """Multiple shooting over patch epochs ``t`` (K,) from the guess ``X0`` (K, 6) ICRF km, km/s; the
-    epochs after the first are unknowns too. Returns (t (K,), X (K, 6), F (K−1, 6) the remaining jumps,
-    iterations, the last linearisation). RuntimeError if not converged."""
+    epochs after the first are unknowns too; arcs integrated at ``rtol`` / ``atol_km``. Returns
+    (t (K,), X (K, 6), F (K−1, 6) the remaining jumps, iterations, the last linearisation).
+    RuntimeError if not converged."""
     t = np.array(t, float)
     X = np.array(X0, float)
     span = float(t[-1] - t[0])
     args = force_model.args(float(t[0]), float(t[-1]) + EPOCH_MARGIN_FRACTION * span)
-    lin, F = _jumps(t, X, args)
+    lin, F = _jumps(t, X, args, rtol, atol_km)
     best = (_norm(F), t, X, F, lin)
     stalled = 0
     for it in range(1, MAX_NEWTON_ITERATIONS + 1):
@@ -334,7 +366,7 @@ def shoot(t, X0, force_model: ForceModel, *, fix_first=False, progress=None):
             ok = bool(np.all(np.diff(tn) > 0) and tn[-1] - t[0] <= (1.0 + EPOCH_MARGIN_FRACTION) * span)
             if ok:
                 try:
-                    lin_n, Fn = _jumps(tn, Xn, args)
+                    lin_n, Fn = _jumps(tn, Xn, args, rtol, atol_km)
                 except RuntimeError:
                     ok = False
             if ok and (_norm(Fn) < f0 or lam <= 1.0 / 2 ** (MAX_LINE_SEARCH_HALVINGS - 1)):
@@ -378,20 +410,21 @@ def plain_arcs(t, X, force_model: ForceModel, *, rtol=ARC_RTOL, atol_km=ARC_ATOL
 def polish(t, X, force_model: ForceModel, *, lin=None, rtol=ARC_RTOL, atol_km=ARC_ATOL_KM, name="spacecraft"):
     """Newton on the jumps of :func:`plain_arcs` (chord: the variational Jacobian ``lin`` of the last
     shooting iteration, or computed here), so the trajectory is continuous as the plain propagator —
-    the one the propagate stage runs — flies it, not only as the 42-component arcs do: through
-    perilune the two step sequences differ by ~5e-4 km after 0.8 d (the 9:2 NRHO, 2030). At most
-    ``MAX_POLISH_ITERATIONS``; warns when the tolerances are not reached. Returns (t, X, pieces,
-    jumps, iterations)."""
+    the one the propagate stage runs — flies it: the bulk solve stops at ``SHOOT_POS_TOL_KM``, and
+    its 42-component arcs end at the plain arcs' states (``STM_TOL_FACTOR``), so the chord Jacobian
+    is that of this map. At least ``MIN_POLISH_ITERATIONS``, at most ``MAX_POLISH_ITERATIONS``;
+    warns when the tolerances are not reached. Returns (t, X, pieces, jumps, iterations)."""
     import warnings
 
     t = np.array(t, float)
     X = np.array(X, float)
     if lin is None:
         span = float(t[-1] - t[0])
-        lin, _ = _jumps(t, X, force_model.args(float(t[0]), float(t[-1]) + EPOCH_MARGIN_FRACTION * span))
+        args = force_model.args(float(t[0]), float(t[-1]) + EPOCH_MARGIN_FRACTION * span)
+        lin, _ = _jumps(t, X, args, rtol, atol_km)
     pieces, F = plain_arcs(t, X, force_model, rtol=rtol, atol_km=atol_km, name=name)
     it = 0
-    while not _converged(F) and it < MAX_POLISH_ITERATIONS:
+    while (it < MIN_POLISH_ITERATIONS or not _converged(F)) and it < MAX_POLISH_ITERATIONS:
         dx, dt = _newton_step(lin, F, False)
         it += 1
         for lam in (1.0, 0.5, 0.25):  # the chord step is damped, and kept only when |F| falls
@@ -489,7 +522,7 @@ def ephemeris_orbit(
     end_rev = min(chunk_revs, n_revs)
     while True:
         end = end_rev * p
-        tc, Xc, _, it, lin = shoot(t_all[: end + 1], X[: end + 1], force_model)
+        tc, Xc, _, it, lin = shoot(t_all[: end + 1], X[: end + 1], force_model, rtol=rtol, atol_km=atol_km)
         iters.append(it)
         t_all[end + 1 :] += tc[-1] - t_all[end]  # later guesses keep their spacing
         t_all[: end + 1] = tc
