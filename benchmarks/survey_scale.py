@@ -92,6 +92,8 @@ def write_mission(folder: str, args) -> str:
     m["targets"] = {"catalogue": "survey_targets.csv"}
     m["requests"] = reqs
     m["scheduling"] = {**m.get("scheduling", {}), "time_limit_s": args.time_limit}
+    if args.work_limit is not None:
+        m["scheduling"]["work_limit"] = args.work_limit
     if args.raan_deg is not None:
         m["orbit"]["elements"]["raan_deg"] = args.raan_deg
     m.pop("sites", None)
@@ -116,6 +118,9 @@ def main(argv=None) -> int:
         "mission's frozen ELFO is flown as it is (perilune 164.7 km or higher over a year)",
     )
     ap.add_argument("--time-limit", type=float, default=600.0, help="scheduling.time_limit_s (s)")
+    ap.add_argument(
+        "--work-limit", type=float, default=None, help="scheduling.work_limit (CP-SAT deterministic units; default 1)"
+    )
     ap.add_argument("--keep", help="write the mission and the products here (default: a temporary folder)")
     args = ap.parse_args(argv)
     folder = args.keep or tempfile.mkdtemp(prefix="lunarscope-survey-")

@@ -350,8 +350,10 @@ class PlanActivity(_Node):
 @dataclass(frozen=True)
 class PlanMetrics(_Node):
     """Schedule figures (scheduling.md): science value Σ priority × min(1, counted / requested),
-    its upper bound and source, efficiency (observing time / span), request counts, recorder
-    (Mbit), data volumes (Mbit) and FIFO data latency (s, NaN when nothing reached the ground)."""
+    its upper bound and source, efficiency (observing time / span), the rest of the span's time
+    budget (fractions slewing, in engineering blocks and idle; with the efficiency they sum to 1),
+    request counts, recorder (Mbit), data volumes (Mbit) and FIFO data latency (s, NaN when
+    nothing reached the ground)."""
 
     solver: str | None
     status: str | None
@@ -361,6 +363,9 @@ class PlanMetrics(_Node):
     bound_source: str | None
     fraction_of_bound: float | None
     observing_efficiency: float
+    slew_fraction: float
+    engineering_fraction: float
+    idle_fraction: float
     requests_full: int
     requests_partial: int
     requests_none: int

@@ -222,6 +222,9 @@ def plan_data(mission, trajectory, windows, problem, schedule, propagation: dict
         bound_source=m["bound_source"],
         fraction_of_bound=(m["science_value"] / bound) if bound else None,
         observing_efficiency=m["observing_efficiency"],
+        slew_fraction=m["slew_fraction"],
+        engineering_fraction=m["engineering_fraction"],
+        idle_fraction=m["idle_fraction"],
         requests_full=m["requests_full"],
         requests_partial=m["requests_partial"],
         requests_none=m["requests_none"],
@@ -852,7 +855,11 @@ def summary_table(result: PlanResult) -> str:
         ("force model", p.mission.force_model),
         ("solver", f"{m.solver or '—'}: {m.status or ''}"),
         ("time cap", "HIT: result depends on machine speed" if "wall-clock cap hit" in (m.status or "") else "not hit"),
-        ("observing efficiency", f"{100 * m.observing_efficiency:.1f}% of the span"),
+        (
+            "observing efficiency",
+            f"{100 * m.observing_efficiency:.1f}% of the span (slewing {100 * m.slew_fraction:.1f}%, "
+            f"engineering {100 * m.engineering_fraction:.1f}%, idle {100 * m.idle_fraction:.1f}%)",
+        ),
         ("requests", f"{m.requests_full} full, {m.requests_partial} partial, {m.requests_none} not done"),
         ("recorder", f"peak {m.recorder_peak_mbit:.0f} Mbit, final {abs(m.recorder_final_mbit):.0f} Mbit"),
         ("downlink", ", ".join(f"{k} {v:.0f} Mbit" for k, v in p.schedule.downlink_by_station.items()) or "none"),

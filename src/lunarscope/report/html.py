@@ -1002,6 +1002,10 @@ def _requests(plan: Plan) -> str:
     parts = []
     rows = [
         ("Observing efficiency (observing time / mission time)", _pct(metrics.observing_efficiency)),
+        (
+            "Rest of the time: slewing / engineering / idle",
+            f"{_pct(metrics.slew_fraction)} / {_pct(metrics.engineering_fraction)} / {_pct(metrics.idle_fraction)}",
+        ),
         ("Science value", _fmt(metrics.science_value)),
         (
             "Upper bound on science value" + (f" ({metrics.bound_source})" if metrics.bound_source else ""),

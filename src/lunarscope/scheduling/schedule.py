@@ -98,6 +98,7 @@ class Schedule:
         total = float(sum(r.priority for r in problem.requests))
         span = problem.stop - problem.start
         obs_time = sum(a.duration_s for a in self.activities if a.kind == "observe")
+        budget = self.time_budget(problem)
         sc = problem.spacecraft
         ts, lv = level_profile(self.activities, sc.recorder_initial_mbit, problem.start)
         obs_p = [(a.start, a.stop, a.data_mbit) for a in self.activities if a.kind == "observe"]
@@ -115,6 +116,9 @@ class Schedule:
             "fraction_of_model_bound": value / self.model_bound if self.model_bound else None,
             "fraction_of_relaxation_bound": value / bound if bound else None,
             "observing_efficiency": obs_time / span,
+            "slew_fraction": budget["slew"],
+            "engineering_fraction": budget["engineering"],
+            "idle_fraction": budget["idle"],
             "requests_full": int(np.sum(frac >= 1 - 1e-9)),
             "requests_partial": int(np.sum((frac > 0) & (frac < 1 - 1e-9))),
             "requests_none": int(np.sum(frac <= 0)),
@@ -128,6 +132,35 @@ class Schedule:
             "unschedulable": self.unschedulable(problem, got),
         }
         return m
+
+    def time_budget(self, problem) -> dict:
+        """Fractions of the span [start, stop] spent slewing, in engineering blocks and idle
+        (pointing held, nothing observed: the span less the union of observations, slews,
+        engineering and, with a body-fixed antenna, downlinks); with ``observing_efficiency``
+        they sum to 1 (each clipped to the span; activities never overlap, ``validate``)."""
+        from lunarscope.scheduling.requests import as_intervals
+
+        span = problem.stop - problem.start
+        body_fixed = problem.spacecraft.antenna == "body_fixed"
+
+        def clipped(kinds):
+            iv = [
+                (max(a.start, problem.start), min(a.stop, problem.stop))
+                for a in self.activities
+                if a.kind in kinds or (body_fixed and a.kind == "downlink" and "downlink" in kinds)
+            ]
+            iv = np.array([(a, b) for a, b in iv if b > a], float).reshape(-1, 2)
+            return as_intervals(iv, "schedule") if len(iv) else iv
+
+        def total(iv):
+            return float(np.sum(iv[:, 1] - iv[:, 0])) if len(iv) else 0.0
+
+        busy = total(clipped(("observe", "slew", "engineering", "downlink")))
+        return {
+            "slew": total(clipped(("slew",))) / span,
+            "engineering": total(clipped(("engineering",))) / span,
+            "idle": max(0.0, span - busy) / span,
+        }
 
     def unschedulable(self, problem, got=None) -> dict:
         """Request name -> reason, for requests that earned nothing."""
