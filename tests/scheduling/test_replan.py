@@ -17,7 +17,13 @@ from lunarscope.scheduling import (
     greedy,
     validate,
 )
-from lunarscope.scheduling.replan import first_visible_after, frozen_prefix, replan, slew_from_last
+from lunarscope.scheduling.replan import (
+    ADVANCE_SLEW_MARGIN_S,
+    first_visible_after,
+    frozen_prefix,
+    replan,
+    slew_from_last,
+)
 
 T0 = 1.0e9
 DAY_S = 86400.0
@@ -203,3 +209,23 @@ def test_least_change_keeps_the_old_plan_and_inserts_the_too(old_plan):
     after = [v for v in old_v if v[1] >= info["t_sub"]]
     assert len(kept_after) >= len(after) - 3  # only what the ToO's visit (plus a slew) displaced
     assert new.science_value(p) == pytest.approx(info["hint_value"])
+
+
+def test_engineering_block_moved_within_its_flex_to_let_the_too_in():
+    """A momentum dump planned at the ToO's first opportunity moves (inside its ±30 min flex) to
+    after the ToO's minimum visit, the ToO starting at its earliest feasible time, instead of the
+    ToO waiting for the dump (and here for the recorder: 3.5 h later without the move)."""
+    base = _problem()
+    old = greedy(base)
+    t_dump = base.engineering_nominal[2, 0]  # T0 + 24 h, flex 1800 s, 1200 s long
+    too = Target("ToO", [0, -1, 0.2], [[t_dump - 1500.0, t_dump - 1500.0 + 0.3 * DAY_S]])
+    p = _problem([Request("ToO", 3600, 1800, priority=50.0, validity=(T0 + DAY_S - 7200.0, T0 + 2 * DAY_S))], [too])
+    new, info = _replan(p, old, t_dump - 1800.0, asap=[4], solver="cpsat")
+    assert validate(new, p) == [] and info["frozen_identical"]
+    first = min(a.start for a in new.activities if a.kind == "observe" and a.request == 4)
+    earliest = first_visible_after(p, 4, info["t_cut"] + slew_from_last(p, info, "ToO"))
+    assert first == pytest.approx(earliest, abs=ADVANCE_SLEW_MARGIN_S + EPS_S)
+    dump = next(a for a in new.activities if a.kind == "engineering" and a.block == 2)
+    assert dump.start >= first + p.requests[4].min_visit_s - EPS_S  # after a counted first visit
+    assert abs(dump.start - t_dump) <= 1800.0 + EPS_S  # inside its flex
+    assert new.counted_exposure(p)[4] == pytest.approx(3600.0)  # the rest after the dump

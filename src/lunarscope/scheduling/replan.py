@@ -203,19 +203,71 @@ def _advance(problem: Problem, sched: Schedule, asap: list, cut: dict) -> tuple[
             tries += 1
             if tries > ADVANCE_MAX_TRIES:
                 break
-            trial = [v for v in post if v is not mine[0]] + [(i, c, min(float(w[k, 1]), c + (e0 - s0)))]
-            fixed, _ = repair(problem, trial, eng_starts)
-            kept = [(a.request, a.start, a.stop) for a in fixed.activities if a.kind == "observe"]
-            cand = assemble(problem, cut["prefix_visits"] + kept, eng_starts, (), scheduler=sched.scheduler)
-            first = min((v[1] for v in kept if v[0] == i), default=None)
-            if first is None or first >= s0 - TIME_EPS_S or cand.science_value(problem) < value - 1e-9:
+            visit = (i, c, min(float(w[k, 1]), c + (e0 - s0)))
+            trial = [v for v in post if v is not mine[0]]
+            done = None
+            ways = _engineering_out_of_the_way(problem, eng, eng_starts, visit, (s0, e0), t_cut)
+            for starts, pieces in ways:
+                fixed, _ = repair(problem, trial + pieces, starts)
+                kept = [(a.request, a.start, a.stop) for a in fixed.activities if a.kind == "observe"]
+                cand = assemble(problem, cut["prefix_visits"] + kept, starts, (), scheduler=sched.scheduler)
+                first = min((v[1] for v in kept if v[0] == i), default=None)
+                if first is None or first >= s0 - TIME_EPS_S or cand.science_value(problem) < value - 1e-9:
+                    continue
+                if validate(cand, problem) or not _same(cut["frozen"], cand.activities):
+                    continue
+                done = cand, first, starts
+                break
+            if done is None:
                 continue
-            if validate(cand, problem) or not _same(cut["frozen"], cand.activities):
-                continue
+            cand, first, eng_starts = done
             moved[problem.request_names[i]] = {"from": s0, "to": first}
             sched, value = cand, cand.science_value(problem)
+            eng = sorted((a for a in sched.activities if a.kind == "engineering"), key=lambda a: a.block)
             break
     return sched, moved
+
+
+def _engineering_out_of_the_way(problem: Problem, eng: list, starts: list, visit: tuple, late: tuple, t_cut: float):
+    """(engineering starts, visits) to try for a first visit ``visit`` = (request, s, e)
+    moved earlier from ``late`` = (s0, e0): the plan's own starts when no re-planned occurrence
+    (start ≥ ``t_cut``) lies within a slew before the visit or overlaps it; otherwise first with
+    each such occurrence moved, inside its flex range and clear of the other occurrences, to start
+    right after the visit (the attitude is held, no slew), or once the visit has lasted its minimum
+    (``repair`` ends it there; a second visit in the old visit's time after the occurrence
+    collects what is missing, at least a minimum visit, when the old visit leaves room for it), or to end a longest slew before it — then the plan's
+    own starts (``repair`` delays the visit instead)."""
+    i, s, e = visit
+    nom = problem.engineering_nominal
+    guard = problem.spacecraft.slew.max_time_s() + ADVANCE_SLEW_MARGIN_S
+    min_visit = problem.requests[i].min_visit_s
+    starts = list(starts)
+    blocking = [a.block for a in eng if a.start >= t_cut - TIME_EPS_S and a.start < e and a.stop > s - guard]
+    if blocking:
+        new, pieces = list(starts), [visit]
+        for j in blocking:
+            t, d, f = nom[j, :3]
+            lo, hi = max(t - f, t_cut), min(t + f, problem.stop - d)
+            others = [(x, x + nom[m, 1]) for m, x in enumerate(new) if m != j]
+            for x in (e, s - guard - d, s + min_visit, hi):
+                clear = x >= s + min_visit - TIME_EPS_S or x + d <= s - guard + TIME_EPS_S
+                if not lo - TIME_EPS_S <= x <= hi + TIME_EPS_S or not clear:
+                    continue
+                x = min(max(x, lo), hi)
+                if all(x + d <= a + TIME_EPS_S or x >= b - TIME_EPS_S for a, b in others):
+                    new[j] = x
+                    if s < x < e:  # the visit ends at the occurrence (else repair merges the pieces)
+                        pieces[0] = (i, s, x)
+                        a0 = max(late[0], x + d)
+                        if late[1] - a0 >= min_visit - TIME_EPS_S:
+                            need = max(min_visit, problem.requests[i].exposure_s - (x - s))
+                            pieces.append((i, a0, min(late[1], a0 + need)))
+                    break
+            else:
+                break
+        else:
+            yield new, pieces
+    yield starts, [visit]
 
 
 def _hint_visits(sub: Problem, old: Schedule, pos: dict, t_cut: float, asap: list) -> list:
