@@ -263,6 +263,7 @@ def hierarchical(
     else:
         plan = filled
         plan.scheduler = "hierarchical"
+        wall_hit |= bool(filled.info.get("wall_limit_hit"))  # the fill stopped at the time limit
     bad = validate(plan, problem)
     rejected = []
     if bad:
