@@ -6,6 +6,14 @@ and execution errors. Writes ``stationkeeping.csv`` (one row per Monte Carlo run
 ``maneuvers.csv`` (the nominal run's burns), ``stationkeeping.html`` (Δv histogram, mean
 periapsis with and without control, mean eccentricity vector) and ``mission.yaml`` (the mission
 with the nominal burns under ``maneuvers`` and an engineering block each).
+
+A three-body orbit (``orbit: {family: ...}``) is kept by the x-axis-crossing control instead
+(``lunarscope.design.three_body_stationkeeping``; ``--target-revs``, ``--burn-points``,
+``--min-dv-mps``; no box): the reference over the span is computed, then a nominal run, one
+uncontrolled run with errors and the Monte Carlo; it writes ``stationkeeping.csv``,
+``maneuvers.csv`` (the burns of Monte Carlo run 0: the nominal run of an orbit that is its own
+reference has none) and ``stationkeeping.html`` (Δv histogram, deviation from the reference), and
+no ``mission.yaml`` (nothing to insert; docs/cli.md).
 """
 
 from __future__ import annotations
@@ -48,6 +56,21 @@ def add_tool(dsub) -> None:
         help="orbit-determination 1-sigma per RTN axis: POS_M,VEL_MPS or R,T,N(m),R,T,N(m/s) (default 50,0.05)",
     )
     p.add_argument("--exec-sigma", default=None, help="execution 1-sigma: MAGNITUDE_PCT,POINTING_DEG (default 2,1)")
+    p.add_argument(
+        "--target-revs",
+        type=int,
+        default=None,
+        help="three-body orbits: target the crossing N - 1/2 revolutions after each burn, 1..6 "
+        "(default station_keeping.target_revs or the family's: nrho 4, halo 1, dro 1)",
+    )
+    p.add_argument(
+        "--burn-points",
+        default=None,
+        help="three-body orbits: apolune (one burn a revolution) or both (every x-z crossing; halo default)",
+    )
+    p.add_argument(
+        "--min-dv-mps", type=float, default=None, help="three-body orbits: smallest burn executed, m/s (default 0.01)"
+    )
     p.add_argument("--workers", type=int, default=None, help="processes (default: the cores available)")
     p.add_argument("-o", "--output", default=".", help="folder for the four files (default .)")
     p.set_defaults(run=run)
@@ -94,6 +117,15 @@ def run(args) -> int:
     ex = sk.parse_exec_sigma(args.exec_sigma, "--exec-sigma") if args.exec_sigma is not None else None
     check_output_folder(args.output)
     mission, spec, raw, base = msk.load_for_design(args.mission)
+    if msk.family_of(mission) is not None:
+        return _run_three_body(args, mission, spec, box, span, od, ex)
+    for opt, val in (
+        ("--target-revs", args.target_revs),
+        ("--burn-points", args.burn_points),
+        ("--min-dv-mps", args.min_dv_mps),
+    ):
+        if val is not None:
+            raise InputError(opt, "is for three-body orbits (orbit: {family: ...}); this orbit is kept in a box")
     if spec is None:
         if box is None:
             raise InputError("--box", "is required: the mission has no station_keeping section")
@@ -188,6 +220,127 @@ def run(args) -> int:
     return 0
 
 
+def _run_three_body(args, mission, spec, box, span, od, ex) -> int:
+    """``design stationkeeping`` of a three-body orbit: x-axis-crossing control (module docstring)."""
+    import os
+    import time
+
+    import numpy as np
+
+    from ..constants import SECONDS_PER_DAY
+    from ..design import stationkeeping as sk
+    from ..design import three_body_stationkeeping as tb
+    from ..design.ephemeris_shooting import family_member
+    from ..errors import InputError
+    from ..mission.reader import Section
+    from ..mission.run import Progress
+
+    if box is not None:
+        raise InputError(
+            "--box",
+            "is for low orbits and ELFOs; a three-body orbit (orbit.family) is kept by strategy x_axis_crossing",
+        )
+    if args.burn_points is not None and args.burn_points not in tb.BURN_POINTS:
+        raise InputError("--burn-points", f"{args.burn_points!r} must be one of {', '.join(tb.BURN_POINTS)}")
+    if args.target_revs is not None and not 1 <= args.target_revs <= tb.MAX_TARGET_REVS:
+        raise InputError("--target-revs", f"{args.target_revs} must be in 1 .. {tb.MAX_TARGET_REVS}")
+    if args.min_dv_mps is not None and not (math.isfinite(args.min_dv_mps) and args.min_dv_mps >= 0):
+        raise InputError("--min-dv-mps", f"{args.min_dv_mps} must be >= 0 m/s")
+    d = tb.default_errors()
+    full = mission.t_stop - mission.t_start
+    if span is not None and not 0 < span <= full + 1e-6:
+        raise InputError("--span", f"{args.span} must be > 0 and not longer than the mission span")
+    span_s = span if span is not None else (spec.span_s if spec is not None else full)
+    base = spec if spec is not None else d  # the section's settings, or the three-body defaults
+    pos, vel = od if od is not None else (base.od_position_km, base.od_velocity_kms)
+    mag, point = ex if ex is not None else (base.magnitude_frac, base.pointing_deg)
+    errors = sk.Errors(pos, vel, mag, point)
+    seed = args.seed if args.seed is not None else (spec.seed if spec else 1)
+    runs = args.runs if args.runs is not None else (spec.runs if spec else DEFAULT_RUNS)
+    kind = str(mission.raw["orbit"]["family"]).lower()
+    member = family_member(Section(mission.raw["orbit"], "orbit"))
+    n = args.target_revs or (spec.target_revs if spec else None) or tb.DEFAULT_TARGET_REVS.get(kind, 1)
+    t0, t1 = mission.t_start, mission.t_start + span_s
+    print(mission.describe(), file=sys.stderr)
+    t_wall = time.perf_counter()
+    prog = Progress("reference orbit (multiple shooting)")
+    ref = tb.reference(member, t0, t1, mission.force_model, n, progress=lambda a, b: prog(a / b))
+    prog.done(
+        f"{len(ref.t)} patch points, largest jumps {ref.max_position_jump_km:.2g} km, {1000 * ref.max_velocity_jump_km_s:.2g} m/s"
+    )
+    ctx = tb.make_context(
+        kind,
+        ref,
+        t0,
+        t1,
+        mission.force_model,
+        target_revs=n,
+        burn_points=args.burn_points or (spec.burn_points if spec else None),
+        min_dv_kms=(args.min_dv_mps / 1000.0)
+        if args.min_dv_mps is not None
+        else (spec.min_dv_kms if spec else tb.DEFAULT_MIN_DV_KMS),
+        key="station_keeping",
+    )
+    print(
+        f"strategy {tb.STRATEGY}: burns at {ctx.burn_points}, target {ctx.target_revs} - 1/2 revolutions on, "
+        f"min burn {1000 * ctx.min_dv_kms:g} m/s; {errors.describe()}",
+        file=sys.stderr,
+    )
+    prog = Progress("nominal, uncontrolled and Monte Carlo run 0")
+    nominal = tb.simulate(ctx, progress=lambda f: prog(f / 3))
+    free = tb.simulate(ctx, errors, np.random.default_rng([seed, 0]), control=False)
+    run0 = tb.simulate(ctx, errors, np.random.default_rng([seed, 0]), progress=lambda f: prog((2 + f) / 3))
+    prog.done(
+        f"nominal {nominal.dv_total_mps:.3f} m/s ({len(nominal.maneuvers)} burns), largest deviation {nominal.max_deviation_km:.1f} km; "
+        f"uncontrolled {free.max_deviation_km:.0f} km"
+    )
+    prog = Progress(f"Monte Carlo ({runs} runs)")
+    rows = tb.monte_carlo(ctx, errors, runs, seed, workers=args.workers, progress=lambda k, m: prog(k / m))
+    stats = tb.statistics(rows)
+    wall = time.perf_counter() - t_wall
+    prog.done(
+        f"dv per year mean {stats['dv_per_year_mean_mps']:.2f} m/s, 95th percentile {stats['dv_per_year_p95_mps']:.2f} m/s"
+    )
+    out = args.output
+    os.makedirs(out, exist_ok=True)
+    names = ("stationkeeping.csv", "maneuvers.csv", "stationkeeping.html")
+    paths = [os.path.join(out, nm) for nm in names]
+    parts = [p + ".part" for p in paths]
+    try:
+        with open(parts[0], "w", encoding="utf-8") as f:
+            f.write(
+                "run,dv_per_year_mps,dv_total_mps,maneuvers,skipped,maneuvers_per_year,mean_spacing_d,max_deviation_km,lost_d\n"
+            )
+            for k, r in enumerate(rows):
+                lost = None if r["impact"] is None else (r["impact"] - t0) / SECONDS_PER_DAY
+                f.write(
+                    f"{k},{_fmt(r['dv_per_year_mps'], 4)},{_fmt(r['dv_total_mps'], 4)},{r['burns']},{r['skipped']},"
+                    f"{_fmt(r['maneuvers_per_year'], 3)},{_fmt(r['mean_spacing_d'], 3)},{_fmt(r['max_deviation_km'], 3)},{_fmt(lost, 4)}\n"
+                )
+        _write_maneuvers(parts[1], run0, t0)
+        sub = (
+            f"{mission.name}: {tb.STRATEGY} ({ctx.burn_points}, {ctx.target_revs} - 1/2 revolutions); span "
+            f"{span_s / SECONDS_PER_DAY:g} d; {errors.describe()}; {runs} runs (seed {seed}) in {wall:.0f} s wall"
+        )
+        with open(parts[2], "w", encoding="utf-8") as f:
+            f.write(page_three_body(nominal, free, run0, rows, stats, t0, f"Station keeping: {mission.name}", sub))
+        for a, b in zip(parts, paths):
+            os.replace(a, b)
+    finally:
+        for a in parts:
+            if os.path.exists(a):
+                os.remove(a)
+    print(
+        f"nominal: {nominal.dv_total_mps:.3f} m/s in {len(nominal.maneuvers)} burns; Monte Carlo {stats['runs']} runs: "
+        f"mean {stats['dv_per_year_mean_mps']:.2f}, 95th percentile {stats['dv_per_year_p95_mps']:.2f} m/s per year, "
+        f"{stats['maneuvers_per_year_mean']:.1f} maneuvers per year, largest deviation {stats['max_deviation_km_max']:.0f} km, "
+        f"lost {stats['impacts']}",
+        file=sys.stderr,
+    )
+    print(f"wrote {', '.join(paths)}", file=sys.stderr)
+    return 0
+
+
 def _range(x) -> str:
     import numpy as np
 
@@ -245,14 +398,12 @@ def _svg_open(w, h):
     ]
 
 
-def page(nominal, free, rows, stats, box, t0, title, subtitle="") -> str:
-    """Self-contained HTML (inline SVG, ``report.svg`` helpers): Δv-per-year histogram of the
-    Monte Carlo, mean periapsis altitude with and without control, mean eccentricity vector."""
+def _histogram_svg(rows, stats) -> str:
+    """Δv-per-year histogram of the Monte Carlo rows with the mean and the 95th percentile."""
     import numpy as np
 
     from ..report.svg import Linear, esc, nice_ticks, num, plot_axes
 
-    # 1: histogram
     dv = np.array([r["dv_per_year_mps"] for r in rows], float)
     lo, hi = float(dv.min()), float(dv.max())
     if hi - lo < 1e-9:
@@ -294,7 +445,88 @@ def page(nominal, free, rows, stats, box, t0, title, subtitle="") -> str:
                 f'<text x="{num(tx)}" y="{ty}" fill="{col}" text-anchor="{anchor}">{esc(name)} {val:.2f}</text>'
             )
     parts.append("</svg>")
-    svg1 = "".join(parts)
+    return "".join(parts)
+
+
+def page_three_body(nominal, free, run0, rows, stats, t0, title, subtitle="") -> str:
+    """Self-contained HTML for a three-body orbit: Δv-per-year histogram of the Monte Carlo and the
+    distance from the reference (log scale) of the nominal run, Monte Carlo run 0 and the uncontrolled
+    run with errors; ticks: run 0's burns."""
+    import numpy as np
+
+    from ..report.svg import Linear, esc, num, plot_axes
+
+    svg1 = _histogram_svg(rows, stats)
+    w, h, ml, mr, mt, mb = 860, 360, 70, 260, 20, 50
+    runs = [
+        (nominal, "#3b528b", "nominal (no errors)"),
+        (run0, "#2a9d55", "Monte Carlo run 0"),
+        (free, "#b5651d", "uncontrolled, with errors"),
+    ]
+    floor = 1e-3  # km: the log axis starts at 1 m
+    vals = np.concatenate(
+        [np.maximum(r.deviation_km, floor) for r, _, _ in runs if r.deviation_km.size] or [np.array([floor, 1.0])]
+    )
+    lo, hi = math.floor(math.log10(vals.min())), math.ceil(math.log10(max(vals.max(), 10 * floor)))
+    d1 = (
+        max(float((r.t[-1] - t0) / 86400.0) for r, _, _ in runs if r.t.size)
+        if any(r.t.size for r, _, _ in runs)
+        else 1.0
+    )
+    x = Linear(0.0, d1, ml, w - mr)
+    y = Linear(lo, hi, h - mb, mt)
+    parts = _svg_open(w, h)
+    from ..report.svg import nice_ticks
+
+    plot_axes(
+        parts,
+        x,
+        y,
+        nice_ticks(0, d1, 8),
+        list(range(lo, hi + 1)),
+        (ml, mt, w - mr, h - mb),
+        "days from the start",
+        "log10 distance from the reference (km)",
+    )
+    for k, (r, col, name) in enumerate(runs):
+        if r.t.size:
+            _poly(parts, x((r.t - t0) / 86400.0), y(np.log10(np.maximum(r.deviation_km, floor))), col)
+        ly = mt + 14 + 18 * k
+        parts.append(
+            f'<line x1="{w - mr + 12}" x2="{w - mr + 32}" y1="{ly}" y2="{ly}" stroke="{col}" stroke-width="2"/>'
+        )
+        lost = "" if r.lost is None else f", lost day {(r.lost - t0) / 86400.0:.1f}"
+        parts.append(f'<text x="{w - mr + 38}" y="{ly + 4}">{esc(name + lost)}</text>')
+    for m in run0.maneuvers:
+        xm = num(x((m.t - t0) / 86400.0))
+        parts.append(f'<line x1="{xm}" x2="{xm}" y1="{h - mb}" y2="{h - mb - 8}" stroke="#000"/>')
+    parts.append("</svg>")
+    table = "".join(
+        f"<tr><td>{esc(k)}</td><td>{esc(v if isinstance(v, int) else f'{v:.3f}')}</td></tr>" for k, v in stats.items()
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title></head><body style=\"font-family:sans-serif\">"
+        f"<h1>{esc(title)}</h1><p>{esc(subtitle)}</p>"
+        "<h2>Δv per year, Monte Carlo</h2>"
+        + svg1
+        + '<table border="1" cellpadding="3">'
+        + table
+        + "</table><h2>Distance from the reference</h2><p>Ticks: the burns of Monte Carlo run 0.</p>"
+        + "".join(parts)
+        + "</body></html>\n"
+    )
+
+
+def page(nominal, free, rows, stats, box, t0, title, subtitle="") -> str:
+    """Self-contained HTML (inline SVG, ``report.svg`` helpers): Δv-per-year histogram of the
+    Monte Carlo, mean periapsis altitude with and without control, mean eccentricity vector."""
+    import numpy as np
+
+    from ..report.svg import Linear, esc, nice_ticks, num, plot_axes
+
+    svg1 = _histogram_svg(rows, stats)
+    ml, mt, mb = 70, 20, 50  # margins (px), as the histogram's
     # 2: mean periapsis altitude
     w2, h2, mr2 = 860, 360, 260
     runs = [(nominal, "#3b528b", "controlled (nominal)"), (free, "#b5651d", "uncontrolled")]

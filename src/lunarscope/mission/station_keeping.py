@@ -11,6 +11,14 @@ because the maneuvers and blocks are part of the plain stage inputs every later 
 and a stage run in another process needs nothing new. The cost is one controlled propagation of
 the span at load. ``od_sigma``, ``exec_sigma``, ``seed`` and ``runs`` are the Monte Carlo settings
 ``lunarscope design stationkeeping`` uses for this mission (its options override them).
+
+``strategy: x_axis_crossing`` (the default when ``orbit.family`` is set, and only then allowed) is
+the three-body station keeping of ``lunarscope.design.three_body_stationkeeping``; its keys
+``target_revs``, ``burn_points`` and ``min_dv_mps`` replace ``box``. Nothing is planned or
+inserted at load for it: the mission flies its orbit as the reference (the patch-point jumps are
+already in ``maneuvers``), and the burns that keep a real spacecraft there come from navigation and
+execution errors — a statistical budget, which ``lunarscope design stationkeeping`` computes
+(docs/mission-file.md#station_keeping).
 """
 
 from __future__ import annotations
@@ -22,7 +30,16 @@ from ..time import parse_duration_s
 from .reader import Section
 
 #: Keys of ``station_keeping:``.
-STATION_KEEPING_KEYS = {"box", "span", "od_sigma", "exec_sigma", "seed", "runs", "engineering"}
+STATION_KEEPING_KEYS = {"box", "span", "od_sigma", "exec_sigma", "seed", "runs", "engineering"} | {
+    "strategy",
+    "target_revs",
+    "burn_points",
+    "min_dv_mps",
+}
+#: Strategies: ``deadband`` (the box, low orbits and ELFOs) and ``x_axis_crossing`` (three-body orbits).
+STRATEGIES = ("deadband", "x_axis_crossing")
+#: Keys of the x_axis_crossing strategy only.
+THREE_BODY_KEYS = ("target_revs", "burn_points", "min_dv_mps")
 #: Keys of ``station_keeping.engineering``.
 ENGINEERING_KEYS = {"name", "duration", "before"}
 #: Default engineering block per burn: 1 h starting 30 min before the burn (slew to the burn
@@ -49,22 +66,60 @@ class StationKeeping:
     block_duration_s: float
     block_before_s: float
     nominal: object = None
+    strategy: str = "deadband"
+    target_revs: int | None = None  # x_axis_crossing: None = the family's default
+    burn_points: str | None = None
+    min_dv_kms: float | None = None
 
 
 def parse(root: Section, mission) -> StationKeeping | None:
     """The section, validated (no planning); None when the file has none."""
     from ..design import stationkeeping as sk
+    from ..design import three_body_stationkeeping as tb
 
     if not root.has("station_keeping"):
         return None
     sec = root.section("station_keeping", STATION_KEEPING_KEYS)
-    box = sk.parse_box(sec.required("box"), "station_keeping.box")
+    family = family_of(mission)
+    strategy = sec.choice("strategy", STRATEGIES, default="x_axis_crossing" if family else "deadband")
+    three = {}
+    if strategy == "x_axis_crossing":
+        if not family:
+            raise InputError(
+                "station_keeping.strategy",
+                "x_axis_crossing is for three-body orbits (orbit: {family: nrho|halo|dro}); use a box for this orbit",
+            )
+        if sec.has("box"):
+            raise InputError(
+                "station_keeping.box",
+                "is for strategy deadband; x_axis_crossing keeps a three-body orbit near its reference without a box",
+            )
+        box = None
+        if sec.has("burn_points"):
+            three["burn_points"] = sec.choice("burn_points", tb.BURN_POINTS)
+        if sec.has("target_revs"):
+            three["target_revs"] = sec.number("target_revs", minimum=1, maximum=tb.MAX_TARGET_REVS, integer=True)
+        three["min_dv_kms"] = (
+            sec.number("min_dv_mps", 1000.0 * tb.DEFAULT_MIN_DV_KMS, minimum=0, maximum=1000, unit="m/s") / 1000.0
+        )
+        d = tb.default_errors()
+    else:
+        if family:
+            raise InputError(
+                "station_keeping.strategy",
+                f"{strategy} (a box on mean apsides) does not fit a three-body orbit (orbit.family: {family}); "
+                "use strategy: x_axis_crossing",
+            )
+        extra = [k for k in THREE_BODY_KEYS if sec.has(k)]
+        if extra:
+            raise InputError(f"station_keeping.{extra[0]}", "is a key of strategy: x_axis_crossing (three-body orbits)")
+        box = sk.parse_box(sec.required("box"), "station_keeping.box")
+        d = sk.Errors.default()
     span = mission.t_stop - mission.t_start
     if sec.has("span"):
         span = parse_duration_s(sec.raw["span"], "station_keeping.span")
         if not 0 < span <= mission.t_stop - mission.t_start + 1e-6:
             raise InputError("station_keeping.span", "must be > 0 and not longer than the mission span")
-    d = sk.Errors.default()
     pos, vel = d.od_position_km, d.od_velocity_kms
     if sec.has("od_sigma"):
         od = sec.section("od_sigma", {"position_m", "velocity_mps"})
@@ -101,7 +156,15 @@ def parse(root: Section, mission) -> StationKeeping | None:
         eng.string("name", DEFAULT_BLOCK_NAME),
         dur,
         before,
+        strategy=strategy,
+        **three,
     )
+
+
+def family_of(mission) -> str | None:
+    """``orbit.family`` of the mission's file, or None."""
+    raw = mission.raw.get("orbit") if isinstance(getattr(mission, "raw", None), dict) else None
+    return str(raw["family"]) if isinstance(raw, dict) and raw.get("family") is not None else None
 
 
 def _sigmas(v, key: str) -> tuple:
@@ -164,6 +227,8 @@ def attach(mission, root: Section):
     spec = parse(root, mission)
     if spec is None:
         return mission
+    if spec.strategy == "x_axis_crossing":  # nothing to insert (module docstring)
+        return dataclasses.replace(mission, station_keeping=spec)
     ctx = context(mission, spec)
     run = sk.simulate(ctx, mission.state0_icrf)
     spec = dataclasses.replace(spec, nominal=run)
