@@ -3,6 +3,7 @@
     python benchmarks/bench_batch.py                          # 100 orbits x 1 d at 20x20
     python benchmarks/bench_batch.py --orbits 1000 --degree 10
     python benchmarks/bench_batch.py --orbits 20 --hours 6     # quick
+    python benchmarks/bench_batch.py --orbits 100 --degree 10 --heyoka   # + heyoka batch / ensemble
 
 Orbits: near-circular lunar orbits, 100-300 km altitude, inclinations and nodes spread over
 the sphere, GRGM1200A truncated to ``--degree`` in MOON_PA + Earth + Sun, DOP853 at the
@@ -12,6 +13,16 @@ end of the span are compared (they must be identical: every orbit is the single-
 The CPU seconds of both (workers included) are printed too: on shared, busy cores the wall-clock
 ratio understates what idle cores give; serial CPU / (batch CPU / workers) is the ratio idle
 cores would show (it assumes the workers' CPU time spreads evenly).
+
+``--heyoka`` (``heyoka_batch_anchor.py``): the same orbits and span in heyoka's batch mode
+(``taylor_adaptive_batch``, one thread, SIMD lanes) and ensemble mode (``ensemble_propagate_until``
+over ``--workers`` threads, of scalar and of batch integrators), in the same rounds, interleaved.
+Equal accuracy first: on the first ``LADDER_ORBITS`` orbits each tool's tolerance ladder is run
+(heyoka in compact mode: same orders and steps, compiles in seconds), and each tool is timed at
+its loosest tolerance within 1 m (600 s grid over the span) of its own tightest run.
+heyoka is then compiled at that tolerance (``--heyoka-compact``: compact mode, else the default
+full mode whose compile takes minutes); compile times are printed apart from the propagation.
+Ratios: heyoka time / ``propagate_many`` time, wall and CPU seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +41,15 @@ from lunarscope.orbits.elements import keplerian_to_cartesian
 from lunarscope.sources import Sources
 
 T0_TDB = 946728069.183926  # 2030-01-01T00:00:00Z
+LADDER_ORBITS = 8  # orbits on which each tool's tolerance ladder is run (--heyoka)
+# lunarscope ladder, loose -> tight (atol_km = rtol x 1000 km)
+LS_RTOLS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13)
+LS_REF_RTOL = 1e-14
+HY_TOLS = (1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14)  # heyoka ladder, loose -> tight
+HY_REF_TOL = 1e-15
+ATOL_KM_PER_RTOL = 1000.0
+ONE_METRE_KM = 1e-3  # equal-accuracy criterion: <= 1 m over the span against the tool's tightest run
+GRID_STEP_S = 600.0
 ALT_MIN_KM = 100.0
 ALT_MAX_KM = 300.0
 
@@ -54,6 +74,44 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _ladders(fm, states, t0, t1, system):
+    """Loosest tolerance of each tool within 1 m of its own tightest run on ``states``; prints the rungs."""
+    import heyoka_batch_anchor as hya
+
+    grid = np.arange(0.0, t1 - t0, GRID_STEP_S)
+    grid = np.append(grid, t1 - t0) if grid[-1] < t1 - t0 else grid
+
+    def ours(rtol):
+        return np.array(
+            [
+                propagate(s, t0, t1, fm, rtol=rtol, atol_km=rtol * ATOL_KM_PER_RTOL).trajectory.position(t0 + grid)
+                for s in states
+            ]
+        )
+
+    def theirs(tol):
+        ta, _ = hya.batch_integrator(system, tol, compact_mode=True)
+        return hya.grid_positions(ta, states, grid)
+
+    picked = {}
+    for tool, run, ref_tol, tols in (
+        ("lunarscope", ours, LS_REF_RTOL, LS_RTOLS),
+        ("heyoka", theirs, HY_REF_TOL, HY_TOLS),
+    ):
+        ref = run(ref_tol)
+        picked[tool] = ref_tol
+        for tol in sorted(tols):  # tight -> loose: stop at the first that misses
+            err = float(np.max(np.linalg.norm(run(tol) - ref, axis=2)))
+            print(f"  ladder {tool:10s} tol {tol:.0e}: max |dr| vs {ref_tol:.0e} over the span {err * 1e3:9.4f} m")
+            if err > ONE_METRE_KM:
+                break
+            picked[tool] = tol
+        picked[tool + "_ref"] = ref
+    d = float(np.max(np.linalg.norm(picked["lunarscope_ref"] - picked["heyoka_ref"], axis=2)))
+    print(f"  tightest runs, lunarscope vs heyoka (the physics' difference): max |dr| {d * 1e3:.3f} m")
+    return picked["lunarscope"], picked["heyoka"]
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orbits", type=int, default=100)
@@ -61,6 +119,10 @@ def main(argv=None) -> None:
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=None, help="processes (default: the available cores)")
+    ap.add_argument(
+        "--heyoka", action="store_true", help="add heyoka batch and ensemble modes (heyoka_batch_anchor.py)"
+    )
+    ap.add_argument("--heyoka-compact", action="store_true", help="time heyoka in compact mode (compiles in seconds)")
     a = ap.parse_args(argv)
     src = Sources.default()
     field = builtin_field("GRGM1200A").truncated(a.degree)
@@ -69,7 +131,40 @@ def main(argv=None) -> None:
     t1 = T0_TDB + a.hours * 3600.0
     propagate(states[0], T0_TDB, T0_TDB + 600.0, fm)  # compile / load caches
     workers = a.workers or default_workers()
+    hy_runs = {}
+    if a.heyoka:
+        import heyoka_batch_anchor as hya
+
+        system, info = hya.build_system(fm, T0_TDB, t1)
+        print(
+            f"heyoka model: uniform rotation about a fixed axis, {info['rotation_arcsec']:.3f} arcsec from MOON_PA "
+            f"at most over the span (axis {info['axis_from_pa_pole_arcsec']:.1f} arcsec from the PA pole); "
+            f"Earth / Sun polynomials within {info['earth_fit_m'] * 1e3:.3f} / {info['sun_fit_m'] * 1e3:.3f} mm of DE440"
+        )
+        ls_rtol, hy_tol = _ladders(fm, states[:LADDER_ORBITS], T0_TDB, t1, system)
+        print(f"equal accuracy (<= 1 m vs own tightest): lunarscope rtol {ls_rtol:.0e}, heyoka tol {hy_tol:.0e}")
+        ta_b, c_b = hya.batch_integrator(system, hy_tol, compact_mode=a.heyoka_compact)
+        ta_s, c_s = hya.scalar_integrator(system, hy_tol, compact_mode=a.heyoka_compact)
+        mode = "compact" if a.heyoka_compact else "full"
+        print(
+            f"heyoka compile ({mode} mode, order {ta_b.order}): batch (SIMD width {ta_b.batch_size}) {c_b:.1f} s, "
+            f"scalar {c_s:.1f} s"
+        )
+        span = t1 - T0_TDB
+        hy_runs = {
+            "heyoka batch (1 thread)": lambda: hya.run_batch(ta_b, states, span),
+            f"heyoka ensemble ({workers} threads)": lambda: hya.run_ensemble(ta_s, states, span, workers),
+            f"heyoka ensemble of batch ({workers} threads)": lambda: hya.run_ensemble_batch(
+                ta_b, states, span, workers
+            ),
+        }
+        if ls_rtol != 1e-12:
+            hy_runs["lunarscope propagate_many at equal accuracy"] = lambda: propagate_many(
+                states, T0_TDB, t1, fm, rtol=ls_rtol, atol_km=ls_rtol * ATOL_KM_PER_RTOL, workers=workers
+            )
     best_serial = best_batch = cpu_serial = cpu_batch = np.inf
+    hy_best = {k: [np.inf, np.inf] for k in hy_runs}
+    hy_final = {}
     for _ in range(a.rounds):
         c, t = _cpu_s(), time.perf_counter()
         serial = [propagate(s, T0_TDB, t1, fm) for s in states]
@@ -79,6 +174,10 @@ def main(argv=None) -> None:
         batch = propagate_many(states, T0_TDB, t1, fm, workers=workers)
         best_batch = min(best_batch, time.perf_counter() - t)
         cpu_batch = min(cpu_batch, _cpu_s() - c)
+        for name, run in hy_runs.items():
+            c, t = _cpu_s(), time.perf_counter()
+            hy_final[name] = run()
+            hy_best[name] = [min(hy_best[name][0], time.perf_counter() - t), min(hy_best[name][1], _cpu_s() - c)]
     same = all(
         np.array_equal(p.trajectory.state([t1]), q.trajectory.state([t1])) and p.n_rhs == q.n_rhs
         for p, q in zip(serial, batch)
@@ -91,6 +190,21 @@ def main(argv=None) -> None:
         f"CPU s serial {cpu_serial:.2f}, batch (all processes) {cpu_batch:.2f} -> idle-core bound "
         f"{cpu_serial / (cpu_batch / workers):.2f}x (serial CPU / (batch CPU / {workers}))"
     )
+    if hy_runs:
+        key = "lunarscope propagate_many at equal accuracy"
+        ours_wall, ours_cpu = hy_best[key] if key in hy_best else (best_batch, cpu_batch)
+        print(
+            f"lunarscope propagate_many at rtol {ls_rtol:.0e} ({workers} workers): {ours_wall:.2f} s, {ours_cpu:.2f} CPU-s"
+        )
+        final_ours = np.array([r.trajectory.state([t1])[0] for r in batch])
+        for name, (w, c) in hy_best.items():
+            if name == key:
+                continue
+            d = float(np.max(np.linalg.norm(hy_final[name][:, :3] - final_ours[:, :3], axis=1)))
+            print(
+                f"{name}: {w:.2f} s, {c:.2f} CPU-s -> lunarscope throughput {w / ours_wall:.2f}x (wall), "
+                f"{c / ours_cpu:.2f}x (CPU-s); final states within {d * 1e3:.2f} m of lunarscope's"
+            )
 
 
 if __name__ == "__main__":

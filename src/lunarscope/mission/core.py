@@ -52,6 +52,7 @@ TOP_LEVEL_KEYS = {
     "commanding",
     "instrument",
     "station_keeping",
+    "batch",
 }
 #: Longest span accepted (days); the default kernels cover far more, this guards typos.
 MAX_SPAN_DAYS = 3660.0
@@ -100,6 +101,8 @@ class Mission:
     #: The ``station_keeping`` section (``mission.station_keeping.StationKeeping``, with the nominal
     #: run whose burns were inserted into ``maneuvers``), None when the file has none.
     station_keeping: object = None
+    #: The ``batch`` section (``mission.batch.BatchOrbits``: many initial orbits for ``propagate``), None without one.
+    batch: object = None
 
     def __repr__(self) -> str:
         a, b = to_iso_utc([self.t_start, self.t_stop], 0)
@@ -393,10 +396,15 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
     sources = replace(sources, gravity=fm.field)
     from ..design.ephemeris_shooting import FAMILY_ORBIT_KEYS, check_no_family_keys, orbit_from_family
     from ..design.frozen import FROZEN_ORBIT_KEYS, check_no_design_keys, orbit_from_design
+    from .batch import read_batch
 
-    orbit = root.section("orbit", {"frame", "elements", "state"} | FROZEN_ORBIT_KEYS | FAMILY_ORBIT_KEYS, required=True)
+    batch = read_batch(root, base, t0, fm.field.gm_km3_s2, sources)  # None without batch: (mission/batch.py)
+    orbit_keys = {"frame", "elements", "state"} | FROZEN_ORBIT_KEYS | FAMILY_ORBIT_KEYS
+    orbit = root.section("orbit", orbit_keys, required=batch is None)
     designed = ()  # maneuvers of a designed orbit (orbit: {family: ...}: the patch-point jumps)
-    if orbit.has("family"):  # orbit: {family: nrho, ...}: CR3BP member → ephemeris model (docs/mission-file.md)
+    if batch is not None and not root.has("orbit"):  # the first batch orbit stands for the mission's orbit
+        s0, frame = batch.states0_icrf[0].copy(), batch.frame
+    elif orbit.has("family"):  # orbit: {family: nrho, ...}: CR3BP member → ephemeris model (docs/mission-file.md)
         check_no_design_keys(orbit)
         s0, frame, designed, _ = orbit_from_family(orbit, t0, t1, fm)
     elif orbit.has("design"):  # orbit: {design: frozen, ...} resolves here (docs/mission-file.md)
@@ -440,4 +448,7 @@ def mission_from_dict(raw, base: str = ".", path: str = "<mission>") -> Mission:
     from . import station_keeping
 
     mission = station_keeping.attach(mission, root)  # plans and inserts its maneuvers (after operations)
+    from . import batch as batch_section
+
+    mission = batch_section.attach(mission, batch)  # refuses maneuvers with a batch
     return commanding.attach(mission, root)
