@@ -182,6 +182,40 @@ def recorder_rows(problem, check_times=None):
     return tau, rows
 
 
+def recorder_interval_rows(problem, t_from, t_to):
+    """Recorder rows (module doc) on given intervals ``[t_from_k, t_to_k)`` (s): returns
+    ``(rhs_mbit, most_mbit)``, each (K,). In every valid plan the data generated in interval k
+    is at most ``rhs_mbit[k]`` = capacity - L(t_from) + C(t_from, t_to) (+ the validator's
+    slack), with L = initial when ``t_from`` is the span start and L >= 0 otherwise;
+    ``most_mbit[k]`` is the most data the requests can generate there (per request the
+    exposure cap or its usable time, and one observation at a time at the largest rate), so
+    row k can bind only where ``most_mbit > rhs_mbit``. Used by the time decomposition with
+    check times at its component boundaries."""
+    t0 = float(problem.start)
+    sc = problem.spacecraft
+    a = np.clip(np.asarray(t_from, float), t0, float(problem.stop))
+    b = np.clip(np.asarray(t_to, float), t0, float(problem.stop))
+    tl = problem.downlink_timeline
+    tau = np.concatenate([a, b])
+    if len(tl):
+        ov = np.clip(np.minimum(tau[:, None], tl[None, :, 1]) - tl[None, :, 0], 0.0, None)
+        C = ov @ tl[:, 2]
+    else:
+        C = np.zeros(len(tau))
+    Ca, Cb = C[: len(a)], C[len(a) :]
+    rhs = sc.recorder_capacity_mbit - np.where(a <= t0, sc.recorder_initial_mbit, 0.0) + Cb - Ca
+    rhs = rhs + RECORDER_SLACK_MBIT
+    rates = np.array([r.data_rate_mbit_s for r in problem.requests], float)
+    if not len(rates):
+        return rhs, np.zeros(len(a))
+    U = np.array([usable_cumulative(w, tau) for w in problem.usable_windows]).reshape(len(rates), len(tau))
+    dU = np.maximum(U[:, len(a) :] - U[:, : len(a)], 0.0)
+    most = np.minimum(
+        rates @ np.minimum(exposure_caps(problem)[:, None], dU), float(rates.max()) * np.maximum(b - a, 0.0)
+    )
+    return rhs, most
+
+
 def slice_capacity(problem, b: np.ndarray) -> np.ndarray:
     """Observing time (s) any plan can have in each slice [b_k, b_k+1): at most the usable time
     of all requests together there, and at most the slice minus the engineering occurrences

@@ -25,9 +25,23 @@ for each visit that does not start where the previous one ended. So the DP optim
 every real schedule of the component. The first visit of a component needs no slew (the slew
 may happen in the gap before it); engineering occurrences whose whole flex range lies inside
 the component are included (at most ``MAX_ENG_PER_COMPONENT``, in a forced order; others are
-ignored); the recorder is ignored (all of which only loosens the bound). The conservative
+ignored, which only loosens the bound). The conservative
 grid (windows minus engineering rounded inwards, slews and minimum visits rounded up, no
 allowance) yields real schedules for the warm start.
+
+Recorder (``_Recorder``): the recorder rows of ``bounds`` (data generated in [t1, t2) <=
+capacity - L(t1) + downlink capacity in [t1, t2)) hold at any check times; here t2 is a
+component's end and t1 the span start (L = initial) or a component's start (L >= 0), so each
+component's data lies wholly inside or outside each row's interval (from the span start to
+every component end, and over every run of at most ``RECORDER_SPAN_COMPONENTS`` components;
+rows that cannot bind are left out, as ``bounds.recorder_rows`` does). Only the data of the
+counted visits enters a row, at most the plan's data, so every plan satisfies them. Relaxing
+them with ``mu_k >= 0`` adds ``sum_k mu_k rhs_k`` to the bound and changes the reward per
+second of request r in component j by ``-rate_r M_j``, ``M_j = sum_{k: j in row k} mu_k``
+(constant per component). The relaxed DP uses ``max(0, reward)``: that is >= the reward, so
+every plan's Lagrangian only grows, and the rounding allowance (which needs a reward >= 0)
+stays valid. In the master LP the rows act on the columns' data per component (a variable
+``d_j`` >= the data of component j's columns, rows on sums of ``d_j``); their duals are the ``mu``.
 
 Multipliers: Dantzig-Wolfe column generation from the LP relaxation's cap duals
 (``decompose``); ``Decomposition.select`` picks one generated schedule per component (MIP).
@@ -45,7 +59,13 @@ import numpy as np
 from numba import njit
 
 from lunarscope.scheduling import interruptible
-from lunarscope.scheduling.bounds import LP_REL_MARGIN, BoundTimeout, exposure_caps, relaxation_bound
+from lunarscope.scheduling.bounds import (
+    LP_REL_MARGIN,
+    BoundTimeout,
+    exposure_caps,
+    recorder_interval_rows,
+    relaxation_bound,
+)
 from lunarscope.scheduling.requests import as_intervals, subtract
 from lunarscope.scheduling.slew import slew_matrix_s
 
@@ -74,6 +94,12 @@ BOUND_EVERY = 4
 COLGEN_REL_GAP = 1e-3
 #: Slack (s) when times are placed on the grid.
 GRID_EPS_S = 1e-6
+#: Recorder rows over runs of at most this many consecutive components (besides the rows from
+#: the span start to every component end); longer runs only add rows to the master LP.
+RECORDER_SPAN_COMPONENTS = 8
+#: Names of the bound (``Schedule.bound_source``): without and with recorder rows.
+SOURCE_DECOMPOSITION = "time decomposition"
+SOURCE_DECOMPOSITION_RECORDER = "time decomposition with recorder"
 
 
 @njit(cache=True)
@@ -307,9 +333,16 @@ class Decomposition:
         self.bound = bound
         self.info = info
         self._visits = col_visits  # per column: its visits (request, start, stop)
-        self._master = master  # last master LP: (A, rhs, bounds, R, duals, theta, component of each column)
+        # last master LP: (A, rhs, bounds, leading continuous columns R0, duals, theta, component
+        # of each column, requests R)
+        self._master = master
         self._rows = rows  # _Rows of the problem
-        self._mult = mult  # final multipliers (lam, nu, rho)
+        self._mult = mult  # final multipliers (lam, nu, rho, mu)
+
+    @property
+    def source(self) -> str:
+        """Name of the bound (``Schedule.bound_source``): with recorder when its rows are in."""
+        return SOURCE_DECOMPOSITION_RECORDER if self.info.get("recorder_rows") else SOURCE_DECOMPOSITION
 
     def refine_bound(self, grid_step_s: float) -> float:
         """The bound at the final multipliers on a finer grid (smaller rounding allowances);
@@ -320,6 +353,8 @@ class Decomposition:
         b = self._rows.lagrangian(pieces, *self._mult)
         self.info.setdefault("refined", []).append((grid_step_s, b))
         self.bound = min(self.bound, b)
+        prev = self.info.get("own_bound")
+        self.info["own_bound"] = b if prev is None else min(prev, b)
         return self.bound
 
     def select(self, time_limit_s: float = 10.0):
@@ -329,10 +364,11 @@ class Decomposition:
 
         if self._master is None:
             return []
-        A, rhs, bnds, R, dual, theta, comp = self._master
+        # R0 leading continuous columns: R values z_r, then the data per component (recorder)
+        A, rhs, bnds, R0, dual, theta, comp, R = self._master
         # at most ~SELECT_MAX_COLUMNS: per component the schedules the master uses and the best
         # by reduced cost
-        rc = -(A[:, R:].T @ dual)
+        rc = -(A[:, R0:].T @ dual)
         comp = np.asarray(comp)
         keep = theta > 1e-9
         per = max(1, SELECT_MAX_COLUMNS // max(1, len(np.unique(comp))))
@@ -340,12 +376,12 @@ class Decomposition:
             idx = np.flatnonzero(comp == j)
             keep[idx[np.argsort(-rc[idx], kind="stable")[:per]]] = True
         kept = np.flatnonzero(keep)
-        A = A[:, np.concatenate([np.arange(R), R + kept])]
-        bnds = list(bnds[:R]) + [bnds[R + q] for q in kept]
+        A = A[:, np.concatenate([np.arange(R0), R0 + kept])]
+        bnds = list(bnds[:R0]) + [bnds[R0 + q] for q in kept]
         n = A.shape[1]
         lo = np.zeros(n)
-        hi = np.array([b[1] if b[1] is not None else 1.0 for b in bnds], float)
-        integ = np.concatenate([np.zeros(R), np.ones(n - R)])
+        hi = np.array([b[1] if b[1] is not None else (np.inf if q < R0 else 1.0) for q, b in enumerate(bnds)], float)
+        integ = np.concatenate([np.zeros(R0), np.ones(n - R0)])
         c = np.concatenate([-np.ones(R), np.zeros(n - R)])
         res = interruptible.milp(
             c,
@@ -358,14 +394,51 @@ class Decomposition:
         self.info["select_status"] = res.message
         if res.x is None:
             return []
-        sel = kept[np.flatnonzero(res.x[R:] > 0.5)]
+        sel = kept[np.flatnonzero(res.x[R0:] > 0.5)]
         self.info["select_value"] = -float(res.fun)
         self.info["select_columns"] = len(kept)
         return [(r, a, b) for q in sel for (r, a, b) in self._visits[q]]
 
 
+class _Recorder:
+    """Recorder rows at component boundaries (module doc): row k bounds the data of components
+    ``j1[k]..j2[k]`` by ``rhs[k]`` (Mbit); only rows that can bind are kept (``K`` of them)."""
+
+    def __init__(self, problem, comps, span: int = RECORDER_SPAN_COMPONENTS):
+        self.rate = np.array([r.data_rate_mbit_s for r in problem.requests], float)
+        t0 = float(problem.start)
+        J = len(comps)
+        j1, j2, t_from = [], [], []
+        for e in range(J):
+            j1.append(0)  # from the span start (level = initial)
+            j2.append(e)
+            t_from.append(t0)
+            for s in range(max(0, e - span + 1), e + 1):
+                if comps[s, 0] > t0:  # from a component's start (level >= 0)
+                    j1.append(s)
+                    j2.append(e)
+                    t_from.append(float(comps[s, 0]))
+        j1, j2 = np.array(j1, np.int64), np.array(j2, np.int64)
+        if J and len(self.rate) and np.any(self.rate > 0):
+            rhs, most = recorder_interval_rows(problem, np.array(t_from), comps[j2, 1])
+            keep = most > rhs
+        else:
+            rhs, keep = np.zeros(len(j1)), np.zeros(len(j1), bool)
+        self.J = J
+        self.j1, self.j2, self.rhs = j1[keep], j2[keep], rhs[keep]
+        self.K = len(self.rhs)
+
+    def per_component(self, mu) -> np.ndarray:
+        """(J,) M_j: the sum of ``mu`` over the rows whose components include j."""
+        d = np.zeros(self.J + 1)
+        np.add.at(d, self.j1, mu)
+        np.add.at(d, self.j2 + 1, -np.asarray(mu, float))
+        return np.maximum(np.cumsum(d)[: self.J], 0.0)
+
+
 class _Rows:
-    """The coupling rows of the problem: exposure caps, visit counts, cadence intervals."""
+    """The coupling rows of the problem: exposure caps, visit counts, cadence intervals, and
+    (``rec``, a ``_Recorder`` or None) the recorder rows."""
 
     def __init__(self, problem):
         reqs = problem.requests
@@ -385,6 +458,7 @@ class _Rows:
             self.tau_off[r] = off
             off += len(self.taus[r])
         self.n_tau = off
+        self.rec = None
 
     def charges(self, piece, delta, nu, rho, surely):
         """(R, N+1) charge of a visit starting at grid point k: nu_r plus rho of the cadence
@@ -405,20 +479,27 @@ class _Rows:
             kap[r] += cum[hi] - cum[np.minimum(lo, hi)]
         return kap
 
-    def lagrangian(self, pieces, lam, nu, rho):
-        """The bound L at the multipliers, from the relaxed DP of every component."""
+    def lagrangian(self, pieces, lam, nu, rho, mu=None):
+        """The bound L at the multipliers, from the relaxed DP of every component (``mu``: of
+        the recorder rows, when ``rec`` has any)."""
         assert pieces.relaxed
         d = pieces.delta
         c = self.w - lam
         total = float(lam @ self.cap + nu[self.has_n] @ self.nvis[self.has_n] + rho.sum())
-        for piece in pieces.pieces:
+        M = None
+        if self.rec is not None and self.rec.K and mu is not None:
+            mu = np.maximum(np.asarray(mu, float), 0.0)
+            total += float(mu @ self.rec.rhs)
+            M = self.rec.per_component(mu)
+        for j, piece in enumerate(pieces.pieces):
             _a, N, KB, eng = piece
+            cj = c if M is None else np.maximum(c - self.rec.rate * M[j], 0.0)
             val, _ = _component_dp(
                 N,
                 d,
                 pieces.tgt,
-                c,
-                d * c,
+                cj,
+                d * cj,
                 pieces.m,
                 KB,
                 self.charges(piece, d, nu, rho, True),
@@ -441,6 +522,7 @@ def decompose(
     refine_step_s: float | None = REFINE_STEP_S,
     max_iter: int = 50,
     log: bool = False,
+    recorder: bool = True,
 ) -> Decomposition:
     """Upper bound on the science value (module doc) and the schedules found on the way.
 
@@ -452,7 +534,9 @@ def decompose(
     per request) gives them as duals; each component's conservative DP then adds its best
     schedule (a real one), and the relaxed DP at the same duals gives the bound. ``hint``: a
     valid Schedule whose visits seed the master. The bound is never above the LP bound
-    (computed first; the smaller is kept).
+    (computed first; the smaller is kept). ``recorder`` False leaves out the recorder rows
+    (module doc; for comparison). ``info``: ``recorder_rows`` (how many), ``own_bound`` (the
+    smallest Lagrangian bound, before the minimum with the LP bound).
     """
     from scipy.sparse import csc_matrix
 
@@ -474,6 +558,31 @@ def decompose(
     conservative = _Pieces(problem, delta, False)  # engineering at problem.engineering_planned
     J = len(relaxed.pieces)
     comp_a = np.array([pc[0] for pc in relaxed.pieces])
+    rec = _Recorder(problem, relaxed.comps) if recorder else None
+    if rec is not None and rec.K == 0:
+        rec = None  # the recorder cannot bind: the decomposition is the same as without it
+    rows_.rec = rec
+    info["recorder_rows"] = rec.K if rec is not None else 0
+    rate = np.array([r.data_rate_mbit_s for r in reqs], float)
+    # rows: R value links, J convexity, visit counts, cadence; with the recorder J data links
+    # (component data of the columns <= d_j) and K recorder rows on the d_j (sum <= rhs)
+    Jd = J if rec is not None else 0
+    K = rec.K if rec is not None else 0
+    R0 = R + Jd  # leading continuous columns: z_r, then d_j
+    base = R + J + len(has_n) + n_tau
+    if rec is not None:
+        run = rec.j2 - rec.j1 + 1
+        d_rows = np.concatenate([base + np.arange(Jd), base + Jd + np.repeat(np.arange(K), run)])
+        d_cols = np.concatenate(
+            [
+                R + np.arange(Jd),
+                R + np.repeat(rec.j1, run) + (np.arange(run.sum()) - np.repeat(np.cumsum(run) - run, run)),
+            ]
+        )
+        d_vals = np.concatenate([-np.ones(Jd), np.ones(int(run.sum()))])
+    else:
+        d_rows = d_cols = np.zeros(0, np.int64)
+        d_vals = np.zeros(0)
     # master LP columns, kept as sparse entries (row, value) so each iteration only appends
     col_comp, col_visits, col_rows, col_vals = [], [], [], []
 
@@ -491,6 +600,10 @@ def decompose(
         k, k2, k3 = np.flatnonzero(X), np.flatnonzero(nv[has_n]), np.flatnonzero(ct)
         col_rows.append(np.concatenate([k, [R + j], R + J + k2, R + J + len(has_n) + k3]))
         col_vals.append(np.concatenate([-w[k] * X[k], [1.0], nv[has_n][k2], ct[k3]]))
+        data = float(rate @ X)
+        if rec is not None and data > 0:
+            col_rows[-1] = np.concatenate([col_rows[-1], [base + j]])
+            col_vals[-1] = np.concatenate([col_vals[-1], [data]])
         col_comp.append(j)
         col_visits.append(list(visits))
 
@@ -503,8 +616,9 @@ def decompose(
         for j, v in byj.items():
             column(j, v)
 
-    def new_columns(lam, nu, rho):
+    def new_columns(lam, nu, rho, mu):
         c = w - lam
+        M = rec.per_component(mu) if rec is not None else None
         zero = np.zeros(R)
         for j, piece in enumerate(conservative.pieces):
             a, N, KB, eng = piece
@@ -512,7 +626,7 @@ def decompose(
                 N,
                 delta,
                 conservative.tgt,
-                c,
+                c if M is None else c - rate * M[j],
                 zero,
                 conservative.m,
                 KB,
@@ -529,7 +643,9 @@ def decompose(
     lam = np.clip(sol[4][:R], 0.0, w)  # start: the LP's cap duals, no visit or cadence prices
     nu = np.zeros(R)
     rho = np.zeros(n_tau)
+    mu = np.zeros(K)
     best = lp
+    own = np.inf
     it = 0
     master_val = 0.0
     master = None
@@ -537,35 +653,40 @@ def decompose(
     wall_hit = False
     while it < max_iter:
         it += 1
-        new_columns(lam, nu, rho)
-        # master LP: max sum z_r; z_r <= w_r sum X theta, z_r <= w_r cap_r; visits <= n; cadence <= 1
+        new_columns(lam, nu, rho, mu)
+        # master LP: max sum z_r; z_r <= w_r sum X theta, z_r <= w_r cap_r; visits <= n; cadence <= 1;
+        # recorder: data of component j's columns <= d_j, sum of d_j over a row's components <= rhs
         nc = len(col_comp)
         counts = [len(x) for x in col_rows]
-        rows = np.concatenate([np.arange(R)] + col_rows)
-        cc = np.concatenate([np.arange(R), np.repeat(R + np.arange(nc), counts)])
-        vv = np.concatenate([np.ones(R)] + col_vals)
-        nrow = R + J + len(has_n) + n_tau
-        A = csc_matrix((vv, (rows, cc)), shape=(nrow, R + nc))
-        rhs = np.concatenate([np.zeros(R), np.ones(J), nvis[has_n], np.ones(n_tau)])
-        bnds = [(0, w[r] * cap[r]) for r in range(R)] + [(0, None)] * nc
+        rows = np.concatenate([np.arange(R), d_rows] + col_rows)
+        cc = np.concatenate([np.arange(R), d_cols, np.repeat(R0 + np.arange(nc), counts)])
+        vv = np.concatenate([np.ones(R), d_vals] + col_vals)
+        nrow = base + Jd + K
+        A = csc_matrix((vv, (rows, cc)), shape=(nrow, R0 + nc))
+        rhs = np.concatenate([np.zeros(R), np.ones(J), nvis[has_n], np.ones(n_tau), np.zeros(Jd)])
+        if rec is not None:
+            rhs = np.concatenate([rhs, rec.rhs])
+        bnds = [(0, w[r] * cap[r]) for r in range(R)] + [(0, None)] * (Jd + nc)
         res = interruptible.linprog(
-            np.concatenate([-np.ones(R), np.zeros(nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm"
+            np.concatenate([-np.ones(R), np.zeros(Jd + nc)]), A_ub=A, b_ub=rhs, bounds=bnds, method="highs-ipm"
         )
         if res.status != 0:
             break
         master_val = -float(res.fun)
         dual = np.maximum(-np.asarray(res.ineqlin.marginals, float), 0.0)
-        master = (A, rhs, bnds, R, dual, np.asarray(res.x[R:], float), list(col_comp))
+        master = (A, rhs, bnds, R0, dual, np.asarray(res.x[R0:], float), list(col_comp), R)
         lam = (1.0 - np.clip(dual[:R], 0.0, 1.0)) * w
         nu = np.zeros(R)
         nu[has_n] = dual[R + J : R + J + len(has_n)]
-        rho = dual[R + J + len(has_n) :]
+        rho = dual[R + J + len(has_n) : base]
+        mu = dual[base + Jd :]
         wall_hit = time.perf_counter() - t_wall >= time_limit_s
         last = it >= max_iter or wall_hit
         bound = None
         if it % BOUND_EVERY == 0 or last:
-            bound = rows_.lagrangian(relaxed, lam, nu, rho)
+            bound = rows_.lagrangian(relaxed, lam, nu, rho, mu)
             best = min(best, bound)
+            own = min(own, bound)
         history.append((master_val, bound))
         if log:
             _log.info("decomposition %d: master %.4f L %s best %.4f (LP %.4f)", it, master_val, bound, best, lp)
@@ -578,9 +699,10 @@ def decompose(
         master=master_val,
         columns=len(col_comp),
         bound=best,
+        own_bound=own if np.isfinite(own) else None,
     )
     info["wall_limit_hit"] = wall_hit
-    dec = Decomposition(problem, best, info, col_visits, master, rows_, (lam, nu, rho))
+    dec = Decomposition(problem, best, info, col_visits, master, rows_, (lam, nu, rho, mu))
     if refine_step_s and max(refine_step_s, min_grid_step(problem)) < delta and master is not None:
         dec.refine_bound(refine_step_s)
     return dec

@@ -76,7 +76,8 @@ def solve(
     then CP-SAT warm-started from the best, with ``work_limit`` (default ``WORK_LIMIT``) units
     of deterministic time. ``time_limit_s`` (s) caps the wall-clock time of all of it (module
     doc). The schedule carries ``relaxation_bound``, the smallest valid upper bound computed,
-    and ``bound_source`` names it (LP relaxation, time decomposition, or exposure caps when
+    and ``bound_source`` names it (LP relaxation [with recorder], time decomposition [with
+    recorder, when its recorder rows are in], or exposure caps when
     the LP did not finish in time). A heuristic plan that fails validation is recorded in
     ``info['rejected']`` (heuristic, first violation) and named in the status. ``progress``:
     called with the fraction done (0..1). ``hint``: a plan of the same problem to start from
@@ -146,7 +147,7 @@ def solve(
         if dec.bound is not None:
             bound, source = dec.info["lp_bound"], lp_source(problem)
             if dec.bound < bound:
-                bound, source = dec.bound, "time decomposition"
+                bound, source = dec.bound, dec.source  # "time decomposition" [with recorder]
             sel = dec.select(max(0.0, min(SELECT_SHARE * time_limit_s, left())))
             wall_hit |= bool(dec.info.get("select_wall_limit_hit"))
             dec_info.update({k: dec.info[k] for k in dec.info if k.startswith("select")})
