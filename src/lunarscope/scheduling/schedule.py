@@ -51,7 +51,7 @@ class Schedule:
     status: str = ""
     model_bound: float | None = None  # proven bound of the scheduler's own (discretised) model
     relaxation_bound: float | None = None  # bound valid for the true problem (see bound_source)
-    bound_source: str = "LP relaxation"  # or "time decomposition" (scheduling.decomposition)
+    bound_source: str = "LP relaxation"  # the relaxation it came from (scheduling.md, "Bound sources")
     solve_s: float = 0.0
     info: dict = field(default_factory=dict)
 
