@@ -22,7 +22,7 @@ from .clock import SolveClock
 from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
 from .greedy import greedy
-from .insertion import insertion
+from .insertion import fit_recorder, insertion
 from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound
 from .problem import Problem
 from .repair import repair
@@ -152,6 +152,13 @@ def solve(
             wall_hit |= bool(dec.info.get("select_wall_limit_hit"))
             dec_info.update({k: dec.info[k] for k in dec.info if k.startswith("select")})
             cand, bad = repair(problem, sel, stretch_s=np.inf, delay_for_cadence=True, scheduler="decomposition")
+            if bad and problem.spacecraft.antenna == "gimballed":
+                # its schedules ignore the recorder: cut the visits where it would overflow
+                kept = [(a.request, a.start, a.stop) for a in cand.activities if a.kind == "observe"]
+                fitted, bad2 = repair(problem, fit_recorder(problem, kept), scheduler="decomposition")
+                if not bad2:
+                    cand, bad = fitted, bad2
+                    dec_info["recorder_fitted"] = True
             dec_info["repaired_value"] = cand.science_value(problem) if not bad else None
             if bad:
                 rejected.append({"heuristic": "decomposition", "violation": bad[0]})
