@@ -35,9 +35,6 @@ numbers do not depend on the number of workers; runs go to forked worker process
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +42,8 @@ import numpy as np
 from ..constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from ..dynamics.propagator import Maneuver, propagate
 from ..errors import InputError
+from .montecarlo import MAX_RUNS as _MC_MAX_RUNS
+from .montecarlo import run_seeded
 
 #: Keys of a box mapping (``--box``, ``station_keeping.box``).
 BOX_KEYS = ("periapsis_km", "apoapsis_km", "e_vector")
@@ -88,10 +87,8 @@ DEFAULT_EXEC_MAGNITUDE_PCT = 2.0
 DEFAULT_EXEC_POINTING_DEG = 1.0
 #: A burn closer than this to the previous event is applied without an arc in between (s).
 BURN_MIN_GAP_S = 1e-3
-#: Most Monte Carlo runs one call may ask for.
-MAX_RUNS = 10_000
-#: Fewer runs than this go through the calling process (starting workers costs ~0.1 s).
-PARALLEL_MIN_RUNS = 2
+#: Most Monte Carlo runs one call may ask for (``montecarlo.MAX_RUNS``).
+MAX_RUNS = _MC_MAX_RUNS
 
 
 # ------------------------------------------------------------------ box and errors
@@ -759,21 +756,6 @@ def make_context(
     return ctx
 
 
-# Set in the parent just before the workers fork (as dynamics.batch).
-_SHARED: dict = {}
-_LOCK = threading.Lock()
-
-
-def _mc_one(k: int):
-    s = _SHARED
-    rng = np.random.default_rng([int(s["seed"]), int(k)])
-    try:
-        run = simulate(s["ctx"], s["state0"], s["errors"], rng)
-    except InputError as exc:
-        return k, None, (exc.field, exc.problem)
-    return k, _summary(run), None
-
-
 def _summary(run: Run) -> dict:
     return {
         "dv_per_year_mps": run.dv_per_year_mps,
@@ -791,41 +773,16 @@ def monte_carlo(ctx: _Ctx, state0, errors: Errors, runs: int, seed: int = 1, wor
     """``runs`` controlled runs with errors; list of per-run summaries (dicts, run order).
 
     Run k uses ``numpy.random.default_rng([seed, k])``: the same seed gives the same numbers on
-    any number of workers. ``progress(done, total)`` after each run."""
-    from ..dynamics.batch import default_workers
-
-    runs = int(runs)
-    if not 1 <= runs <= MAX_RUNS:
-        raise InputError("runs", f"{runs} must be in 1 .. {MAX_RUNS}")
-    workers = default_workers() if workers is None else int(workers)
-    if workers < 1:
-        raise InputError("workers", f"{workers} must be >= 1")
-    workers = min(workers, runs)
-    out: list = [None] * runs
-    with _LOCK:
-        _SHARED.clear()
-        _SHARED.update({"ctx": ctx, "state0": np.asarray(state0, float), "errors": errors, "seed": seed})
-        try:
-            if workers == 1 or runs < PARALLEL_MIN_RUNS or "fork" not in mp.get_all_start_methods():
-                results = map(_mc_one, range(runs))
-                pool = None
-            else:
-                ctx.propagate(np.asarray(state0, float), ctx.t_start, ctx.t_start + 1.0)  # compile before forking
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
-                results = pool.map(_mc_one, range(runs))
-            try:
-                for n, (k, summary, errinfo) in enumerate(results, 1):
-                    if errinfo is not None:
-                        raise InputError(errinfo[0], f"Monte Carlo run {k}: {errinfo[1]}")
-                    out[k] = summary
-                    if progress is not None:
-                        progress(n, runs)
-            finally:
-                if pool is not None:
-                    pool.shutdown(cancel_futures=True)
-        finally:
-            _SHARED.clear()
-    return out
+    any number of workers (``montecarlo.run_seeded``). ``progress(done, total)`` after each run."""
+    x0 = np.asarray(state0, float)
+    return run_seeded(
+        lambda rng: _summary(simulate(ctx, x0, errors, rng)),
+        runs,
+        seed,
+        workers,
+        progress,
+        warm=lambda: ctx.propagate(x0, ctx.t_start, ctx.t_start + 1.0),  # compile before forking
+    )
 
 
 def statistics(rows) -> dict:

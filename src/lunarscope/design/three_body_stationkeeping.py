@@ -38,9 +38,6 @@ same numbers on any number of workers (forked, as ``stationkeeping.monte_carlo``
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -49,6 +46,7 @@ from ..constants import SECONDS_PER_DAY
 from ..dynamics.propagator import Maneuver, propagate
 from ..errors import InputError
 from . import stationkeeping as sk
+from .montecarlo import run_seeded
 
 #: The strategy name (``station_keeping.strategy``, ``--strategy``).
 STRATEGY = "x_axis_crossing"
@@ -521,48 +519,12 @@ def statistics(rows) -> dict:
 
 # ------------------------------------------------------------------ Monte Carlo
 
-_SHARED: dict = {}
-_LOCK = threading.Lock()
-
-
-def _mc_one(k: int):
-    s = _SHARED
-    rng = np.random.default_rng([int(s["seed"]), int(k)])
-    return k, summary(simulate(s["ctx"], s["errors"], rng))
-
 
 def monte_carlo(ctx: _Ctx, errors: sk.Errors, runs: int, seed: int = 1, workers: int | None = None, progress=None):
     """``runs`` controlled runs with errors; per-run summaries in run order. Run k uses
-    ``numpy.random.default_rng([seed, k])``. ``progress(done, total)`` after each run."""
-    from ..dynamics.batch import default_workers
-
-    runs = int(runs)
-    if not 1 <= runs <= sk.MAX_RUNS:
-        raise InputError("runs", f"{runs} must be in 1 .. {sk.MAX_RUNS}")
-    workers = default_workers() if workers is None else int(workers)
-    if workers < 1:
-        raise InputError("workers", f"{workers} must be >= 1")
-    workers = min(workers, runs)
-    out: list = [None] * runs
-    with _LOCK:
-        _SHARED.clear()
-        _SHARED.update({"ctx": ctx, "errors": errors, "seed": seed})
-        pool = None
-        try:
-            if workers == 1 or runs < sk.PARALLEL_MIN_RUNS or "fork" not in mp.get_all_start_methods():
-                results = map(_mc_one, range(runs))
-            else:
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
-                results = pool.map(_mc_one, range(runs))
-            for n, (k, row) in enumerate(results, 1):
-                out[k] = row
-                if progress is not None:
-                    progress(n, runs)
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
-            _SHARED.clear()
-    return out
+    ``numpy.random.default_rng([seed, k])`` (``montecarlo.run_seeded``). ``progress(done, total)``
+    after each run."""
+    return run_seeded(lambda rng: summary(simulate(ctx, errors, rng)), runs, seed, workers, progress)
 
 
 def with_cr(force_model, cr: float):
