@@ -93,7 +93,6 @@ def _box(text):
 
 def run(args) -> int:
     import dataclasses
-    import os
     import time
 
     import yaml
@@ -181,34 +180,34 @@ def run(args) -> int:
     prog.done(
         f"dv per year mean {stats['dv_per_year_mean_mps']:.2f} m/s, 95th percentile {stats['dv_per_year_p95_mps']:.2f} m/s"
     )
-    out = args.output
-    os.makedirs(out, exist_ok=True)
-    names = ("stationkeeping.csv", "maneuvers.csv", "stationkeeping.html", "mission.yaml")
-    paths = [os.path.join(out, n) for n in names]
-    parts = [p + ".part" for p in paths]
-    try:
-        _write_runs(parts[0], rows, mission.t_start)
-        _write_maneuvers(parts[1], nominal, mission.t_start)
-        span_d = (ctx.t_stop - ctx.t_start) / SECONDS_PER_DAY
-        sub = (
-            f"{mission.name}: {spec.box.describe()}; span {span_d:g} d; {errors.describe()}; "
-            f"{spec.runs} runs (seed {spec.seed}) in {wall:.0f} s wall"
-        )
-        with open(parts[2], "w", encoding="utf-8") as f:
+    span_d = (ctx.t_stop - ctx.t_start) / SECONDS_PER_DAY
+    sub = (
+        f"{mission.name}: {spec.box.describe()}; span {span_d:g} d; {errors.describe()}; "
+        f"{spec.runs} runs (seed {spec.seed}) in {wall:.0f} s wall"
+    )
+    doc = msk.mission_with_maneuvers(raw, base, mission, spec, nominal.maneuvers)
+
+    def write_page(path):
+        with open(path, "w", encoding="utf-8") as f:
             f.write(
                 page(nominal, free, rows, stats, spec.box, mission.t_start, f"Station keeping: {mission.name}", sub)
             )
-        doc = msk.mission_with_maneuvers(raw, base, mission, spec, nominal.maneuvers)
-        with open(parts[3], "w", encoding="utf-8") as f:
+
+    def write_mission(path):
+        with open(path, "w", encoding="utf-8") as f:
             f.write(f"# lunarscope design stationkeeping: {spec.box.describe()}\n")
             f.write(f"# {len(nominal.maneuvers)} nominal burns inserted under maneuvers, one engineering block each\n")
             yaml.safe_dump(doc, f, sort_keys=False, allow_unicode=True)
-        for a, b in zip(parts, paths):
-            os.replace(a, b)
-    finally:
-        for a in parts:
-            if os.path.exists(a):
-                os.remove(a)
+
+    paths = _write_all(
+        args.output,
+        {
+            "stationkeeping.csv": lambda path: _write_runs(path, rows, mission.t_start),
+            "maneuvers.csv": lambda path: _write_maneuvers(path, nominal, mission.t_start),
+            "stationkeeping.html": write_page,
+            "mission.yaml": write_mission,
+        },
+    )
     print(
         f"nominal: {nominal.dv_per_year_mps:.2f} m/s per year, {nominal.corrections} corrections; Monte Carlo "
         f"{stats['runs']} runs: mean {stats['dv_per_year_mean_mps']:.2f}, 95th percentile "
@@ -222,7 +221,6 @@ def run(args) -> int:
 
 def _run_three_body(args, mission, spec, box, span, od, ex) -> int:
     """``design stationkeeping`` of a three-body orbit: x-axis-crossing control (module docstring)."""
-    import os
     import time
 
     import numpy as np
@@ -301,13 +299,13 @@ def _run_three_body(args, mission, spec, box, span, od, ex) -> int:
     prog.done(
         f"dv per year mean {stats['dv_per_year_mean_mps']:.2f} m/s, 95th percentile {stats['dv_per_year_p95_mps']:.2f} m/s"
     )
-    out = args.output
-    os.makedirs(out, exist_ok=True)
-    names = ("stationkeeping.csv", "maneuvers.csv", "stationkeeping.html")
-    paths = [os.path.join(out, nm) for nm in names]
-    parts = [p + ".part" for p in paths]
-    try:
-        with open(parts[0], "w", encoding="utf-8") as f:
+    sub = (
+        f"{mission.name}: {tb.STRATEGY} ({ctx.burn_points}, {ctx.target_revs} - 1/2 revolutions); span "
+        f"{span_s / SECONDS_PER_DAY:g} d; {errors.describe()}; {runs} runs (seed {seed}) in {wall:.0f} s wall"
+    )
+
+    def write_runs(path):
+        with open(path, "w", encoding="utf-8") as f:
             f.write(
                 "run,dv_per_year_mps,dv_total_mps,maneuvers,skipped,maneuvers_per_year,mean_spacing_d,max_deviation_km,lost_d\n"
             )
@@ -317,19 +315,19 @@ def _run_three_body(args, mission, spec, box, span, od, ex) -> int:
                     f"{k},{_fmt(r['dv_per_year_mps'], 4)},{_fmt(r['dv_total_mps'], 4)},{r['burns']},{r['skipped']},"
                     f"{_fmt(r['maneuvers_per_year'], 3)},{_fmt(r['mean_spacing_d'], 3)},{_fmt(r['max_deviation_km'], 3)},{_fmt(lost, 4)}\n"
                 )
-        _write_maneuvers(parts[1], run0, t0)
-        sub = (
-            f"{mission.name}: {tb.STRATEGY} ({ctx.burn_points}, {ctx.target_revs} - 1/2 revolutions); span "
-            f"{span_s / SECONDS_PER_DAY:g} d; {errors.describe()}; {runs} runs (seed {seed}) in {wall:.0f} s wall"
-        )
-        with open(parts[2], "w", encoding="utf-8") as f:
+
+    def write_page(path):
+        with open(path, "w", encoding="utf-8") as f:
             f.write(page_three_body(nominal, free, run0, rows, stats, t0, f"Station keeping: {mission.name}", sub))
-        for a, b in zip(parts, paths):
-            os.replace(a, b)
-    finally:
-        for a in parts:
-            if os.path.exists(a):
-                os.remove(a)
+
+    paths = _write_all(
+        args.output,
+        {
+            "stationkeeping.csv": write_runs,
+            "maneuvers.csv": lambda path: _write_maneuvers(path, run0, t0),
+            "stationkeeping.html": write_page,
+        },
+    )
     print(
         f"nominal: {nominal.dv_total_mps:.3f} m/s in {len(nominal.maneuvers)} burns; Monte Carlo {stats['runs']} runs: "
         f"mean {stats['dv_per_year_mean_mps']:.2f}, 95th percentile {stats['dv_per_year_p95_mps']:.2f} m/s per year, "
@@ -339,6 +337,26 @@ def _run_three_body(args, mission, spec, box, span, od, ex) -> int:
     )
     print(f"wrote {', '.join(paths)}", file=sys.stderr)
     return 0
+
+
+def _write_all(out: str, files: dict) -> list:
+    """Write ``files`` ({name: writer(path)}) into the folder ``out``: each to ``name.part``, then
+    all renamed into place; on any error (Ctrl-C included) no part and no new file is left."""
+    import os
+
+    os.makedirs(out, exist_ok=True)
+    paths = [os.path.join(out, name) for name in files]
+    parts = [p + ".part" for p in paths]
+    try:
+        for part, write in zip(parts, files.values()):
+            write(part)
+        for a, b in zip(parts, paths):
+            os.replace(a, b)
+    finally:
+        for a in parts:
+            if os.path.exists(a):
+                os.remove(a)
+    return paths
 
 
 def _range(x) -> str:
