@@ -359,6 +359,27 @@ def _write_all(out: str, files: dict) -> list:
     return paths
 
 
+def _page_shell(title: str, subtitle: str, histogram_svg: str, stats: dict, rest: str) -> str:
+    """The station-keeping page: title, subtitle, the Δv histogram, the statistics table, ``rest``."""
+    from ..report.svg import esc
+
+    table = "".join(
+        f"<tr><td>{esc(k)}</td><td>{esc(v if isinstance(v, int) else f'{v:.3f}')}</td></tr>" for k, v in stats.items()
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title></head><body style=\"font-family:sans-serif\">"
+        f"<h1>{esc(title)}</h1><p>{esc(subtitle)}</p>"
+        "<h2>Δv per year, Monte Carlo</h2>"
+        + histogram_svg
+        + '<table border="1" cellpadding="3">'
+        + table
+        + "</table>"
+        + rest
+        + "</body></html>\n"
+    )
+
+
 def _range(x) -> str:
     import numpy as np
 
@@ -519,20 +540,12 @@ def page_three_body(nominal, free, run0, rows, stats, t0, title, subtitle="") ->
         xm = num(x((m.t - t0) / 86400.0))
         parts.append(f'<line x1="{xm}" x2="{xm}" y1="{h - mb}" y2="{h - mb - 8}" stroke="#000"/>')
     parts.append("</svg>")
-    table = "".join(
-        f"<tr><td>{esc(k)}</td><td>{esc(v if isinstance(v, int) else f'{v:.3f}')}</td></tr>" for k, v in stats.items()
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title></head><body style=\"font-family:sans-serif\">"
-        f"<h1>{esc(title)}</h1><p>{esc(subtitle)}</p>"
-        "<h2>Δv per year, Monte Carlo</h2>"
-        + svg1
-        + '<table border="1" cellpadding="3">'
-        + table
-        + "</table><h2>Distance from the reference</h2><p>Ticks: the burns of Monte Carlo run 0.</p>"
-        + "".join(parts)
-        + "</body></html>\n"
+    return _page_shell(
+        title,
+        subtitle,
+        svg1,
+        stats,
+        "<h2>Distance from the reference</h2><p>Ticks: the burns of Monte Carlo run 0.</p>" + "".join(parts),
     )
 
 
@@ -634,21 +647,13 @@ def page(nominal, free, rows, stats, box, t0, title, subtitle="") -> str:
         parts.append(f'<text x="{m3 + size + 42}" y="{ly + 4}">{esc(name)}</text>')
     parts.append("</svg>")
     svg3 = "".join(parts)
-    table = "".join(
-        f"<tr><td>{esc(k)}</td><td>{esc(v if isinstance(v, int) else f'{v:.3f}')}</td></tr>" for k, v in stats.items()
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title></head><body style=\"font-family:sans-serif\">"
-        f"<h1>{esc(title)}</h1><p>{esc(subtitle)}</p>"
-        "<h2>Δv per year, Monte Carlo</h2>"
-        + svg1
-        + '<table border="1" cellpadding="3">'
-        + table
-        + "</table>"
-        + "<h2>Mean periapsis altitude, with and without control</h2><p>Shaded: the box; ticks: corrections.</p>"
+    return _page_shell(
+        title,
+        subtitle,
+        svg1,
+        stats,
+        "<h2>Mean periapsis altitude, with and without control</h2><p>Shaded: the box; ticks: corrections.</p>"
         + svg2
         + "<h2>Mean eccentricity vector</h2>"
-        + svg3
-        + "</body></html>\n"
+        + svg3,
     )

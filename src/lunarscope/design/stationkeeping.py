@@ -521,8 +521,20 @@ def plan_correction(ctx, y_est, t_est, refine: bool = True):
 # ------------------------------------------------------------------ one run
 
 
+class BurnTotals:
+    """Δv totals of a run with ``maneuvers`` (each ``dv_kms``) over ``span_s`` seconds."""
+
+    @property
+    def dv_total_mps(self) -> float:
+        return 1000.0 * float(sum(np.linalg.norm(m.dv_kms) for m in self.maneuvers))
+
+    @property
+    def dv_per_year_mps(self) -> float:
+        return self.dv_total_mps * 365.25 * SECONDS_PER_DAY / self.span_s
+
+
 @dataclass(frozen=True)
-class Run:
+class Run(BurnTotals):
     """One controlled (or uncontrolled) run: executed maneuvers, the mean history and the impact."""
 
     maneuvers: tuple  # executed Maneuver (RTN)
@@ -541,14 +553,6 @@ class Run:
     @property
     def ha_km(self) -> np.ndarray:
         return self.a_km * (1 + np.hypot(self.ex, self.ey)) - MOON_RADIUS_KM
-
-    @property
-    def dv_total_mps(self) -> float:
-        return 1000.0 * float(sum(np.linalg.norm(m.dv_kms) for m in self.maneuvers))
-
-    @property
-    def dv_per_year_mps(self) -> float:
-        return self.dv_total_mps * 365.25 * SECONDS_PER_DAY / self.span_s
 
     @property
     def corrections(self) -> int:

@@ -365,7 +365,7 @@ def plan_burn(ctx: _Ctx, y_est, t_burn: float, j: int) -> Plan | None:
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(sk.BurnTotals):
     """One run: executed and planned maneuvers (RTN), skipped burn points, the deviation from
     the reference (km) on a ``DEVIATION_STEP_S`` grid, the time the run lost the orbit, and per
     burn point the distance from the reference there (km) and the predicted timing offset of its
@@ -382,14 +382,6 @@ class Run:
     vx_miss_kms: tuple = ()
     burn_deviation_km: tuple = ()
     timing_s: tuple = ()
-
-    @property
-    def dv_total_mps(self) -> float:
-        return 1000.0 * float(sum(np.linalg.norm(m.dv_kms) for m in self.maneuvers))
-
-    @property
-    def dv_per_year_mps(self) -> float:
-        return self.dv_total_mps * 365.25 * SECONDS_PER_DAY / self.span_s
 
     @property
     def maneuvers_per_year(self) -> float:
