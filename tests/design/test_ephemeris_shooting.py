@@ -213,3 +213,75 @@ def test_family_key_without_family():
         mission_from_dict(raw)
     assert exc.value.field == "orbit.resonance"
     assert "family" in str(exc.value)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _record_stages(monkeypatch, shift_s=0.0, fail=()):
+    """Replace the shooting by a stand-in that returns its guess with the last epoch moved by
+    ``shift_s`` (raising RuntimeError for horizons, in patch points, listed in ``fail`` the first
+    time) and stop at the polish: records (epochs, states) of every stage it was handed."""
+    seen = []
+    failed = set()
+
+    def fake_shoot(t, X, force_model, **kw):
+        seen.append((np.array(t), np.array(X)))
+        if len(t) in fail and len(t) not in failed:
+            failed.add(len(t))
+            raise RuntimeError("not converged (stand-in)")
+        t = np.array(t)
+        t[1:] += shift_s * np.arange(1, len(t)) / (len(t) - 1)
+        return t, np.array(X), np.zeros((len(t) - 1, 6)), 1, None
+
+    def fake_polish(*a, **kw):
+        raise _Stop
+
+    monkeypatch.setattr(E, "shoot", fake_shoot)
+    monkeypatch.setattr(E, "polish", fake_polish)
+    return seen
+
+
+def test_new_revolutions_converted_at_the_epochs_they_get(nrho, force_model, monkeypatch):
+    """When a stage moves its last epoch (the 2:1 DRO's first 8 revolutions: by 25 h), the guess of
+    the next revolutions is the CR3BP member converted at the epochs they then have, not the ICRF
+    states of the old epochs moved in time (off by the Moon's motion meanwhile; with them the DRO's
+    year did not converge beyond 14 revolutions)."""
+    p = E.PATCHES_PER_REV
+    seen = _record_stages(monkeypatch, shift_s=6 * 3600.0)
+    with pytest.raises(_Stop):
+        E.ephemeris_orbit(nrho, T0, 3, force_model, chunk_revs=1, grow_revs=1)
+    assert [len(t) for t, _ in seen] == [p + 1, 2 * p + 1, 3 * p + 1]
+    t1, X1 = seen[1]
+    t_new, X_new = E.patch_guess(nrho, seen[0][0][-1] + 6 * 3600.0, 2, force_model.ephemeris)
+    assert t1[p] == pytest.approx(seen[0][0][-1] + 6 * 3600.0, abs=1e-6)
+    assert np.allclose(t1[p:], t_new[: p + 1], rtol=0, atol=1e-6)
+    assert np.allclose(X1[p + 1 :], X_new[1 : p + 1], rtol=0, atol=1e-9)
+
+
+def test_failed_growth_stage_grows_fewer_revolutions(nrho, force_model, monkeypatch):
+    """A growth stage that does not converge is tried again with half the new revolutions; a
+    failing first chunk still raises."""
+    p = E.PATCHES_PER_REV
+    seen = _record_stages(monkeypatch, fail={5 * p + 1})
+    with pytest.raises(_Stop):
+        E.ephemeris_orbit(nrho, T0, 5, force_model, chunk_revs=1, grow_revs=4)
+    assert [(len(t) - 1) // p for t, _ in seen] == [1, 5, 3, 5]
+    seen = _record_stages(monkeypatch, fail={p + 1})
+    with pytest.raises(RuntimeError):
+        E.ephemeris_orbit(nrho, T0, 3, force_model, chunk_revs=1, grow_revs=1)
+
+
+@pytest.mark.slow
+def test_dro_year_continuous(force_model):
+    """The 2:1 DRO for 27 revolutions (the station-keeping reference of a year, ~400 d) is continuous
+    to the tolerances (it stopped at 216 km / 1.7 m/s beyond 14 revolutions before the new
+    revolutions' guess was converted at their own epochs); ~1 min."""
+    dro = F.pick("dro", None, None, period_nd=F.resonance_period_nd("2:1"), option="--resonance")
+    orb = E.ephemeris_orbit(dro, T0, 27, force_model)
+    assert orb.t[-1] - orb.t[0] > 365.25 * 86400.0
+    assert orb.max_position_jump_km <= E.CONTINUITY_POS_TOL_KM
+    assert orb.max_velocity_jump_km_s <= E.CONTINUITY_VEL_TOL_KM_S
+    r = np.linalg.norm(orb.trajectory.sample(3600.0)[1][:, :3], axis=1)
+    assert 65000.0 < r.min() and r.max() < 125000.0

@@ -31,8 +31,9 @@ lunar field, DE440 Earth and Sun point masses, radiation pressure) from a chosen
   arcs) takes the jumps to ``CONTINUITY_POS_TOL_KM`` / ``CONTINUITY_VEL_TOL_KM_S``.
 * **A year robustly**: by continuation in the horizon: ``CHUNK_REVS`` revolutions first, then
   ``GROW_REVS`` more at a time, each solve over the whole horizon so far from the converged part and
-  the CR3BP guess of the new revolutions (the Newton then works on the new part; the sparse solve
-  keeps an iteration linear in the number of patch points).
+  the CR3BP guess of the new revolutions, converted at the epochs that follow the converged last one
+  (the Newton then works on the new part; the sparse solve keeps an iteration linear in the number of
+  patch points); a growth stage that fails is tried again with half the new revolutions.
 
 The result: the patch epochs and states, the velocity jump left at each interior patch point (the Δv a
 spacecraft would have to make there; ≈ 0 for a converged, truly continuous trajectory) and the
@@ -97,6 +98,9 @@ MAX_LINE_SEARCH_HALVINGS = 8
 #: Horizon continuation: the first solve spans CHUNK_REVS revolutions, each later one GROW_REVS more
 #: (all patch states free, the converged part as the guess). Chunks with the first state held fixed
 #: cannot work: a fixed full state leaves only the free flight from it, which leaves the NRHO.
+#: A growth stage that does not converge is tried again with half as many new revolutions (down
+#: to 1) from the same converged part. The guess of the new revolutions is the CR3BP member
+#: converted at the epochs they get after the converged last epoch (:func:`patch_guess` from it).
 CHUNK_REVS = 8
 GROW_REVS = 6
 #: Integrator tolerances of the shooting arcs (relative; absolute position, km; velocity
@@ -519,18 +523,30 @@ def ephemeris_orbit(
     p = patches_per_rev
     X = guess.copy()
     iters = []
+    done_rev = 0
     end_rev = min(chunk_revs, n_revs)
     while True:
         end = end_rev * p
-        tc, Xc, _, it, lin = shoot(t_all[: end + 1], X[: end + 1], force_model, rtol=rtol, atol_km=atol_km)
+        try:
+            tc, Xc, _, it, lin = shoot(t_all[: end + 1], X[: end + 1], force_model, rtol=rtol, atol_km=atol_km)
+        except RuntimeError:
+            if done_rev == 0 or end_rev - done_rev == 1:
+                raise
+            end_rev = done_rev + (end_rev - done_rev) // 2  # grow fewer revolutions, from the same converged part
+            continue
         iters.append(it)
-        t_all[end + 1 :] += tc[-1] - t_all[end]  # later guesses keep their spacing
+        if end_rev < n_revs:
+            # The revolutions still to come, converted again from the converged last epoch: the
+            # solve moves it (the 2:1 DRO's by a day in its first 8 revolutions), and ICRF states
+            # converted at epochs they are no longer used at are off by the Moon's motion meanwhile.
+            t_all[end:], X[end:] = patch_guess(member, float(tc[-1]), n_revs - end_rev, eph, p)
         t_all[: end + 1] = tc
         X[: end + 1] = Xc
         if progress is not None:
             progress(end_rev, n_revs)
         if end_rev == n_revs:
             break
+        done_rev = end_rev
         end_rev = min(end_rev + grow_revs, n_revs)
     t_all, X, pieces, jumps, n_polish = polish(t_all, X, force_model, lin=lin, rtol=rtol, atol_km=atol_km, name=name)
     iters.append(n_polish)
