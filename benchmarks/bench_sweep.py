@@ -3,6 +3,14 @@
     python benchmarks/bench_sweep.py --overhead                 # per-task overhead only (~20 s)
     python benchmarks/bench_sweep.py --cases 24                 # + 2 workers vs a serial loop
     python benchmarks/bench_sweep.py --cases 1000 --days 30 --targets 50   # the issue-13 figure
+    python benchmarks/bench_sweep.py --cases 200 --days 30 --targets 50 --untuned  # Dask defaults
+
+The cluster is the sweep's own (``sweep.run.open_client``: ``LOCAL_CLUSTER_CONFIG``, and each
+task tunes its worker, ``sweep.run.prepare_worker``). ``--untuned`` runs it as it was before
+that tuning: a LocalCluster with Dask's defaults (statistical profiler, 20 ms tick) whose
+workers' environment sets ``MALLOC_MMAP_THRESHOLD_=131072`` (the threshold Dask's
+``MALLOC_TRIM_THRESHOLD_`` leaves frozen) and ``NUMBA_NUM_THREADS`` = cores, which
+``prepare_worker`` then leaves alone — the same code with the before/after switch outside it.
 
 Per-task overhead: ``--tasks`` no-op tasks, each with a ~1 kB argument like a chunk's case
 list, submitted at once to a LocalCluster of ``--workers`` one-thread processes and gathered
@@ -37,6 +45,16 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+#: glibc's mmap threshold in bytes that Dask's ``MALLOC_TRIM_THRESHOLD_`` leaves in a worker
+#: (the 128 KiB start of the dynamic threshold, frozen): the ``--untuned`` workers get it.
+UNTUNED_MMAP_THRESHOLD_BYTES = 128 * 1024
+
+
+def _load() -> str:
+    """The 1, 5 and 15-minute load averages."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _noop(payload):
@@ -126,9 +144,19 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=24)
     ap.add_argument("--days", type=float, default=1.0, help="length of each case (days)")
     ap.add_argument("--targets", type=int, default=None, help="first N catalogue targets")
+    ap.add_argument("--untuned", action="store_true", help="Dask's defaults, the workers untuned (before issue 13)")
     args = ap.parse_args()
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster:
-        with Client(cluster) as client:
+    if args.untuned:
+        env = {"MALLOC_MMAP_THRESHOLD_": str(UNTUNED_MMAP_THRESHOLD_BYTES), "NUMBA_NUM_THREADS": str(os.cpu_count())}
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None, env=env)
+        client = Client(cluster)
+    else:
+        from lunarscope.sweep.run import open_client
+
+        client, cluster = open_client(workers=args.workers)
+    print(f"cluster: {'untuned (Dask defaults)' if args.untuned else 'sweep.run.open_client (tuned)'}; load {_load()}")
+    with cluster:
+        with client:
             oh = overhead(client, args.tasks, args.rounds)
             print(f"per-task overhead: {1e3 * oh:.2f} ms ({args.workers} workers, {args.tasks} no-op tasks)")
             if args.overhead:
@@ -164,6 +192,7 @@ def main() -> None:
             print(f"serial loop: {n} cases in {t_serial:.1f} s = {3600 * n / t_serial:,.0f} cases/h")
             print(f"sweep, {args.workers} workers: {t_par:.1f} s = {3600 * n / t_par:,.0f} cases/h")
             print(f"ratio {t_serial / t_par:.2f}x; same metrics: {same}; scheduler RSS {mem / 2**20:.0f} MiB")
+            print(f"load after the run: {_load()}")
             idle = cpu_serial / (cpu_par / args.workers)
             print(
                 f"CPU: serial {cpu_serial:.1f} s, workers {cpu_par:.1f} s in all; "
