@@ -99,3 +99,22 @@ def test_lifetime_wrong_input(mission_path, tmp_path, capsys, extra, option):
     assert rc == 2
     assert len(err) == 1 and err[0].startswith("lunarscope: error:") and option in err[0]
     assert not out.exists()
+
+
+def test_lifetime_flies_the_missions_integrator(tmp_path):
+    """``propagator.method`` reaches the lifetime map (it was dropped: an RKN12 mission's map was
+    flown with DOP853): the case equals a single RKN12 propagation to the last bit."""
+    from lunarscope.design.lifetime import lifetime_map
+
+    path = tmp_path / "rkn.yaml"
+    path.write_text(MISSION.replace("propagator: {", "propagator: {method: rkn12, "))
+    m = load_mission(path)
+    kw = m.propagator.integrator_kwargs()
+    assert kw["method"] == "rkn12"
+    (case,) = lifetime_map([45.0], [20.0], [0.0], m.t_start, m.t_stop, m.force_model, workers=1, **kw)
+    _, states = circular_states([45.0], [20.0], [0.0], m.t_start, m.force_model.field.gm_km3_s2, m.sources.moon_pck)
+    alone = propagate(states[0], m.t_start, m.t_stop, m.force_model, **kw)
+    assert alone.impact_time is not None
+    assert case.lifetime_d * SECONDS_PER_DAY == pytest.approx(
+        alone.impact_time - m.t_start, abs=1e-9
+    )  # DOP853: ~1e-7 s off

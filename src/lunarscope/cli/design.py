@@ -106,10 +106,7 @@ def run(args) -> int:
         mission.t_start,
         mission.t_stop,
         mission.force_model,
-        rtol=p.rtol,
-        atol_km=p.atol_km,
-        impact_altitude_km=p.impact_altitude_km,
-        fixed_step_s=p.fixed_step_s,
+        **p.integrator_kwargs(),
         workers=args.workers,
         progress=lambda d, m: prog(d / m),
     )

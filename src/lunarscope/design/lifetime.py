@@ -75,12 +75,14 @@ def lifetime_map(
     atol_km: float = 1e-9,
     impact_altitude_km: float = 0.0,
     fixed_step_s: float | None = None,
+    method: str = "dop853",
     workers: int | None = None,
     progress=None,
 ) -> list[LifetimeCase]:
     """Lifetime (days) of each circular case over [t_start, t_stop] TDB s (module docstring).
 
-    Cases are ordered altitude, then RAAN, then inclination. ``progress(done, total)``."""
+    Cases are ordered altitude, then RAAN, then inclination. ``method``: the integrator
+    (``propagate``). ``progress(done, total)``."""
     from ..dynamics.batch import default_workers, propagate_many
 
     check_cases(list(inclinations_deg), list(altitudes_km), list(raans_deg))
@@ -105,6 +107,7 @@ def lifetime_map(
             atol_km=atol_km,
             impact_altitude_km=impact_altitude_km,
             fixed_step_s=fixed_step_s,
+            method=method,
             names=[f"i{c[0]:g}-h{c[1]:g}-raan{c[2]:g}" for c in cases[k0:k1]],
             workers=w,
             progress=None if progress is None else (lambda d, n, k0=k0: progress(k0 + d, m)),

@@ -73,6 +73,17 @@ class PropagatorSettings:
     output_step_s: float = 60.0
     method: str = "dop853"
 
+    def integrator_kwargs(self) -> dict:
+        """The integrator keywords of ``propagate`` / ``propagate_many`` these settings give
+        (``output_step_s`` is for output only): every caller flies the mission's settings."""
+        return {
+            "rtol": self.rtol,
+            "atol_km": self.atol_km,
+            "impact_altitude_km": self.impact_altitude_km,
+            "fixed_step_s": self.fixed_step_s,
+            "method": self.method,
+        }
+
 
 @dataclass(frozen=True)
 class Mission:

@@ -28,13 +28,9 @@ def propagation_job(mission) -> PropagationJob:
         mission.t_start,
         mission.t_stop,
         mission.force_model,
-        rtol=p.rtol,
-        atol_km=p.atol_km,
         maneuvers=tuple(mission.maneuvers),
-        impact_altitude_km=p.impact_altitude_km,
-        fixed_step_s=p.fixed_step_s,
         name=mission.name,
-        method=p.method,
+        **p.integrator_kwargs(),
     )
 
 

@@ -192,13 +192,9 @@ def context(mission, spec: StationKeeping, fixed_maneuvers=None, key: str = "sta
         mission.t_start,
         mission.t_start + spec.span_s,
         mission.force_model,
-        rtol=p.rtol,
-        atol_km=p.atol_km,
-        impact_altitude_km=p.impact_altitude_km,
-        fixed_step_s=p.fixed_step_s,
         fixed_maneuvers=tuple(mission.maneuvers) if fixed_maneuvers is None else fixed_maneuvers,
         key=key,
-        method=getattr(p, "method", "dop853"),
+        **p.integrator_kwargs(),
     )
 
 
