@@ -51,6 +51,12 @@ def add_tool(dsub) -> None:
     )
     p.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default station_keeping.seed or 1)")
     p.add_argument(
+        "--policy",
+        default=None,
+        help="correction target: reset (back to the start mean e-vector) or across (where its predicted drift "
+        "crosses the box; near-circular orbits) (default station_keeping.policy or reset)",
+    )
+    p.add_argument(
         "--od-sigma",
         default=None,
         help="orbit-determination 1-sigma per RTN axis: POS_M,VEL_MPS or R,T,N(m),R,T,N(m/s) (default 50,0.05)",
@@ -111,6 +117,8 @@ def run(args) -> int:
         raise InputError("--seed", f"{args.seed} must be >= 0")
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", f"{args.workers} must be >= 1")
+    if args.policy is not None and args.policy not in sk.POLICIES:
+        raise InputError("--policy", f"{args.policy!r} is not a policy; use one of {', '.join(sk.POLICIES)}")
     span = parse_duration_s(args.span.replace(" ", ""), "--span") if args.span is not None else None
     od = sk.parse_od_sigma(args.od_sigma, "--od-sigma") if args.od_sigma is not None else None
     ex = sk.parse_exec_sigma(args.exec_sigma, "--exec-sigma") if args.exec_sigma is not None else None
@@ -157,11 +165,18 @@ def run(args) -> int:
         changes["seed"] = args.seed
     if args.runs is not None:
         changes["runs"] = args.runs
+    if args.policy is not None:
+        changes["policy"] = args.policy
     spec = dataclasses.replace(spec, **changes)
     errors = sk.Errors(spec.od_position_km, spec.od_velocity_kms, spec.magnitude_frac, spec.pointing_deg)
-    ctx = msk.context(mission, spec, key="--box" if box is not None else "station_keeping.box")
+    ctx = msk.context(
+        mission,
+        spec,
+        key="--box" if box is not None else "station_keeping.box",
+        policy_key="--policy" if args.policy is not None else "station_keeping.policy",
+    )
     print(mission.describe(), file=sys.stderr)
-    print(f"box: {spec.box.describe()}; {errors.describe()}", file=sys.stderr)
+    print(f"box: {spec.box.describe()}; policy {spec.policy}; {errors.describe()}", file=sys.stderr)
     t_wall = time.perf_counter()
     prog = Progress("nominal and uncontrolled runs")
     nominal = sk.simulate(ctx, mission.state0_icrf, progress=lambda f: prog(0.5 * f))
@@ -182,7 +197,7 @@ def run(args) -> int:
     )
     span_d = (ctx.t_stop - ctx.t_start) / SECONDS_PER_DAY
     sub = (
-        f"{mission.name}: {spec.box.describe()}; span {span_d:g} d; {errors.describe()}; "
+        f"{mission.name}: {spec.box.describe()}; policy {spec.policy}; span {span_d:g} d; {errors.describe()}; "
         f"{spec.runs} runs (seed {spec.seed}) in {wall:.0f} s wall"
     )
     doc = msk.mission_with_maneuvers(raw, base, mission, spec, nominal.maneuvers)
@@ -237,6 +252,10 @@ def _run_three_body(args, mission, spec, box, span, od, ex) -> int:
         raise InputError(
             "--box",
             "is for low orbits and ELFOs; a three-body orbit (orbit.family) is kept by strategy x_axis_crossing",
+        )
+    if args.policy is not None:
+        raise InputError(
+            "--policy", "is for low orbits kept in a box; a three-body orbit (orbit.family) has no box to cross"
         )
     if args.burn_points is not None and args.burn_points not in tb.BURN_POINTS:
         raise InputError("--burn-points", f"{args.burn_points!r} must be one of {', '.join(tb.BURN_POINTS)}")

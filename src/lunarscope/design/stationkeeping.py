@@ -8,8 +8,11 @@ h = a (1 -/+ |e|) - R_moon), or with its mean eccentricity vector inside a circl
 
 **Controller.** The orbit is propagated in ``LOOKAHEAD_S`` arcs; when the mean quantity leaves
 the box at t_v, a correction is planned at t_v - 2.5 periods (``TRIGGER_LEAD_PERIODS``) from the *estimated* state (true state + orbit-determination error) and executed with
-execution errors. Target: the box's e-vector centre, or else the orbit's own mean values at the
-start (mean e-vector and a for low orbits, mean apsis radii for ELFOs).
+execution errors. Target (policy ``reset``, the default): the box's e-vector centre, or else the
+orbit's own mean values at the start (mean e-vector and a for low orbits, mean apsis radii for
+ELFOs). Policy ``across`` (near-circular orbits): the mean e-vector is aimed where its drift,
+predicted in the full model from the estimated state, carries it across the box, for the lowest
+predicted Δv per second of coast (:func:`_across_target`); a as for ``reset``.
 
 * Low orbits (start e < ``ELLIPTIC_E_MIN``): a pair of tangential burns half an orbit apart at
   arguments of latitude u1 and u1 + 180 deg, u1 along the needed change d of the e-vector (for a
@@ -89,6 +92,41 @@ DEFAULT_EXEC_POINTING_DEG = 1.0
 BURN_MIN_GAP_S = 1e-3
 #: Most Monte Carlo runs one call may ask for (``montecarlo.MAX_RUNS``).
 MAX_RUNS = _MC_MAX_RUNS
+#: Targeting policies of a correction (``station_keeping.policy``, ``--policy``): ``reset`` puts the
+#: mean e-vector back to the start value (or the box centre); ``across`` aims it where its predicted
+#: drift crosses the box before it leaves (near-circular orbits only; see ``_across_target``).
+POLICIES = ("reset", "across")
+DEFAULT_POLICY = "reset"
+#: ``across``: the prediction is checked against the box shrunk by this fraction of its width on
+#: each side (dimensionless; e-vector circle: of its radius), a margin for the linearised drift,
+#: navigation and execution errors. The controller itself still triggers on the full box.
+ACROSS_MARGIN_FRAC = 0.1
+#: ``across``: the two perturbed predictions start with the osculating e-vector moved by this
+#: fraction of the box's largest |e| (dimensionless), a step within the linear range of the drift.
+ACROSS_PERTURB_FRAC = 0.25
+#: ``across``: the predictions are flown in arcs of this length (s) until every candidate target
+#: has left the shrunk box or ``ACROSS_HORIZON_MAX_S`` is reached.
+ACROSS_CHUNK_S = 10.0 * SECONDS_PER_DAY
+ACROSS_HORIZON_MAX_S = 180.0 * SECONDS_PER_DAY
+#: ``across``: candidate targets on a square grid of this many points per side over the box's
+#: e-vector extent (plus the ``reset`` target itself).
+ACROSS_GRID_POINTS = 41
+#: ``across``: candidates whose predicted Δv rate is within this fraction of the lowest are
+#: treated as equal, and the one with the longest coast is chosen (dimensionless).
+ACROSS_RATE_TIE_FRAC = 0.05
+#: ``across``: a candidate must be predicted to coast at least this many orbital periods.
+ACROSS_MIN_COAST_PERIODS = 10.0
+#: ``across``: prediction samples evaluated at once for all candidates (memory: x 16 bytes x candidates).
+ACROSS_BLOCK_SAMPLES = 256
+#: ``across``: candidate grids never reach beyond this |e| (dimensionless): the Gauss pair and the
+#: linear drift model are near-circular approximations.
+ACROSS_E_MAX = 0.5
+#: ``across``: the two shifted predictions must move the mean e-vector independently; below this
+#: determinant (dimensionless, e^2) the sensitivity is degenerate and ``reset``'s target is used.
+ACROSS_MIN_DET = 1e-30
+#: ``across``: smallest e-vector extent of a candidate grid (dimensionless), for a box that
+#: allows only |e| ~ 0.
+ACROSS_E_FLOOR = 1e-6
 
 
 # ------------------------------------------------------------------ box and errors
@@ -286,6 +324,7 @@ class _Ctx:
     elliptic: bool
     target: dict = field(default_factory=dict)
     method: str = "dop853"  # integrator (propagator.method)
+    policy: str = DEFAULT_POLICY  # POLICIES
 
     @property
     def gm(self) -> float:
@@ -322,17 +361,34 @@ class _Ctx:
         return m[:, 0], m[:, 1], m[:, 2]
 
     def violates(self, ex, ey, a) -> np.ndarray:
-        e = np.hypot(ex, ey)
-        bad = np.zeros(ex.shape, bool)
-        hp, ha = a * (1 - e) - MOON_RADIUS_KM, a * (1 + e) - MOON_RADIUS_KM
-        b = self.box
-        if b.periapsis_km:
-            bad |= (hp < b.periapsis_km[0]) | (hp > b.periapsis_km[1])
-        if b.apoapsis_km:
-            bad |= (ha < b.apoapsis_km[0]) | (ha > b.apoapsis_km[1])
-        if b.e_center is not None:
-            bad |= np.hypot(ex - b.e_center[0], ey - b.e_center[1]) > b.e_radius
-        return bad & np.isfinite(a)
+        return _outside(self.box, ex, ey, a)
+
+
+def _shrunk(box: Box, frac: float) -> Box:
+    """``box`` with each band narrowed by ``frac`` of its width on both sides (circle: radius x (1 - frac))."""
+
+    def band(b):
+        if not b:
+            return b
+        m = frac * (b[1] - b[0])
+        return (b[0] + m, b[1] - m)
+
+    r = None if box.e_radius is None else box.e_radius * (1.0 - frac)
+    return Box(band(box.periapsis_km), band(box.apoapsis_km), box.e_center, r, box.plane)
+
+
+def _outside(b: Box, ex, ey, a) -> np.ndarray:
+    """Where the mean (ex, ey, a) lies outside box ``b`` (NaN samples count as inside)."""
+    e = np.hypot(ex, ey)
+    bad = np.zeros(np.shape(ex), bool)
+    hp, ha = a * (1 - e) - MOON_RADIUS_KM, a * (1 + e) - MOON_RADIUS_KM
+    if b.periapsis_km:
+        bad |= (hp < b.periapsis_km[0]) | (hp > b.periapsis_km[1])
+    if b.apoapsis_km:
+        bad |= (ha < b.apoapsis_km[0]) | (ha > b.apoapsis_km[1])
+    if b.e_center is not None:
+        bad |= np.hypot(ex - b.e_center[0], ey - b.e_center[1]) > b.e_radius
+    return bad & np.isfinite(a)
 
 
 # ------------------------------------------------------------------ one correction
@@ -430,19 +486,20 @@ def _after(ctx, m2, y2):
     return float(ex[k]), float(ey[k]), float(a[k])
 
 
-def _residual(ctx, vals):
+def _residual(ctx, vals, target=None):
     ex, ey, a = vals
-    tg = ctx.target
+    tg = ctx.target if target is None else target
     if ctx.elliptic:
         e = math.hypot(ex, ey)
         return np.array([a * (1 - e) - tg["rp"], a * (1 + e) - tg["ra"]])
     return np.array([ex - tg["ex"], ey - tg["ey"], (a - tg["a"]) / tg["a"]])
 
 
-def first_guess(ctx, mean_now) -> np.ndarray:
-    """Two-body / Gauss sizes of the correction from the mean (ex, ey, a) now (module docstring)."""
+def first_guess(ctx, mean_now, target=None) -> np.ndarray:
+    """Two-body / Gauss sizes of the correction from the mean (ex, ey, a) now to ``target``
+    (default ``ctx.target``; module docstring)."""
     ex, ey, a = mean_now
-    tg, gm = ctx.target, ctx.gm
+    tg, gm = (ctx.target if target is None else target), ctx.gm
     if ctx.elliptic:
         e = math.hypot(ex, ey)
         rp, ra = a * (1 - e), a * (1 + e)
@@ -470,9 +527,10 @@ def gauss_pair_dv(a, de, da, gm) -> tuple:
     return v / 4 * (de + da / a), v / 4 * (da / a - de)
 
 
-def plan_correction(ctx, y_est, t_est, refine: bool = True):
-    """Plan one burn pair from the estimated state ``y_est`` at ``t_est``: (m1, m2) planned
-    maneuvers (RTN, transverse), or None when no burn point fits before the span ends."""
+def plan_correction(ctx, y_est, t_est, refine: bool = True, target=None):
+    """Plan one burn pair from the estimated state ``y_est`` at ``t_est`` towards ``target``
+    (a dict like ``ctx.target``; default ``ctx.target``): (m1, m2) planned maneuvers (RTN,
+    transverse), or None when no burn point fits before the span ends."""
     P = ctx.period_s
     r = ctx.propagate(y_est, t_est, min(t_est + 1.2 * P, ctx.t_stop))
     if r.trajectory.t_stop - t_est < 1.1 * P:
@@ -480,7 +538,7 @@ def plan_correction(ctx, y_est, t_est, refine: bool = True):
     t = np.linspace(t_est, r.trajectory.t_stop, SAMPLES_PER_PERIOD + 13)
     ex, ey, a = ctx.mean(t, r.trajectory.state(t))
     ok = np.flatnonzero(np.isfinite(a))
-    x = first_guess(ctx, (ex[ok[0]], ey[ok[0]], a[ok[0]]))
+    x = first_guess(ctx, (ex[ok[0]], ey[ok[0]], a[ok[0]]), target)
     out = _two_burns(ctx, y_est, t_est, x)
     if out is None:
         return None
@@ -490,7 +548,7 @@ def plan_correction(ctx, y_est, t_est, refine: bool = True):
         vals = _after(ctx, m2, y2)
         if vals is None:
             break
-        f = _residual(ctx, vals)
+        f = _residual(ctx, vals, target)
         if np.all(np.abs(f) < tol):
             break
         steps = [FD_STEP_DV_KMS, FD_STEP_DV_KMS] + ([] if ctx.elliptic else [FD_STEP_PHASE_RAD])
@@ -502,7 +560,7 @@ def plan_correction(ctx, y_est, t_est, refine: bool = True):
             v = None if o is None else _after(ctx, o[1], o[3])
             if v is None:
                 return out[:2]
-            J[:, j] = (_residual(ctx, v) - f) / h
+            J[:, j] = (_residual(ctx, v, target) - f) / h
         step = np.linalg.lstsq(J, -f, rcond=None)[0]
         xn = x + step
         o = _two_burns(ctx, y_est, t_est, xn)
@@ -516,6 +574,164 @@ def plan_correction(ctx, y_est, t_est, refine: bool = True):
             f"a correction needs a {1000 * max(abs(m1.dv_kms[1]), abs(m2.dv_kms[1])):.0f} m/s burn: the box cannot be held",
         )
     return m1, m2
+
+
+# ------------------------------------------------------------------ policy "across"
+
+
+def _shift_e(ctx, t, y, dex, dey) -> np.ndarray:
+    """State ``y`` at ``t`` with its osculating e-vector (in ``ctx.box.plane``) moved by (dex, dey);
+    a, i, node and argument of latitude kept."""
+    from ..orbits.elements import cartesian_to_keplerian, keplerian_to_cartesian
+    from ..orbits.planes import plane_rotation
+
+    R = plane_rotation(ctx.box.plane, np.array([t]), ctx.force_model.moon_pck, ctx.force_model.ephemeris)[0]
+    yp = np.concatenate([R @ y[:3], R @ y[3:]])
+    a, e, i, node, w, nu = (float(x) for x in np.asarray(cartesian_to_keplerian(yp, ctx.gm)).reshape(-1)[:6])
+    ex, ey = e * math.cos(w) + dex, e * math.sin(w) + dey
+    w2 = math.atan2(ey, ex)
+    yn = np.asarray(keplerian_to_cartesian(a, math.hypot(ex, ey), i, node, w2, w + nu - w2, ctx.gm)).reshape(6)
+    return np.concatenate([R.T @ yn[:3], R.T @ yn[3:]])
+
+
+def _e_extent(box: Box, a: float) -> float:
+    """Largest |e| the box allows at semi-major axis ``a`` (km)."""
+    bounds = [ACROSS_E_MAX]
+    if box.periapsis_km:
+        bounds.append(1.0 - (MOON_RADIUS_KM + box.periapsis_km[0]) / a)
+    if box.apoapsis_km:
+        bounds.append((MOON_RADIUS_KM + box.apoapsis_km[1]) / a - 1.0)
+    if box.e_center is not None:
+        bounds.append(math.hypot(*box.e_center) + box.e_radius)
+    return max(min(bounds), ACROSS_E_FLOOR)
+
+
+def _across_target(ctx, y_est, t_est):
+    """Target of a correction under policy ``across``: (target dict as ``ctx.target``, predicted
+    coast s, predicted Δv rate in e per second).
+
+    Design. Near a frozen point the orbit-averaged equations of a near-circular orbit are linear
+    in the e-vector to first order in e (Lagrange / Gauss equations, Vallado 2013 ch. 9: the
+    zonal, tesseral and third-body rates of (e cos w, e sin w) are b(t) + A(t) e), so the mean
+    e-vector after a correction to c is e(t) = e_A(t) + Phi(t) (c - e_A(t_c)): e_A the free
+    orbit from the estimated state, Phi the 2x2 sensitivity from two more orbits with the
+    osculating e-vector moved by +delta in x and in y (``ACROSS_PERTURB_FRAC``), all three in the
+    full force model, flown in ``ACROSS_CHUNK_S`` arcs until every candidate has left the box
+    or ``ACROSS_HORIZON_MAX_S``. Candidates c: a grid over the box (``ACROSS_GRID_POINTS``)
+    and the ``reset`` target, a kept at the reset value; for each, the predicted coast T(c) until
+    the mean leaves the box shrunk by ``ACROSS_MARGIN_FRAC`` (censored at the horizon or the span
+    end) and the pair's cost, max(|c - e_now|, |da|/a) = 2 dv / v (Gauss pair, module docstring).
+    Chosen: the lowest Δv rate cost / T (the quantity Δv per year sums), and among candidates within
+    ``ACROSS_RATE_TIE_FRAC`` of it the longest coast. This is "target across the box", the
+    policy issue 14 describes for LRO (whose plan is "a pair of maneuvers every lunar sidereal
+    period", Beckman 2007, AAS 07-057, abstract), found numerically: where the drift is a
+    straight line every point on the drift line through the box costs the same per year and the
+    longest coast (the far edge) wins; where the drift curves (the monthly loop) the far side
+    costs less per year than ``reset``. The reset target is a candidate, so the predicted rate is
+    never above reset's."""
+    P = ctx.period_s
+    tg = ctx.target
+    box = _shrunk(ctx.box, ACROSS_MARGIN_FRAC)
+    E = _e_extent(box, tg["a"])
+    delta = ACROSS_PERTURB_FRAC * E
+    starts = [
+        np.asarray(y_est, float),
+        _shift_e(ctx, t_est, y_est, delta, 0.0),
+        _shift_e(ctx, t_est, y_est, 0.0, delta),
+    ]
+    t_end = min(ctx.t_stop, t_est + ACROSS_HORIZON_MAX_S)
+    step = ctx.step_s
+    n = int(math.floor((t_end - t_est) / step)) + 1
+    grid_t = t_est + step * np.arange(n)
+    means = np.full((3, n, 3), np.nan)
+    states = [np.full((n, 6), np.nan) for _ in range(3)]
+    ys, alive = list(starts), [True] * 3
+    g = np.linspace(-E, E, ACROSS_GRID_POINTS)
+    cx, cy = (v.ravel() for v in np.meshgrid(g, g))
+    cx, cy = np.append(cx, tg["ex"]), np.append(cy, tg["ey"])
+    keep = ~_outside(box, cx, cy, np.full(cx.shape, tg["a"]))
+    keep[-1] = True
+    cx, cy = cx[keep], cy[keep]
+    ta, best = t_est, None
+    while ta < t_end - 1e-6:
+        tb = min(ta + ACROSS_CHUNK_S, t_end)
+        idx = np.flatnonzero((grid_t >= ta) & ((grid_t < tb) if tb < t_end else (grid_t <= tb)))
+        for j in range(3):
+            if not alive[j]:
+                continue
+            r = ctx.propagate(ys[j], ta, tb)
+            ok = idx[grid_t[idx] <= r.trajectory.t_stop]
+            states[j][ok] = r.trajectory.state(grid_t[ok])
+            if r.impact_time is not None or ok.size < idx.size:
+                alive[j] = False
+                idx_j_end = ok[-1] + 1 if ok.size else idx[0]
+                states[j][idx_j_end:] = np.nan
+            else:
+                ys[j] = r.trajectory.state(np.array([tb]))[0]
+        if not idx.size:
+            ta = tb
+            continue
+        lo, hi = int(np.searchsorted(grid_t, grid_t[idx[0]] - P)), idx[-1] + 1
+        for j in range(3):
+            sj = states[j][lo:hi]
+            good = np.all(np.isfinite(sj), axis=1)
+            if good.sum() < SAMPLES_PER_PERIOD + 2:
+                continue
+            k = lo + np.flatnonzero(good)
+            m = np.column_stack(ctx.mean(grid_t[k], states[j][k]))
+            new = np.isnan(means[j, k, 0]) & np.isfinite(m[:, 0])
+            means[j, k[new]] = m[new]
+        ta = tb
+        best, could = _choose(ctx, box, grid_t, means, cx, cy, P, t_end - t_est)
+        if (best is not None and not could) or not all(alive):
+            break
+    if best is None:
+        return dict(tg), float("nan"), float("nan")
+    ex, ey, coast, rate = best
+    e = math.hypot(ex, ey)
+    return {"ex": ex, "ey": ey, "a": tg["a"], "rp": tg["a"] * (1 - e), "ra": tg["a"] * (1 + e)}, coast, rate
+
+
+def _choose(ctx, box, grid_t, means, cx, cy, P, horizon_s):
+    """The best candidate of ``_across_target`` from the predictions so far: ((ex, ey, coast s,
+    rate) or None, whether a candidate still inside at the end of the predictions could still win
+    if it stayed inside to ``horizon_s`` after the correction)."""
+    valid = np.flatnonzero(np.all(np.isfinite(means[:, :, 0]), axis=0))
+    if valid.size < 2:
+        return None, True
+    i_c = valid[0]
+    k = valid[::SAMPLES_PER_PERIOD]  # one mean sample an orbit: the drift per orbit is << the margin
+    mA, mX, mY = means[0, :, :2], means[1, :, :2], means[2, :, :2]
+    Mc = np.column_stack([mX[i_c] - mA[i_c], mY[i_c] - mA[i_c]])
+    if abs(np.linalg.det(Mc)) < ACROSS_MIN_DET:
+        return None, False
+    Mci = np.linalg.inv(Mc)
+    dc = np.stack([cx - mA[i_c, 0], cy - mA[i_c, 1]])  # (2, K)
+    da = ctx.target["a"] - means[0, i_c, 2]
+    first = np.full(cx.size, -1)
+    for b in range(0, k.size, ACROSS_BLOCK_SAMPLES):
+        kb = k[b : b + ACROSS_BLOCK_SAMPLES]
+        Phi = np.stack([mX[kb] - mA[kb], mY[kb] - mA[kb]], axis=2) @ Mci  # (Nb, 2, 2)
+        e_t = mA[kb][:, :, None] + Phi @ dc[None, :, :]  # (Nb, 2, K)
+        a_t = np.broadcast_to((means[0, kb, 2] + da)[:, None], (kb.size, cx.size))
+        out = _outside(box, e_t[:, 0, :], e_t[:, 1, :], a_t)  # (Nb, K)
+        hit = (first < 0) & out.any(axis=0)
+        first[hit] = b + out[:, hit].argmax(axis=0)
+        if (first >= 0).all():
+            break
+    t_k = grid_t[k]
+    exited = first >= 0
+    coast = np.where(exited, t_k[np.maximum(first, 0)] - t_k[0], t_k[-1] - t_k[0])
+    cost = np.maximum(np.hypot(dc[0], dc[1]), abs(da) / ctx.target["a"])
+    ok = coast >= ACROSS_MIN_COAST_PERIODS * P
+    if not ok.any():
+        return None, bool((~exited).any())
+    rate = np.where(ok, cost / np.maximum(coast, 1.0), np.inf)
+    bound = rate.min() * (1.0 + ACROSS_RATE_TIE_FRAC)
+    near = np.flatnonzero(rate <= bound)
+    j = near[np.lexsort((cost[near], -coast[near]))[0]]
+    could = bool(np.any(~exited & (cost / max(horizon_s, 1.0) <= bound)))
+    return (float(cx[j]), float(cy[j]), float(coast[j]), float(rate[j])), could
 
 
 # ------------------------------------------------------------------ one run
@@ -545,6 +761,7 @@ class Run(BurnTotals):
     a_km: np.ndarray
     impact: float | None
     span_s: float
+    targets: tuple = ()  # mean (ex, ey) aimed at by each correction (policy reset or across)
 
     @property
     def hp_km(self) -> np.ndarray:
@@ -594,7 +811,7 @@ def simulate(ctx: _Ctx, state0, errors: Errors | None = None, rng=None, control:
     P = ctx.period_s
     t, y = ctx.t_start, np.array(state0, float)
     ts, ss = [], []
-    done, planned = [], []
+    done, planned, targets = [], [], []
     quiet_until = ctx.t_start
     impact = None
     while t < ctx.t_stop - 1e-6:
@@ -619,7 +836,10 @@ def simulate(ctx: _Ctx, state0, errors: Errors | None = None, rng=None, control:
                 y_true = res.trajectory.state(np.array([t_plan]))[0] if t_plan > t else y
                 _truncate(ts, ss, t_plan)
                 y_est = _od_error(y_true, rng, err)
-                plan = plan_correction(ctx, y_est, t_plan)
+                target = None
+                if ctx.policy == "across":
+                    target = _across_target(ctx, y_est, t_plan)[0]
+                plan = plan_correction(ctx, y_est, t_plan, target=target)
                 if plan is None:  # no room for a correction before the span ends
                     control = False
                     y, t = _resume(ctx, res, t_plan, tb, ts, ss)
@@ -629,6 +849,8 @@ def simulate(ctx: _Ctx, state0, errors: Errors | None = None, rng=None, control:
                 y, t, impact = _fly(ctx, y_true, t_plan, (x1, x2), ts, ss)
                 done.extend([x1, x2])
                 planned.extend([m1, m2])
+                tg = ctx.target if target is None else target
+                targets.append((tg["ex"], tg["ey"]))
                 quiet_until = t + SETTLE_PERIODS * P
                 if impact is not None:
                     break
@@ -641,7 +863,7 @@ def simulate(ctx: _Ctx, state0, errors: Errors | None = None, rng=None, control:
     T = np.concatenate(ts)
     S = np.concatenate(ss)
     ex, ey, a = ctx.mean(T, S) if T.size > 2 else (np.full(T.size, np.nan),) * 3
-    return Run(tuple(done), tuple(planned), T, ex, ey, a, impact, ctx.t_stop - ctx.t_start)
+    return Run(tuple(done), tuple(planned), T, ex, ey, a, impact, ctx.t_stop - ctx.t_start, tuple(targets))
 
 
 def _truncate(ts, ss, t_cut):
@@ -707,9 +929,14 @@ def make_context(
     fixed_maneuvers=(),
     key: str = "box",
     method: str = "dop853",
+    policy: str = DEFAULT_POLICY,
+    policy_key: str = "policy",
 ) -> _Ctx:
-    """Context of a station-keeping run: period, method (Gauss pair or apsis pair) and the target
-    (the box's e-vector centre, or the orbit's mean values over its first period)."""
+    """Context of a station-keeping run: period, method (Gauss pair or apsis pair), the targeting
+    ``policy`` (``POLICIES``; errors name ``policy_key``) and the reset target (the box's e-vector
+    centre, or the orbit's mean values over its first period)."""
+    if policy not in POLICIES:
+        raise InputError(policy_key, f"{policy!r} is not a policy; use one of {', '.join(POLICIES)}")
     from ..orbits.elements import cartesian_to_keplerian
 
     y0 = np.asarray(state0, float)
@@ -735,7 +962,13 @@ def make_context(
         P,
         e0 >= ELLIPTIC_E_MIN,
         method=method,
+        policy=policy,
     )
+    if ctx.elliptic and policy == "across":
+        raise InputError(
+            policy_key,
+            f"across is for near-circular orbits (e < {ELLIPTIC_E_MIN}); this orbit has e {e0:.3f}: use reset",
+        )
     if ctx.elliptic and box.e_center is not None:
         raise InputError(
             f"{key}.e_vector",

@@ -10,7 +10,9 @@ because the maneuvers and blocks are part of the plain stage inputs every later 
 (propagation job, windows, scheduling problem): done here once, every stage sees the same burns,
 and a stage run in another process needs nothing new. The cost is one controlled propagation of
 the span at load. ``od_sigma``, ``exec_sigma``, ``seed`` and ``runs`` are the Monte Carlo settings
-``lunarscope design stationkeeping`` uses for this mission (its options override them).
+``lunarscope design stationkeeping`` uses for this mission (its options override them);
+``policy`` (``reset`` or ``across``, ``design.stationkeeping.POLICIES``) is where each correction
+aims, for the inserted burns and the Monte Carlo alike.
 
 ``strategy: x_axis_crossing`` (the default when ``orbit.family`` is set, and only then allowed) is
 the three-body station keeping of ``lunarscope.design.three_body_stationkeeping``; its keys
@@ -35,6 +37,7 @@ STATION_KEEPING_KEYS = {"box", "span", "od_sigma", "exec_sigma", "seed", "runs",
     "target_revs",
     "burn_points",
     "min_dv_mps",
+    "policy",
 }
 #: Strategies: ``deadband`` (the box, low orbits and ELFOs) and ``x_axis_crossing`` (three-body orbits).
 STRATEGIES = ("deadband", "x_axis_crossing")
@@ -70,6 +73,7 @@ class StationKeeping:
     target_revs: int | None = None  # x_axis_crossing: None = the family's default
     burn_points: str | None = None
     min_dv_kms: float | None = None
+    policy: str = "reset"  # deadband: design.stationkeeping.POLICIES
 
 
 def parse(root: Section, mission) -> StationKeeping | None:
@@ -82,24 +86,25 @@ def parse(root: Section, mission) -> StationKeeping | None:
     sec = root.section("station_keeping", STATION_KEEPING_KEYS)
     family = family_of(mission)
     strategy = sec.choice("strategy", STRATEGIES, default="x_axis_crossing" if family else "deadband")
-    three = {}
+    opts = {}  # strategy-specific fields of StationKeeping
     if strategy == "x_axis_crossing":
         if not family:
             raise InputError(
                 "station_keeping.strategy",
                 "x_axis_crossing is for three-body orbits (orbit: {family: nrho|halo|dro}); use a box for this orbit",
             )
-        if sec.has("box"):
-            raise InputError(
-                "station_keeping.box",
-                "is for strategy deadband; x_axis_crossing keeps a three-body orbit near its reference without a box",
-            )
+        for k in ("box", "policy"):
+            if sec.has(k):
+                raise InputError(
+                    f"station_keeping.{k}",
+                    "is for strategy deadband; x_axis_crossing keeps a three-body orbit near its reference without a box",
+                )
         box = None
         if sec.has("burn_points"):
-            three["burn_points"] = sec.choice("burn_points", tb.BURN_POINTS)
+            opts["burn_points"] = sec.choice("burn_points", tb.BURN_POINTS)
         if sec.has("target_revs"):
-            three["target_revs"] = sec.number("target_revs", minimum=1, maximum=tb.MAX_TARGET_REVS, integer=True)
-        three["min_dv_kms"] = (
+            opts["target_revs"] = sec.number("target_revs", minimum=1, maximum=tb.MAX_TARGET_REVS, integer=True)
+        opts["min_dv_kms"] = (
             sec.number("min_dv_mps", 1000.0 * tb.DEFAULT_MIN_DV_KMS, minimum=0, maximum=1000, unit="m/s") / 1000.0
         )
         d = tb.default_errors()
@@ -114,6 +119,7 @@ def parse(root: Section, mission) -> StationKeeping | None:
         if extra:
             raise InputError(f"station_keeping.{extra[0]}", "is a key of strategy: x_axis_crossing (three-body orbits)")
         box = sk.parse_box(sec.required("box"), "station_keeping.box")
+        opts["policy"] = sec.choice("policy", sk.POLICIES, default=sk.DEFAULT_POLICY)
         d = sk.Errors.default()
     span = mission.t_stop - mission.t_start
     if sec.has("span"):
@@ -157,7 +163,7 @@ def parse(root: Section, mission) -> StationKeeping | None:
         dur,
         before,
         strategy=strategy,
-        **three,
+        **opts,
     )
 
 
@@ -181,8 +187,15 @@ def _sigmas(v, key: str) -> tuple:
     return tuple(x / 1000.0 for x in vals)
 
 
-def context(mission, spec: StationKeeping, fixed_maneuvers=None, key: str = "station_keeping.box"):
-    """The planner's context for ``mission`` (its force model, tolerances, own maneuvers)."""
+def context(
+    mission,
+    spec: StationKeeping,
+    fixed_maneuvers=None,
+    key: str = "station_keeping.box",
+    policy_key: str = "station_keeping.policy",
+):
+    """The planner's context for ``mission`` (its force model, tolerances, own maneuvers, the
+    section's targeting policy)."""
     from ..design import stationkeeping as sk
 
     p = mission.propagator
@@ -194,6 +207,8 @@ def context(mission, spec: StationKeeping, fixed_maneuvers=None, key: str = "sta
         mission.force_model,
         fixed_maneuvers=tuple(mission.maneuvers) if fixed_maneuvers is None else fixed_maneuvers,
         key=key,
+        policy=spec.policy,
+        policy_key=policy_key,
         **p.integrator_kwargs(),
     )
 
