@@ -4,10 +4,11 @@
     python benchmarks/bench_batch.py --orbits 1000 --degree 10
     python benchmarks/bench_batch.py --orbits 20 --hours 6     # quick
     python benchmarks/bench_batch.py --orbits 100 --degree 10 --heyoka   # + heyoka batch / ensemble
+    python benchmarks/bench_batch.py --orbits 100 --degree 10 --heyoka --method rkn12
 
 Orbits: near-circular lunar orbits, 100-300 km altitude, inclinations and nodes spread over
-the sphere, GRGM1200A truncated to ``--degree`` in MOON_PA + Earth + Sun, DOP853 at the
-propagator defaults (rtol 1e-12). The serial loop and ``propagate_many`` run interleaved
+the sphere, GRGM1200A truncated to ``--degree`` in MOON_PA + Earth + Sun, ``--method`` (DOP853
+by default, or RKN12) at the propagator defaults (rtol 1e-12). The serial loop and ``propagate_many`` run interleaved
 (``--rounds``, minimum kept); the printed ratio is serial / batch, and the states of both at the
 end of the span are compared (they must be identical: every orbit is the single-orbit run).
 The CPU seconds of both (workers included) are printed too: on shared, busy cores the wall-clock
@@ -74,7 +75,7 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _ladders(fm, states, t0, t1, system):
+def _ladders(fm, states, t0, t1, system, method="dop853"):
     """Loosest tolerance of each tool within 1 m of its own tightest run on ``states``; prints the rungs."""
     import heyoka_batch_anchor as hya
 
@@ -84,7 +85,9 @@ def _ladders(fm, states, t0, t1, system):
     def ours(rtol):
         return np.array(
             [
-                propagate(s, t0, t1, fm, rtol=rtol, atol_km=rtol * ATOL_KM_PER_RTOL).trajectory.position(t0 + grid)
+                propagate(s, t0, t1, fm, rtol=rtol, atol_km=rtol * ATOL_KM_PER_RTOL, method=method).trajectory.position(
+                    t0 + grid
+                )
                 for s in states
             ]
         )
@@ -123,13 +126,15 @@ def main(argv=None) -> None:
         "--heyoka", action="store_true", help="add heyoka batch and ensemble modes (heyoka_batch_anchor.py)"
     )
     ap.add_argument("--heyoka-compact", action="store_true", help="time heyoka in compact mode (compiles in seconds)")
+    ap.add_argument("--method", choices=("dop853", "rkn12"), default="dop853", help="lunarscope integrator")
     a = ap.parse_args(argv)
     src = Sources.default()
     field = builtin_field("GRGM1200A").truncated(a.degree)
     fm = ForceModel(field, "MOON_PA", ("earth", "sun"), ephemeris=src.ephemeris, moon_pck=src.moon_pck)
     states = orbits(a.orbits, field.gm_km3_s2)
     t1 = T0_TDB + a.hours * 3600.0
-    propagate(states[0], T0_TDB, T0_TDB + 600.0, fm)  # compile / load caches
+    meth = a.method
+    propagate(states[0], T0_TDB, T0_TDB + 600.0, fm, method=meth)  # compile / load caches
     workers = a.workers or default_workers()
     hy_runs = {}
     if a.heyoka:
@@ -141,7 +146,7 @@ def main(argv=None) -> None:
             f"at most over the span (axis {info['axis_from_pa_pole_arcsec']:.1f} arcsec from the PA pole); "
             f"Earth / Sun polynomials within {info['earth_fit_m'] * 1e3:.3f} / {info['sun_fit_m'] * 1e3:.3f} mm of DE440"
         )
-        ls_rtol, hy_tol = _ladders(fm, states[:LADDER_ORBITS], T0_TDB, t1, system)
+        ls_rtol, hy_tol = _ladders(fm, states[:LADDER_ORBITS], T0_TDB, t1, system, meth)
         print(f"equal accuracy (<= 1 m vs own tightest): lunarscope rtol {ls_rtol:.0e}, heyoka tol {hy_tol:.0e}")
         ta_b, c_b = hya.batch_integrator(system, hy_tol, compact_mode=a.heyoka_compact)
         ta_s, c_s = hya.scalar_integrator(system, hy_tol, compact_mode=a.heyoka_compact)
@@ -160,18 +165,25 @@ def main(argv=None) -> None:
         }
         if ls_rtol != 1e-12:
             hy_runs["lunarscope propagate_many at equal accuracy"] = lambda: propagate_many(
-                states, T0_TDB, t1, fm, rtol=ls_rtol, atol_km=ls_rtol * ATOL_KM_PER_RTOL, workers=workers
+                states,
+                T0_TDB,
+                t1,
+                fm,
+                rtol=ls_rtol,
+                atol_km=ls_rtol * ATOL_KM_PER_RTOL,
+                workers=workers,
+                method=meth,
             )
     best_serial = best_batch = cpu_serial = cpu_batch = np.inf
     hy_best = {k: [np.inf, np.inf] for k in hy_runs}
     hy_final = {}
     for _ in range(a.rounds):
         c, t = _cpu_s(), time.perf_counter()
-        serial = [propagate(s, T0_TDB, t1, fm) for s in states]
+        serial = [propagate(s, T0_TDB, t1, fm, method=meth) for s in states]
         best_serial = min(best_serial, time.perf_counter() - t)
         cpu_serial = min(cpu_serial, _cpu_s() - c)
         c, t = _cpu_s(), time.perf_counter()
-        batch = propagate_many(states, T0_TDB, t1, fm, workers=workers)
+        batch = propagate_many(states, T0_TDB, t1, fm, workers=workers, method=meth)
         best_batch = min(best_batch, time.perf_counter() - t)
         cpu_batch = min(cpu_batch, _cpu_s() - c)
         for name, run in hy_runs.items():
@@ -184,17 +196,19 @@ def main(argv=None) -> None:
     )
     steps = sum(r.n_steps for r in serial)
     print(
-        f"{a.orbits} orbits x {a.hours:g} h at {a.degree}x{a.degree} + Earth + Sun: serial {best_serial:.2f} s, "
+        f"{a.orbits} orbits x {a.hours:g} h at {a.degree}x{a.degree} + Earth + Sun, {meth}: serial {best_serial:.2f} s, "
         f"propagate_many ({workers} workers) {best_batch:.2f} s -> {best_serial / best_batch:.2f}x; "
         f"{steps / a.orbits:.0f} steps/orbit; identical to the single runs: {same}; "
         f"CPU s serial {cpu_serial:.2f}, batch (all processes) {cpu_batch:.2f} -> idle-core bound "
-        f"{cpu_serial / (cpu_batch / workers):.2f}x (serial CPU / (batch CPU / {workers}))"
+        f"{cpu_serial / (cpu_batch / workers):.2f}x (serial CPU / (batch CPU / {workers})); "
+        f"serial CPU per orbit-day {cpu_serial / (a.orbits * a.hours / 24.0) * 1e3:.2f} ms"
     )
     if hy_runs:
         key = "lunarscope propagate_many at equal accuracy"
         ours_wall, ours_cpu = hy_best[key] if key in hy_best else (best_batch, cpu_batch)
         print(
-            f"lunarscope propagate_many at rtol {ls_rtol:.0e} ({workers} workers): {ours_wall:.2f} s, {ours_cpu:.2f} CPU-s"
+            f"lunarscope propagate_many at rtol {ls_rtol:.0e} ({workers} workers): {ours_wall:.2f} s, {ours_cpu:.2f} CPU-s "
+            f"({ours_cpu / (a.orbits * a.hours / 24.0) * 1e3:.2f} CPU-ms per orbit-day)"
         )
         final_ours = np.array([r.trajectory.state([t1])[0] for r in batch])
         for name, (w, c) in hy_best.items():

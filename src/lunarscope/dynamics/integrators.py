@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+from numba.core.types.function_type import WrapperAddressProtocol
+from numba.experimental.function_type import _get_wrapper_address
 
 from lunarscope.errors import InputError
 
@@ -195,7 +197,60 @@ def _is_compiled(fn) -> bool:
     return isinstance(fn, numba.core.registry.CPUDispatcher)
 
 
-_KERNELS: dict = {}
+_KERNELS: dict = {}  # (method, args type) -> compiled kernel entry point
+_ENTRIES: dict = {}  # (rhs, event, method, args fingerprint) -> (entry, rhs address, event address, v-check)
+_INT64_RANGE = (-(2**63), 2**63)  # Python ints numba types as int64
+
+
+class _CompiledAddress(WrapperAddressProtocol):
+    """A compiled rhs or event handed to the kernel as the address of its C wrapper for one
+    signature: the kernel's FunctionType argument is then unboxed without numba's per-call
+    compile-result lookups of a Dispatcher (~0.4 ms per kernel call, measured with
+    ``benchmarks/bench_batch.py``'s 10x10 force model), but an exception raised inside the
+    function cannot reach the caller (``integrate(..., fast_call=True)`` only)."""
+
+    def __init__(self, fn, sig):
+        self.fn = fn  # keeps the dispatcher (and its compiled code) alive
+        self.sig = sig
+        self.address = _get_wrapper_address(fn, sig)
+
+    def __wrapper_address__(self):
+        return self.address
+
+    def signature(self):
+        return self.sig
+
+
+def _fingerprint(x):
+    """A cheap key that determines numba's type of ``x`` (arrays: dtype, ndim, layout flags,
+    writeable, aligned; tuples element by element); ``numba.typeof`` of a force model's argument
+    tuple costs ~0.5 ms, this ~20 µs. Other objects fall back to ``numba.typeof``."""
+    if isinstance(x, np.ndarray):
+        f = x.flags
+        return (x.dtype.str, x.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned)
+    if isinstance(x, tuple):
+        return tuple(map(_fingerprint, x))
+    if isinstance(x, bool) or isinstance(x, float) or isinstance(x, np.generic):
+        return type(x)
+    if isinstance(x, int):
+        return (int, _INT64_RANGE[0] <= x < _INT64_RANGE[1])
+    return numba.typeof(x)
+
+
+def _kernel_entry(rhs, event, args, method="dop853"):
+    """(kernel entry point, rhs address, event address, velocity check) for rhs/event/args,
+    compiled or checked once per distinct argument type (see :func:`_kernel_for`); the velocity
+    check (rkn12 only, else None) is :func:`velocity_dependence` typed with the rhs as a
+    FunctionType, so that its on-disk cache index holds no Dispatcher types (numba cannot
+    pickle those of functions gone from the process, and failed to save the index)."""
+    key = (rhs, event, method, _fingerprint(args))
+    hit = _ENTRIES.get(key)
+    if hit is not None:
+        return hit
+    entry, rsig, esig, vcheck = _compile_kernel(rhs, event, args, method)
+    hit = (entry, _CompiledAddress(rhs, rsig), _CompiledAddress(event, esig), vcheck)
+    _ENTRIES[key] = hit
+    return hit
 
 
 def _kernel_for(rhs, event, args, method="dop853"):
@@ -205,6 +260,10 @@ def _kernel_for(rhs, event, args, method="dop853"):
     ``Dispatcher`` type) makes one kernel serve every rhs with the same args type, and
     lets numba's on-disk cache reuse it across processes.
     """
+    return _kernel_entry(rhs, event, args, method)[0]
+
+
+def _compile_kernel(rhs, event, args, method):
     argty = numba.typeof(args)
     vec = numba.types.float64[::1]
     f64 = numba.types.float64
@@ -245,15 +304,21 @@ def _kernel_for(rhs, event, args, method="dop853"):
         kern.compile(ksig)
         entry = kern.overloads[ksig].entry_point
         _KERNELS[(method, argty)] = entry
-    return entry
+    vcheck = None
+    if method == "rkn12":
+        vsig = (numba.types.FunctionType(rsig), f64, vec, argty)
+        velocity_dependence.compile(vsig)
+        vcheck = velocity_dependence.overloads[vsig].entry_point
+    return entry, rsig, esig, vcheck
 
 
-def _check_velocity_free(rhs, t0, y0, args):
-    """RKN needs y = (r, v), rhs = (v, a(t, r)): refuse 6 components whose a moves with v."""
+def _check_velocity_free(rhs, t0, y0, args, vcheck, rhs_arg):
+    """RKN needs y = (r, v), rhs = (v, a(t, r)): refuse 6 components whose a moves with v.
+    ``vcheck``: the compiled velocity_dependence; ``rhs_arg``: rhs or its address."""
     if y0.shape != (6,):
         raise InputError("method", f"rkn12 integrates y = (r, v) of 6 components, got {y0.shape[0]}")
     a_scale = float(np.max(np.abs(rhs(t0, y0, args)[3:]))) or 1.0
-    if velocity_dependence(rhs, t0, y0, args) > VELOCITY_FREE_REL_TOL * a_scale:
+    if vcheck(rhs_arg, t0, y0, args) > VELOCITY_FREE_REL_TOL * a_scale:
         raise InputError("method", "rkn12 needs an acceleration that does not depend on the velocity; use dop853")
 
 
@@ -272,6 +337,7 @@ def integrate(
     max_steps=DEFAULT_MAX_STEPS,
     event_tol=DEFAULT_EVENT_TOL_S,
     method="dop853",
+    fast_call=False,
 ) -> IntegrationResult:
     """Integrate y' = rhs(t, y, args) from t0 to t_end with DOP853 (HNW 1993) or RKN12(10).
 
@@ -285,6 +351,9 @@ def integrate(
     method "rkn12": the RKN12(10) Nyström pair (:mod:`.rkn12_kernel`) for y = (r, v) of 6
     components with rhs = (v, a(t, r)); 17 rhs calls per step, dense output from the stages for free
     (:class:`HermiteDenseSolution`); a rhs whose acceleration depends on v raises InputError.
+    fast_call: hand rhs and event to the kernel by the address of their compiled C wrappers
+    (saves ~0.4 ms per call); only for functions that cannot raise (an exception inside them
+    would not reach the caller) — the propagator's force model.
     """
     if method not in METHODS:
         raise InputError("method", f"{method!r} must be one of {', '.join(METHODS)}")
@@ -326,9 +395,11 @@ def integrate(
             raise InputError("first_step", f"{first_step!r} must be > 0 s")
     if not isinstance(args, tuple):
         raise InputError("args", "must be a tuple")
-    kernel = _kernel_for(rhs, event, args, method)
+    kernel, rhs_c, event_c, vcheck = _kernel_entry(rhs, event, args, method)
     if method == "rkn12":
-        _check_velocity_free(rhs, t0, y0, args)
+        _check_velocity_free(rhs, t0, y0, args, vcheck, rhs_c if fast_call else rhs)
+    if fast_call:
+        rhs, event = rhs_c, event_c
     (ts, ys, tolds, hs, coefs, status, t_ev, y_ev, n_steps, n_rhs) = kernel(
         rhs, event, t0, y0, t_end, args, rtol, atol_arr, max_step, h0, int(max_steps), fs, float(event_tol)
     )

@@ -12,6 +12,8 @@ force model with its data sources, integrator settings, maneuvers) and
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,30 @@ from .integrators import METHODS, DenseSolution, IntegrationStatus, integrate
 #: Velocity tolerance per km of position tolerance: lunar orbits move ~1 km/s, so an orbit's
 #: velocity error (km/s) is about its position error (km) divided by 1000 s.
 VELOCITY_ATOL_PER_KM = 1e-3
+#: Argument tuples (``ForceModel.args``: the span fit, ~0.3 ms to build) kept for reuse by later
+#: propagations with the same force model, span and impact radius — many orbits over one span
+#: build it once. Each entry holds its force model (and so its field) alive.
+ARGS_CACHE_SIZE = 8
+
+_ARGS_CACHE: OrderedDict = OrderedDict()
+_ARGS_LOCK = threading.Lock()
+
+
+def force_args(force_model: ForceModel, t_start: float, t_stop: float, impact_radius_km: float) -> tuple:
+    """``force_model.args(t_start, t_stop, impact_radius_km)``, from the cache when the same force
+    model (the same object) asked for the same span before (the last ``ARGS_CACHE_SIZE``)."""
+    key = (id(force_model), float(t_start), float(t_stop), float(impact_radius_km))
+    with _ARGS_LOCK:
+        hit = _ARGS_CACHE.get(key)
+        if hit is not None and hit[0] is force_model:
+            _ARGS_CACHE.move_to_end(key)
+            return hit[1]
+    args = force_model.args(t_start, t_stop, impact_radius_km)
+    with _ARGS_LOCK:
+        _ARGS_CACHE[key] = (force_model, args)
+        while len(_ARGS_CACHE) > ARGS_CACHE_SIZE:
+            _ARGS_CACHE.popitem(last=False)
+    return args
 
 
 @dataclass(frozen=True)
@@ -126,7 +152,7 @@ def propagate(
         raise InputError(
             "orbit", f"initial radius {np.linalg.norm(y[:3]):.1f} km is below the impact radius {impact_r:.1f} km"
         )
-    args = force_model.args(t_start, t_stop, impact_r)
+    args = force_args(force_model, t_start, t_stop, impact_r)
     atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
     burns = sorted((m for m in maneuvers), key=lambda m: m.t)
     for m in burns:
@@ -158,6 +184,7 @@ def propagate(
             fixed_step=fixed_step_s,
             first_step=h0,
             method=method,
+            fast_call=True,  # moon_rhs and impact_event cannot raise
         )
         if not res.success:
             raise InputError("propagator", f"integration stopped at t={res.t[-1]:.3f} s: {res.status.name}")

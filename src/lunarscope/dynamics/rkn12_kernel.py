@@ -245,7 +245,8 @@ def _locate_event(event, coef, t_old, h, ta, tb, ga, gb, args, tol):
 
 @njit(cache=True)
 def velocity_dependence(rhs, t, y, args):
-    """Largest change of the acceleration (km/s²) when the velocity changes by VELOCITY_PROBE_KMS."""
+    """Largest change of the acceleration (km/s²) when the velocity changes by VELOCITY_PROBE_KMS
+    (``integrators`` compiles it with rhs typed as a FunctionType, as the kernels)."""
     a0 = rhs(t, y, args)
     y2 = y.copy()
     for m in range(3, 6):
