@@ -210,15 +210,16 @@ def test_plan_windows_on_a_dask_cluster_give_the_same_plan(medium, medium_plan, 
 
 
 def test_a_fill_stopped_by_the_time_limit_says_so(medium, monkeypatch):
-    """The fill pass (insertion around the stitched windows) stops at the deadline; the plan
-    then depends on the machine's speed, and its status and info must say so (it did not: a
-    500-request plan on a busy machine lost 9 % of its value to a fill that placed nothing)."""
-    import lunarscope.scheduling.hierarchical as H
+    """The fill pass (insertion around the stitched windows, inside ``resequence.polish``) stops
+    at the deadline; the plan then depends on the machine's speed, and its status and info must
+    say so (it did not: a 500-request plan on a busy machine lost 9 % of its value to a fill that
+    placed nothing)."""
+    import lunarscope.scheduling.insertion as I
 
     def expired(problem, deadline=None, **kw):
         return insertion(problem, deadline=time.perf_counter() - 1.0, **kw)
 
-    monkeypatch.setattr(H, "insertion", expired)
+    monkeypatch.setattr(I, "insertion", expired)
     s = hierarchical(medium, "greedy", TIME_LIMIT_S, workers=1, days=4)
     assert validate(s, medium) == []
     assert s.info["wall_limit_hit"] and "wall-clock cap hit" in s.status

@@ -116,6 +116,22 @@ def test_validator_catches_violations():
     assert any("above capacity" in v for v in validate(over, full))
 
 
+def test_recorder_level_tolerance_is_the_time_resolution_times_the_fastest_rate():
+    """A downlink timed at 1e9 s carries rate x duration with ~1e-7 s of rounding: at 10 Mbit/s
+    the level can end 2e-6 Mbit below zero (a year-long survey plan did) and is still valid;
+    a real shortfall is not."""
+    p = small_problem()
+    obs = Activity("observe", T0, T0 + 3000, "A", 3000.0, request=0, pointing=("target", "A"))
+
+    def plan(extra_mbit):
+        dl = Activity("downlink", T0 + 8000, T0 + 8300 + extra_mbit / 10.0, "Earth", 3000.0 + extra_mbit, "S1")
+        dl.pointing = ("earth", 0, 0)
+        return Schedule([obs, dl])
+
+    assert not any("recorder" in v for v in validate(plan(2e-6), p))
+    assert any("below zero" in v for v in validate(plan(1e-3), p))
+
+
 def test_input_errors_name_the_field():
     with pytest.raises(InputError, match=r"requests\[0\].target"):
         Problem(T0, T0 + 10, [], [], [Request("X", 10, 5)], Platform(SlewModel(1, 1), 10.0))

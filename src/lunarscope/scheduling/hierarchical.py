@@ -13,9 +13,11 @@
    does not depend on how many ran at once.
 3. Stitch and repair: every window's visits in one timeline, made to obey every rule across
    the borders (``repair``: exact slews from the previous window's last pointing, cadence,
-   visit counts; then the recorder level over the whole span), and a fill pass (value-first
-   insertion seeded with the stitched plan) that puts what each request still needs into the
-   gaps left at the borders and by the windows. The result is validated on the whole problem.
+   visit counts; then the recorder level over the whole span), then ``resequence.polish``:
+   shorter slews between engineering blocks with the time saved given to requests that
+   still need it, a fill pass (value-first insertion seeded with the plan) that puts what
+   each request still needs into the gaps left at the borders and by the windows, and
+   shorter slews again. The result is validated on the whole problem.
 
 Border rules that keep windows independent: a request's visits in window w start at least
 its cadence after the window opens when it may also be observed before (so visits of two
@@ -35,11 +37,12 @@ import numpy as np
 from lunarscope.constants import SECONDS_PER_DAY
 from lunarscope.scheduling.assemble import assemble
 from lunarscope.scheduling.clock import SolveClock
-from lunarscope.scheduling.insertion import fit_recorder, insertion
+from lunarscope.scheduling.insertion import fit_recorder
 from lunarscope.scheduling.longrange import LongRangePlan, long_range, plan_borders
 from lunarscope.scheduling.problem import EngineeringBlock, Platform, Problem, Station, Target
 from lunarscope.scheduling.repair import repair
 from lunarscope.scheduling.requests import Request, intersect
+from lunarscope.scheduling.resequence import polish
 from lunarscope.scheduling.validate import validate
 
 log = logging.getLogger(__name__)
@@ -137,7 +140,9 @@ def solve_window(sub, index, solver, time_limit_s, seed, work_limit):
 
     if not sub.requests:
         return [], 0.0, "no requests", False
-    plan = solve(sub, solver, time_limit_s, seed, 1, work_limit=work_limit, with_bound=False, hierarchy="off")
+    plan = solve(
+        sub, solver, time_limit_s, seed, 1, work_limit=work_limit, with_bound=False, hierarchy="off", polish_plan=False
+    )
     visits = [(index[a.request], a.start, a.stop) for a in plan.activities if a.kind == "observe"]
     return visits, plan.science_value(sub), plan.status, bool(plan.info.get("wall_limit_hit"))
 
@@ -257,24 +262,17 @@ def hierarchical(
     seed_visits = [(a.request, a.start, a.stop) for a in stitched.activities if a.kind == "observe"]
     seed_visits = fit_recorder(problem, seed_visits)
     report(0.9)
-    filled = insertion(problem, deadline=deadline, seed=seed_visits, eng_starts=eng0)
-    if filled is None:  # body-fixed antenna: no insertion
-        plan = assemble(problem, seed_visits, eng0, (), scheduler="hierarchical")
-    else:
-        plan = filled
-        plan.scheduler = "hierarchical"
-        wall_hit |= bool(filled.info.get("wall_limit_hit"))  # the fill stopped at the time limit
+    plan = assemble(problem, seed_visits, eng0, (), scheduler="hierarchical")
     bad = validate(plan, problem)
     rejected = []
-    if bad:
-        rejected.append({"heuristic": "hierarchical fill", "violation": bad[0]})
-        plan = assemble(problem, seed_visits, eng0, (), scheduler="hierarchical")
-        bad = validate(plan, problem)
     if bad:  # never return an invalid plan: the dispatcher's always validates
         from lunarscope.scheduling.greedy import greedy
 
         rejected.append({"heuristic": "hierarchical", "violation": bad[0]})
         plan = greedy(problem)
+    else:  # shorter slews, the fill (value-first insertion into the gaps), shorter slews again
+        plan = polish(problem, plan, deadline=deadline, scheduler="hierarchical")
+        wall_hit |= bool(plan.info.get("wall_limit_hit"))
     if hint is not None and not validate(hint, problem) and hint.science_value(problem) > plan.science_value(problem):
         plan = hint
     n_stitched = len(seed_visits)

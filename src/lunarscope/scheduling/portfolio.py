@@ -26,6 +26,7 @@ from .insertion import fit_recorder, insertion
 from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound
 from .problem import Problem
 from .repair import repair
+from .resequence import polish
 from .validate import validate
 
 #: Values of ``hierarchy`` (mission key ``scheduling.hierarchy``).
@@ -68,6 +69,7 @@ def solve(
     hierarchy: str = "auto",
     executor=None,
     plan_window_days: int | None = None,
+    polish_plan: bool = True,
 ):
     """The better of the greedy dispatcher and value-first insertion (both validated); for
     ``cpsat`` with at most ``DECOMPOSITION_MAX_REQUESTS`` requests whose usable windows fall
@@ -88,7 +90,9 @@ def solve(
     ``scheduling.hierarchical``, when ``hierarchical.applies``), ``on`` or ``off``;
     ``executor``: where its plan windows run (anything with ``submit``, e.g. a Dask
     ``Client``; default a process pool of ``workers``); ``plan_window_days``: its plan-window
-    length (None: from the data)."""
+    length (None: from the data). ``polish_plan``: shorten the CP-SAT plan's slews at the end
+    (``scheduling.resequence.polish``; off for the hierarchical scheduler's windows, whose
+    stitched plan is polished once)."""
     from .hierarchical import applies as hierarchy_applies
     from .hierarchical import hierarchical
 
@@ -195,6 +199,9 @@ def solve(
                 progress=lambda f: report(_P_BOUND + (1 - _P_BOUND) * f),
             )
             wall_hit |= bool(plan.info.get("wall_limit_hit"))
+            if polish_plan and left() > 0:
+                plan = polish(problem, plan, deadline=deadline)
+                wall_hit |= bool(plan.info.get("wall_limit_hit"))
         else:
             wall_hit = True
         if dec_info is not None:

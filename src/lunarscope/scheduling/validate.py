@@ -151,10 +151,13 @@ def validate(schedule, problem) -> list:
     # 6. recorder within [0, capacity]; no data lost
     sc = problem.spacecraft
     ts, lv = level_profile(acts, sc.recorder_initial_mbit, problem.start)
-    if np.max(lv) > sc.recorder_capacity_mbit + DATA_EPS_MBIT:
+    # the level is known to the time tolerance times the fastest rate filling or draining it
+    rates = [r.data_rate_mbit_s for r in problem.requests] + [s.rate_mbit_s for s in problem.stations]
+    level_eps = DATA_EPS_MBIT + TIME_EPS_S * max(rates, default=0.0)
+    if np.max(lv) > sc.recorder_capacity_mbit + level_eps:
         k = int(np.argmax(lv))
         v.append(f"recorder above capacity: {lv[k]:.6f} > {sc.recorder_capacity_mbit} Mbit at {ts[k]:.3f}")
-    if np.min(lv) < -DATA_EPS_MBIT:
+    if np.min(lv) < -level_eps:
         k = int(np.argmin(lv))
         v.append(f"recorder below zero: {lv[k]:.6f} Mbit at {ts[k]:.3f}")
     gen = sum(a.data_mbit for a in acts if a.kind == "observe")
