@@ -90,14 +90,46 @@ def test_frozen_prefix_kept_bit_for_bit_and_plan_validates(old_plan, t_free):
     body = {"observe", "slew", "engineering"}
     frozen = [a for a in old_plan.activities if a.kind in body and a.start < t_free]
     have = {_key(a) for a in new.activities}
-    assert frozen and all(_key(a) in have for a in frozen)
+    running = [a for a in frozen if a.kind == "observe" and a.stop > t_free]
+    assert frozen and all(_key(a) in have for a in frozen if a not in running)
+    for a in running:  # ended at t_free, or after its minimum visit when that is later
+        end = max(t_free, a.start + p.requests[a.request].min_visit_s)
+        kept = [b for b in new.activities if b.kind == "observe" and b.request == a.request and b.start == a.start]
+        assert kept and kept[0].stop == pytest.approx(min(end, a.stop), abs=1e-6)
     assert info["frozen_identical"] and info["t_cut"] >= t_free
     # downlinks that end before the cut are the same too (ASAP draining is causal)
     dl = [a for a in old_plan.activities if a.kind == "downlink" and a.stop <= t_free]
     assert all(_key(a) in have for a in dl)
     # nothing new starts before the cut
-    new_only = [a for a in new.activities if a.kind in body and _key(a) not in {_key(b) for b in frozen}]
+    ended = {(a.request, a.start) for a in running}
+    new_only = [
+        a
+        for a in new.activities
+        if a.kind in body and _key(a) not in {_key(b) for b in frozen} and (a.request, a.start) not in ended
+    ]
     assert all(a.start >= info["t_cut"] - EPS_S for a in new_only)
+
+
+def test_a_long_visit_running_at_the_change_time_is_ended_for_the_too():
+    """An observation running when the new command load takes effect ends there (after its
+    minimum visit), so the ToO need not wait hours for it (a 3.5 h visit delayed the demo's
+    ToO by 3.6 h once the plans' visits got longer)."""
+    p0 = _problem()
+    old = greedy(p0)
+    long = max((a for a in old.activities if a.kind == "observe"), key=lambda a: a.duration_s)
+    r = p0.requests[long.request]
+    t_free = long.start + max(r.min_visit_s, 0.25 * long.duration_s)
+    assert t_free < long.stop - 600.0
+    pre = frozen_prefix(p0, old, t_free)
+    assert pre["t_cut"] == pytest.approx(t_free, abs=1e-6)
+    cut = [a for a in pre["activities"] if a.kind == "observe" and a.start == long.start][0]
+    assert cut.stop == pytest.approx(t_free) and cut.data_mbit == pytest.approx(
+        r.data_rate_mbit_s * (t_free - long.start)
+    )
+    p = _too_problem()
+    new, info = _replan(p, old, t_free, asap=[4])
+    assert validate(new, p) == []
+    assert info["frozen_identical"]
 
 
 def test_too_first_feasible_time_when_room(old_plan):
@@ -144,8 +176,11 @@ def test_prefix_includes_the_visit_a_slew_leads_to(old_plan):
     dest = min(
         (a for a in old_plan.activities if a.kind == "observe" and a.start >= s.stop - EPS_S), key=lambda a: a.start
     )
-    assert any(_key(a) == _key(dest) for a in pre["activities"])
-    assert pre["t_cut"] >= dest.stop
+    # the visit it leads to is in, ended after its minimum visit (it starts after t)
+    kept = [a for a in pre["activities"] if a.kind == "observe" and a.start == dest.start]
+    end = min(dest.stop, dest.start + _problem().requests[dest.request].min_visit_s)
+    assert kept and kept[0].stop == pytest.approx(end)
+    assert pre["t_cut"] >= end - EPS_S
 
 
 def test_body_fixed_antenna():

@@ -8,8 +8,10 @@ keeps the old plan before ``t_free`` verbatim:
 1. **Frozen prefix**: every spacecraft-occupying activity (observe, slew, engineering, a
    body-fixed downlink) that starts before ``t_free``, with the destination of a slew in
    progress (and what lies between) — a slew is commanded with the pointing it leads to. The
-   cut ``t_cut`` is the end of the prefix (≥ ``t_free``). Exposure, visit counts and cadence
-   earned there are counted.
+   observation running at ``t_free`` (or the one that slew leads to) is ended at ``t_free``,
+   or after its minimum visit when that is later, so it keeps what it earns while a target
+   of opportunity need not wait for a long visit to end. The cut ``t_cut`` is the end of the
+   prefix (≥ ``t_free``). Exposure, visit counts and cadence earned there are counted.
 2. **Bridge**: engineering occurrences not in the prefix whose latest start lies before the
    re-planned part are placed right after the cut; then a **slew guard**: the longest slew
    from the last frozen pointing to any pointing the rest may need, so the re-planned part may
@@ -34,6 +36,7 @@ Times: TDB s past J2000.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -94,6 +97,17 @@ def frozen_prefix(problem, old: Schedule, t_free: float) -> dict:
         if new_cut <= t_cut:
             break
         t_cut = new_cut
+    inc = list(inc)
+    obs = [k for k, a in enumerate(inc) if a.kind == "observe"]
+    if obs and inc[obs[-1]].stop > t_free and obs[-1] == len(inc) - 1:
+        # the observation running at t_free (or the one a running slew leads to) ends as soon as
+        # the new command load allows, but not before its minimum visit: it keeps what it earns
+        a = inc[-1]
+        r = problem.requests[a.request]
+        end = max(float(t_free), a.start + r.min_visit_s)
+        if end < a.stop:
+            inc[-1] = replace(a, stop=end, data_mbit=r.data_rate_mbit_s * (end - a.start))
+            t_cut = max([float(t_free)] + [b.stop for b in inc])
     last = None
     for a in inc:
         p = _pointing(a)
