@@ -13,6 +13,7 @@ JPL kernels, so the record start is exact and the difference loses nothing (Ster
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -45,18 +46,24 @@ class ChebSegment:
 
 
 @numba.njit(cache=True, inline="always")
+def record_at(t, init, intlen, n):
+    """(k, s): the record k (clamped to 0..n−1) of the grid ``init + k·intlen`` (TDB s) that
+    holds ``t``, and the Chebyshev argument s = 2 (t − start_k)/intlen − 1 there."""
+    k = int(math.floor((t - init) / intlen))
+    if k < 0:
+        k = 0
+    elif k > n - 1:
+        k = n - 1
+    return k, 2.0 * (t - (init + k * intlen)) / intlen - 1.0
+
+
+@numba.njit(cache=True, inline="always")
 def cheb_eval(coeffs, init, intlen, t, ncomp, out, with_rate):
     """Evaluate one segment at TDB seconds ``t`` into ``out[:ncomp]`` (values) and
     ``out[ncomp:2*ncomp]`` (rates per second) when ``with_rate``."""
     n = coeffs.shape[0]
     ncoef = coeffs.shape[2]
-    k = int(np.floor((t - init) / intlen))
-    if k < 0:
-        k = 0
-    elif k > n - 1:
-        k = n - 1
-    start = init + k * intlen
-    s = 2.0 * (t - start) / intlen - 1.0
+    k, s = record_at(t, init, intlen, n)
     for c in range(ncomp):
         t0 = 1.0
         t1 = s

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ..chebyshev import ChebSegment, cheb_eval, euler313_into
+from ..chebyshev import ChebSegment, cheb_eval, euler313_into, record_at
 from ..constants import AU_KM, EARTH_RADIUS_KM, MOON_RADIUS_KM, SECONDS_PER_DAY, SRP_1AU_N_M2
 from ..ephemeris import GM_KM3_S2, Ephemeris
 from ..errors import InputError
@@ -474,15 +474,9 @@ def span_eval(t, geo, init, intlen, out):
     records [init + k·intlen, + intlen)): Σ_j c_j T_j(s), s = 2 (t − start)/intlen − 1, summed
     over j outermost so all components share each T_j (the inner loop runs over contiguous
     components)."""
-    nrec = geo.shape[0]
     ncoef = geo.shape[1]
     ncomp = geo.shape[2]
-    k = int(math.floor((t - init) / intlen))
-    if k < 0:
-        k = 0
-    elif k > nrec - 1:
-        k = nrec - 1
-    s = 2.0 * (t - (init + k * intlen)) / intlen - 1.0
+    k, s = record_at(t, init, intlen, geo.shape[0])
     for c in range(ncomp):
         out[c] = geo[k, 0, c] + geo[k, 1, c] * s
     t0 = 1.0

@@ -29,6 +29,8 @@ from lunarscope.scheduling.slew import angle_between
 
 #: Room left around each slew so rounding of times near 1e9 s (0.1 µs) never makes it not fit.
 SLEW_MARGIN_S = 1e-3
+#: Gaps shorter than the shortest minimum visit by more than this (s) are skipped.
+GAP_EPS_S = 1e-6
 
 
 def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None):
@@ -58,6 +60,12 @@ def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None
     starts = [e[0] for e in entries]
     stops = [e[1] for e in entries]
     point = [e[2] for e in entries]
+    # starts of the gaps long enough for some visit (shorter ones are skipped: a visit fits
+    # only in a gap at least its minimum visit long), kept sorted as visits are inserted
+    gmin = min((r.min_visit_s for r in reqs), default=0.0) - GAP_EPS_S
+    edges = [problem.start, *stops]
+    ends = [*starts, problem.stop]
+    big = [a for a, b in zip(edges, ends) if b - a >= gmin]
     got = np.zeros(len(reqs))
     count = np.zeros(len(reqs), int)
     seeded: dict = {}
@@ -101,6 +109,7 @@ def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None
                     mine.append(s)
                     need -= length if r.efficiency is None else float(r.efficiency.counted(s, stop))
                     left -= 1
+                    _split_gap(big, lo_t, s, stop, hi_t, gmin)
                     starts.insert(k, s)
                     stops.insert(k, stop)
                     point.insert(k, T)
@@ -111,10 +120,12 @@ def insertion(problem, deadline: float | None = None, seed=None, eng_starts=None
                     continue
                 if k >= len(starts) or starts[k] >= w1:
                     break
-                lo_t = stops[k]
-                if point[k] >= 0:
-                    prev_p = point[k]
-                k += 1
+                j = bisect.bisect_left(big, stops[k])  # the next gap long enough for a visit
+                if j == len(big) or big[j] >= w1:
+                    break
+                lo_t = big[j]
+                k = bisect.bisect_right(stops, lo_t)
+                prev_p = _pointing_before(point, k)
     visits.sort(key=lambda v: v[1])
     visits = fit_recorder(problem, visits)
     sched = assemble(problem, visits, eng0, (), scheduler="insertion")
@@ -159,6 +170,16 @@ def _window_order(request, windows: np.ndarray) -> np.ndarray:
         return windows
     mean = eff.counted(windows[:, 0], windows[:, 1]) / (windows[:, 1] - windows[:, 0])
     return windows[np.argsort(-mean, kind="stable")]
+
+
+def _split_gap(big: list, lo: float, s: float, e: float, hi: float, gmin: float) -> None:
+    """A visit [s, e] went into the gap [lo, hi]: its two remainders replace it in ``big``."""
+    j = bisect.bisect_left(big, lo)
+    if j < len(big) and big[j] == lo:
+        del big[j]
+    for a, b in ((lo, s), (e, hi)):
+        if b - a >= gmin:
+            bisect.insort(big, a)
 
 
 def _pointing_before(point: list, k: int) -> int:

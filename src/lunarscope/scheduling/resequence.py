@@ -343,6 +343,9 @@ def _free_before(eng, t0: float, t1: float) -> float:
 #: Most rounds of ``resequence`` in ``polish`` before and after its fill (each starts from the
 #: last and they stop when a round gains nothing; the 500-request survey gains in 3 rounds).
 POLISH_ROUNDS = 4
+#: Most fills (value-first insertion into the gaps, each followed by rounds) in ``polish``: the
+#: 10,000-request survey gains 0.42 % with the first and 0.08 % with the second.
+POLISH_FILLS = 2
 #: Gains below this (science value) end the rounds.
 POLISH_MIN_GAIN = 1e-9
 
@@ -350,7 +353,8 @@ POLISH_MIN_GAIN = 1e-9
 def polish(problem, plan, *, deadline: float | None = None, scheduler: str | None = None, fill: bool = True):
     """``plan`` with shorter slews (module doc): ``resequence`` its visits and fit the recorder,
     up to ``POLISH_ROUNDS`` rounds; then (``fill``) value-first insertion of what the requests
-    still need into the gaps (``insertion(seed=...)``), and the rounds once more. Every step is
+    still need into the gaps (``insertion(seed=...)``) and the rounds again, up to
+    ``POLISH_FILLS`` times. Every step is
     kept only when the plan validates with more value. Returns the best plan (``plan`` itself
     when nothing helped or the antenna is body-fixed); ``info['polish']`` has the value and the
     slew seconds before, and ``info['wall_limit_hit']`` is set when ``deadline`` (a
@@ -365,12 +369,14 @@ def polish(problem, plan, *, deadline: float | None = None, scheduler: str | Non
     eng_starts = np.array([eng[j] for j in range(len(eng))], float)
     state = _Polish(problem, plan, eng_starts, deadline, scheduler or plan.scheduler)
     state.rounds()
-    if fill and not state.late():
+    for _ in range(POLISH_FILLS if fill else 0):
+        if state.late():
+            break
         visits = [(a.request, a.start, a.stop) for a in state.best.activities if a.kind == "observe"]
         cand = insertion(problem, deadline=deadline, seed=visits, eng_starts=eng_starts)
-        if cand is not None:
-            state.offer(cand, bool(cand.info.get("wall_limit_hit")))
-            state.rounds()
+        if cand is None or not state.offer(cand, bool(cand.info.get("wall_limit_hit"))):
+            break
+        state.rounds()
     best = state.best
     if state.cut:  # a step the deadline stopped: the plan depends on the machine's speed
         best.info["wall_limit_hit"] = True
