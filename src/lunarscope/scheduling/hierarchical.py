@@ -42,7 +42,7 @@ from lunarscope.scheduling.longrange import LongRangePlan, long_range, plan_bord
 from lunarscope.scheduling.problem import EngineeringBlock, Platform, Problem, Station, Target
 from lunarscope.scheduling.repair import repair
 from lunarscope.scheduling.requests import Request, intersect
-from lunarscope.scheduling.resequence import polish
+from lunarscope.scheduling.resequence import polish, polish_text
 from lunarscope.scheduling.validate import validate
 
 log = logging.getLogger(__name__)
@@ -282,6 +282,8 @@ def hierarchical(
         f"{W} plan windows of {(borders[-1] - borders[0]) / W / SECONDS_PER_DAY:.1f} d, "
         f"{solver} in each; border repair dropped {dropped}, fill added {n_final - n_stitched} visits"
     ]
+    if "polish" in plan.info:
+        notes.append(polish_text(plan.info["polish"]))
     if wall_hit:
         notes.append(WALL_CAP_TEXT)
     notes += [f"rejected {r['heuristic']} plan: {r['violation']}" for r in rejected]

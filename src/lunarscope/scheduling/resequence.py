@@ -386,7 +386,13 @@ def polish(problem, plan, *, deadline: float | None = None, scheduler: str | Non
             "slew_s_before": _slew_seconds(plan),
             "slew_s_after": _slew_seconds(best),
         }
+        best.status = "; ".join(x for x in (best.status, polish_text(best.info["polish"])) if x)
     return best
+
+
+def polish_text(info: dict) -> str:
+    """One status phrase for ``info['polish']``."""
+    return f"slews shortened {info['slew_s_before']:.0f} -> {info['slew_s_after']:.0f} s"
 
 
 class _Polish:
