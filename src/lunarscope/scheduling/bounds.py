@@ -216,21 +216,27 @@ def recorder_interval_rows(problem, t_from, t_to):
     return rhs, most
 
 
+def engineering_inside(problem, b: np.ndarray) -> np.ndarray:
+    """Engineering time (s) that must lie in each slice [b_k, b_k+1): the occurrences whose
+    whole flex range lies inside it."""
+    eng = problem.engineering_nominal
+    if not len(eng):
+        return np.zeros(len(b) - 1)
+    lo, hi = eng[:, 0] - eng[:, 2], eng[:, 0] + eng[:, 2] + eng[:, 1]
+    k = np.searchsorted(b, lo, side="right") - 1
+    inside = (k >= 0) & (k < len(b) - 1) & (hi <= b[np.minimum(k + 1, len(b) - 1)])
+    return np.bincount(k[inside], eng[inside, 1], len(b) - 1)
+
+
 def slice_capacity(problem, b: np.ndarray) -> np.ndarray:
     """Observing time (s) any plan can have in each slice [b_k, b_k+1): at most the usable time
     of all requests together there, and at most the slice minus the engineering occurrences
-    that must lie wholly inside it (their whole flex range does)."""
+    that must lie wholly inside it (``engineering_inside``)."""
     wins = [w for w in problem.usable_windows if len(w)]
     U = as_intervals(np.vstack(wins), "usable windows") if wins else np.zeros((0, 2))
     cu = usable_cumulative(U, b)
     cap = np.minimum(b[1:] - b[:-1], cu[1:] - cu[:-1])
-    eng = problem.engineering_nominal
-    if len(eng):
-        lo, hi = eng[:, 0] - eng[:, 2], eng[:, 0] + eng[:, 2] + eng[:, 1]
-        k = np.searchsorted(b, lo, side="right") - 1
-        inside = (k >= 0) & (k < len(b) - 1) & (hi <= b[np.minimum(k + 1, len(b) - 1)])
-        busy = np.bincount(k[inside], eng[inside, 1], len(b) - 1)
-        cap = np.minimum(cap, (b[1:] - b[:-1]) - busy)
+    cap = np.minimum(cap, (b[1:] - b[:-1]) - engineering_inside(problem, b))
     return np.maximum(cap, 0.0)
 
 

@@ -1,8 +1,9 @@
 """Hierarchical scheduling for survey-scale problems (thousands of requests, months to a year).
 
 1. Long-range plan (``scheduling.longrange``): plan windows of days to a week and an LP on
-   their aggregated capacities that shares each request's exposure among them; its optimum
-   is the valid upper bound reported.
+   their aggregated capacities that shares each request's exposure among them; its optimum,
+   or the same flow with the slews charged (``scheduling.slew_bound``) when smaller, is the
+   valid upper bound reported.
 2. Detailed schedule of each plan window by the solver portfolio (``portfolio.solve``, no
    hierarchy, no bound) on a sub-problem holding only that window: its assigned requests
    (exposure = the assigned share, priority scaled so values add up), its targets' and
@@ -43,6 +44,7 @@ from lunarscope.scheduling.problem import EngineeringBlock, Platform, Problem, S
 from lunarscope.scheduling.repair import repair
 from lunarscope.scheduling.requests import Request, intersect
 from lunarscope.scheduling.resequence import polish, polish_text
+from lunarscope.scheduling.slew_bound import SOURCE_SLEW, slew_bound
 from lunarscope.scheduling.validate import validate
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,9 @@ HIERARCHY_MIN_REQUEST_DAYS = 15000.0
 #: Share of ``time_limit_s`` (wall-clock cap) the long-range LP with recorder rows may take;
 #: beyond it the flow relaxation's bound and assignment are used (``longrange.long_range``).
 LONG_RANGE_SHARE = 0.3
+#: Share of ``time_limit_s`` after which the slew-charged bound (``slew_bound``) starts no
+#: further flow (it then keeps the best so far, and the plan says the cap was hit).
+SLEW_BOUND_SHARE = 0.4
 #: Seconds of the time limit kept for stitching, repair and the fill pass (at most
 #: ``STITCH_SHARE`` of the limit).
 STITCH_RESERVE_S = 5.0
@@ -212,7 +217,8 @@ def hierarchical(
     days: int | None = None,
 ):
     """Plan ``problem`` hierarchically (module doc); returns a validated ``Schedule`` whose
-    ``relaxation_bound`` is the long-range LP's optimum. ``time_limit_s`` caps the wall-clock
+    ``relaxation_bound`` is the long-range LP's optimum, or the slew-charged flow's
+    (``slew_bound``) when smaller. ``time_limit_s`` caps the wall-clock
     time of the whole call (LP, windows, repair); each window gets an equal share of what is
     left (times ``workers`` running at once) as its own cap; ``work_limit`` (CP-SAT
     deterministic units, default ``portfolio.WORK_LIMIT``) is the budget of the whole solve,
@@ -228,6 +234,9 @@ def hierarchical(
     borders = plan_borders(problem, days)
     lr = long_range(problem, borders, time_limit_s=max(1e-3, LONG_RANGE_SHARE * time_limit_s))
     wall_hit = False
+    sb = slew_bound(problem, borders, lr.bound, deadline=t0 + SLEW_BOUND_SHARE * time_limit_s)
+    bound, source = (sb.bound, SOURCE_SLEW) if sb is not None and sb.bound < lr.bound else (lr.bound, lr.source)
+    wall_hit |= sb is not None and sb.cut
     t_lp = time.perf_counter() - t0
     report(0.1)
     W = lr.n_windows
@@ -288,8 +297,8 @@ def hierarchical(
         notes.append(WALL_CAP_TEXT)
     notes += [f"rejected {r['heuristic']} plan: {r['violation']}" for r in rejected]
     plan.status = "; ".join(notes)
-    plan.relaxation_bound = lr.bound
-    plan.bound_source = lr.source
+    plan.relaxation_bound = bound
+    plan.bound_source = source
     plan.model_bound = None
     plan.solve_s = time.perf_counter() - t0
     plan.info.update(

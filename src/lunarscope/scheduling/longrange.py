@@ -5,7 +5,7 @@ HST's SPIKE long-range planner and JWST's plan windows (days to weeks, then a de
 schedule inside each). Plan windows are whole days: a week (``PLAN_WINDOW_MAX_DAYS``, JWST's
 short-term schedules), shorter on spans under ``MIN_PLAN_WINDOWS`` weeks, at least a day; the
 long-range LP has requests x windows columns and each detailed window about a week's requests.
-A border that falls inside a planned engineering occurrence moves to its end.
+A border that falls inside an engineering occurrence's flex range moves to the range's end.
 
 The assignment solves a relaxation on the windows' aggregated capacities: x_{r,w} (s) the
 exposure of request r in window w, at most its usable time there; the exposure of all
@@ -91,20 +91,22 @@ def plan_window_days(problem) -> int:
 
 def plan_borders(problem, days: int | None = None) -> np.ndarray:
     """Borders of the plan windows (s): the start, every ``days`` days (default
-    ``plan_window_days``), the stop; a border inside a planned engineering occurrence moves to
-    its end; a last window shorter than half the length joins the one before."""
+    ``plan_window_days``), the stop; a border inside an engineering occurrence's flex range moves
+    to the range's end, so each occurrence lies wholly in one window (where the bounds count its
+    time, ``bounds.engineering_inside``); a last window shorter than half the length joins the
+    one before."""
     days = plan_window_days(problem) if days is None else int(days)
     L = days * SECONDS_PER_DAY
     b = list(np.arange(problem.start, problem.stop, L)[1:])
     if b and problem.stop - b[-1] < 0.5 * L:
         b.pop()
     nom = problem.engineering_nominal
-    eng = problem.engineering_planned
+    lo, hi = (nom[:, 0] - nom[:, 2], nom[:, 0] + nom[:, 2] + nom[:, 1]) if len(nom) else ((), ())
     out = []
     for t in b:
-        for s, d in zip(eng, nom[:, 1] if len(nom) else []):
-            if s < t < s + d:
-                t = s + d
+        for a, z in zip(lo, hi):  # by start: a chain of overlapping ranges moves t to its end
+            if a < t < z:
+                t = z
         if problem.start < t < problem.stop and (not out or t > out[-1]):
             out.append(t)
     return np.array([problem.start, *out, problem.stop], float)
@@ -143,22 +145,39 @@ def _levels(problem, borders: np.ndarray, data_by_window: np.ndarray) -> np.ndar
     return np.array(out)
 
 
-def _flow(problem, borders: np.ndarray):
-    """The long-range relaxation as a maximum-profit flow (module doc), solved exactly by
-    OR-Tools' network simplex: source -> request (its exposure cap), request -> (target, window)
-    (its usable time there), (target, window) -> window (the target's visible time there),
-    window -> sink (the window's usable time minus engineering), profit priority / exposure
-    per second on the source arcs. Capacities are rounded up to whole seconds and profits to
-    ``FLOW_COST_SCALE`` levels; the bound adds the largest effect of the profit rounding.
-    Returns (bound, request, window, exposure_s) of the arcs that carry flow."""
-    from ortools.graph.python import min_cost_flow
+@dataclass
+class FlowGraph:
+    """The long-range relaxation's network (``_flow``): arcs source -> request (``R``),
+    request -> (target, window) (``ri``, ``wi``), (target, window) -> window (``tw``, keys
+    target * W + window), window -> sink (``W``), and a source -> sink bypass; ``capac`` their
+    whole-second capacities, ``v`` the profit per second of each request, ``C`` the windows'
+    observing capacity (s)."""
 
+    tails: np.ndarray
+    heads: np.ndarray
+    capac: np.ndarray
+    v: np.ndarray
+    caps: np.ndarray
+    U: np.ndarray
+    ri: np.ndarray
+    wi: np.ndarray
+    tw: np.ndarray
+    C: np.ndarray
+    total: int
+    borders: np.ndarray
+
+    @property
+    def n_windows(self) -> int:
+        return len(self.C)
+
+
+def flow_graph(problem, borders: np.ndarray) -> FlowGraph:
+    """The network of the long-range relaxation over ``borders`` (module doc)."""
     W = len(borders) - 1
     reqs = problem.requests
     R = len(reqs)
     E = np.array([r.exposure_s for r in reqs], float)
     P = np.array([r.priority for r in reqs], float)
-    v = P / E
     caps = exposure_caps(problem)
     U = np.array([np.diff(usable_cumulative(w, borders)) for w in problem.usable_windows]).reshape(R, W)
     tgt = np.array([problem.target_index[r.target] for r in reqs], int)
@@ -168,41 +187,70 @@ def _flow(problem, borders: np.ndarray):
     V = V.reshape(T, W)
     C = slice_capacity(problem, borders)
     ri, wi = np.nonzero(U > 0)
-    tw_key = tgt[ri] * W + wi
-    tw, tw_of = np.unique(tw_key, return_inverse=True)
+    tw, tw_of = np.unique(tgt[ri] * W + wi, return_inverse=True)
     # nodes: 0 source, 1 sink, 2.. requests, then (target, window) pairs, then windows
     n_r, n_tw = 2, 2 + R
     n_w = n_tw + len(tw)
-    K = FLOW_COST_SCALE / float(v.max()) if R else 1.0
-    cost = np.rint(v * K).astype(np.int64)
     tails = np.concatenate([np.zeros(R, int), n_r + ri, n_tw + np.arange(len(tw)), n_w + np.arange(W), [0]])
     heads = np.concatenate([n_r + np.arange(R), n_tw + tw_of, n_w + tw % W, np.ones(W, int), [1]])
     total = int(np.ceil(caps.sum()))
     capac = np.concatenate(
-        [
-            np.ceil(caps),
-            np.ceil(U[ri, wi]),
-            np.ceil(V[tw // W, tw % W]),
-            np.ceil(C),
-            [total],
-        ]
+        [np.ceil(caps), np.ceil(U[ri, wi]), np.ceil(V[tw // W, tw % W]), np.ceil(C), [total]]
     ).astype(np.int64)
-    costs = np.concatenate([-cost, np.zeros(len(ri) + len(tw) + W + 1, np.int64)])
-    g = min_cost_flow.SimpleMinCostFlow()
-    g.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32), capac, costs)
-    g.set_node_supply(0, total)
-    g.set_node_supply(1, -total)
-    status = g.solve()
-    if status != g.OPTIMAL:
+    return FlowGraph(tails, heads, capac, P / E, caps, U, ri, wi, tw, C, total, np.asarray(borders, float))
+
+
+def solve_flow(g: FlowGraph, tw_cost=None, w_cost=None, scale: float = FLOW_COST_SCALE) -> np.ndarray:
+    """Flows (s) on the arcs of ``g`` (in its arc order) of the maximum-profit flow, exactly by
+    OR-Tools' network simplex: profit ``g.v`` per second on the source arcs, less ``tw_cost``
+    per second on the (target, window) -> window arcs and ``w_cost`` on the window -> sink arcs
+    (default none). Profits are rounded to ``scale`` levels of the most valuable request's."""
+    from ortools.graph.python import min_cost_flow
+
+    R, n_rw, n_tw, W = len(g.v), len(g.ri), len(g.tw), g.n_windows
+    K = scale / float(g.v.max())
+    costs = np.zeros(len(g.tails), np.int64)
+    costs[:R] = -np.rint(g.v * K).astype(np.int64)
+    if tw_cost is not None:
+        costs[R + n_rw : R + n_rw + n_tw] = np.rint(np.asarray(tw_cost) * K).astype(np.int64)
+    if w_cost is not None:
+        costs[R + n_rw + n_tw : R + n_rw + n_tw + W] = np.rint(np.asarray(w_cost) * K).astype(np.int64)
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(g.tails.astype(np.int32), g.heads.astype(np.int32), g.capac, costs)
+    mcf.set_node_supply(0, g.total)
+    mcf.set_node_supply(1, -g.total)
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
         raise RuntimeError(f"long-range flow failed: status {status}")
-    f = np.asarray(g.flows(np.arange(len(tails), dtype=np.int32)), float)
-    f_r = f[:R]
-    x = f[R : R + len(ri)]
-    # rounding: any plan's profit under the rounded costs differs by <= 0.5/K per second
-    value = float(v @ f_r)
-    bound = (value + 2 * 0.5 / K * float(np.ceil(C).sum())) * (1 + LP_REL_MARGIN)
+    return np.asarray(mcf.flows(np.arange(len(g.tails), dtype=np.int32)), float)
+
+
+def rounding_allowance(g: FlowGraph, cost_arcs: int = 1, scale: float = FLOW_COST_SCALE) -> float:
+    """What the rounding of the profits (``solve_flow``) can hide of the optimum: each of the
+    ``cost_arcs`` rounded arcs on a path is off by <= 0.5 / K per second, on at most the
+    windows' whole capacity, once for the optimum and once for the flow found."""
+    K = scale / float(g.v.max())
+    return 2 * cost_arcs * 0.5 / K * float(np.ceil(g.C).sum())
+
+
+def _flow(problem, borders: np.ndarray):
+    """The long-range relaxation as a maximum-profit flow (module doc), solved exactly by
+    OR-Tools' network simplex (``flow_graph``, ``solve_flow``): source -> request (its exposure
+    cap), request -> (target, window) (its usable time there), (target, window) -> window (the
+    target's visible time there), window -> sink (the window's usable time minus engineering),
+    profit priority / exposure per second on the source arcs. Capacities are rounded up to
+    whole seconds and profits to ``FLOW_COST_SCALE`` levels; the bound adds the largest effect
+    of the profit rounding. Returns (bound, request, window, exposure_s) of the arcs that carry
+    flow."""
+    g = flow_graph(problem, borders)
+    R = len(g.v)
+    f = solve_flow(g)
+    x = f[R : R + len(g.ri)]
+    value = float(g.v @ f[:R])
+    bound = (value + rounding_allowance(g)) * (1 + LP_REL_MARGIN)
+    U, caps = g.U, g.caps
     keep = x > 0
-    ri, wi, x = ri[keep], wi[keep], np.minimum(x[keep], U[ri[keep], wi[keep]])
+    ri, wi, x = g.ri[keep], g.wi[keep], np.minimum(x[keep], U[g.ri[keep], g.wi[keep]])
     # whole-second capacities: take what a request got beyond its cap off its largest pieces
     excess = np.bincount(ri, x, R) - caps
     for r in np.nonzero(excess > 0)[0]:

@@ -14,6 +14,8 @@ solver at once (``scheduling.interruptible``).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..errors import InputError
@@ -23,10 +25,11 @@ from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
 from .greedy import greedy
 from .insertion import fit_recorder, insertion
-from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound
+from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound, plan_borders
 from .problem import Problem
 from .repair import repair
 from .resequence import polish
+from .slew_bound import SOURCE_SLEW_DAYS, slew_bound
 from .validate import validate
 
 #: Values of ``hierarchy`` (mission key ``scheduling.hierarchy``).
@@ -40,6 +43,8 @@ SELECT_SHARE = 0.15
 #: Most of ``time_limit_s`` the LP bound may take; beyond it the weaker exposure-caps bound
 #: is reported instead (``bounds.bound_within``).
 BOUND_SHARE = 0.5
+#: Share of ``time_limit_s`` the slew-charged flow over days (``slew_bound``) may take at most.
+SLEW_BOUND_SHARE = 0.1
 #: Seconds left at least for the flow bound over days (``longrange.flow_bound``) to be tried.
 FLOW_MIN_LEFT_S = 3.0
 #: Seconds of the time limit kept for CP-SAT's last window to finish and the plan to be checked.
@@ -177,9 +182,16 @@ def solve(
 
     if with_bound and problem.requests and left() > FLOW_MIN_LEFT_S:
         # the flow relaxation over days: often tighter than the LP (it has per-target rows)
+        days = plan_borders(problem, 1)
         fb = flow_bound(problem)
         if fb < bound:
             bound, source = fb, SOURCE_FLOW_DAILY if source == SOURCE_CAPS else SOURCE_FLOW_DAYS
+        sb = slew_bound(
+            problem, days, fb, deadline=min(deadline, time.perf_counter() + SLEW_BOUND_SHARE * time_limit_s)
+        )
+        if sb is not None and sb.bound < bound:
+            bound, source = sb.bound, SOURCE_SLEW_DAYS
+        wall_hit |= sb is not None and sb.cut
     if not with_bound:
         source = None
     report(_P_BOUND if solver != "greedy" else 1.0)
