@@ -66,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from .sigint import watch
+
     try:
-        return int(args.run(args) or 0)
+        with watch():  # a Ctrl-C dropped inside a ctypes callback is raised again
+            return int(args.run(args) or 0)
     except InputError as exc:
         sys.stderr.write(f"lunarscope: error: {_one_line(str(exc))}\n")
         return 2
