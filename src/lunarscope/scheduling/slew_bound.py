@@ -2,30 +2,29 @@
 between targets charged, by Lagrangian relaxation of one valid row per plan window.
 
 The flow relaxation (``longrange``) lets each window observe for its whole usable time; a real
-plan also slews. Observing of target t happens inside the union of its requests' usable windows
-(its *pieces*). In window w, call a *use* each piece in which t is observed within one pointing
-of the telescope. A use is entered by a slew into t (at least ``s_t``, the slew from the nearest
-other requested target, settle included), by waiting at t across the gap from its previous
-piece (at least ``g_t``, t's shortest gap between pieces), by an engineering occurrence that
-holds the attitude across that gap (each occurrence overlaps at most one such wait: observing
-lies between two of them), or it is the window's first (one, and one slew across the border).
-With ``c_t = min(s_t, g_t)``, n_tw the uses, O_w the observing in w and F_w the window minus
-the engineering that must lie inside it, every valid plan (gimballed antenna: downlinks do not
-turn the spacecraft; slews do not run during engineering) satisfies
+plan also slews. In window w every observed target but the first needs at least one slew into
+it (an engineering occurrence holds the attitude, a gimballed antenna does not turn the
+spacecraft, so nothing else changes the pointing), of at least ``s_t``: the slew into t from its
+nearest other requested target, settle included (``nearest_slew_s``). With O_w the observing in
+w, F_w the window minus the engineering that must lie inside it, y_tw = 1 when t is observed in
+w and M_tw the most any plan can observe t there (its visible time, and the sum over its
+requests of min(exposure cap, usable time)), every valid plan satisfies
 
-    O_w + sum_t c_t n_tw <= F_w + (2 + E_w) max_t c_t,    n_tw >= x_tw / L_tw,
+    O_w + sum_t s_t y_tw <= F_w + max_t s_t,    y_tw >= x_tw / M_tw,
 
-E_w the engineering occurrences whose flex range overlaps w, x_tw the observing of t in w and
-L_tw its longest piece there. For multipliers mu_w >= 0 (weak duality)
+x_tw the observing of t in w (the first target's slew may lie before w: the max s_t). For
+multipliers mu_w >= 0 (weak duality)
 
-    value <= max_x [ sum_r v_r x_r - sum_w mu_w (O_w + sum_t c_t x_tw / L_tw) ]
-             + sum_w mu_w (F_w + (2 + E_w) max c),
+    value <= max_x [ sum_r v_r x_r - sum_w mu_w (O_w + sum_t s_t x_tw / M_tw) ]
+             + sum_w mu_w (F_w + max s),
 
 a maximum-profit flow on the same network with mu_w per second on each window's sink arc and
-mu_w c_t / L_tw on each (target, window) arc, so every multiplier vector gives a valid bound.
-The multipliers: a scan of one uniform value, then projected subgradient steps per window
-(``ITERATIONS`` flows in all, a deterministic budget; the time limit only stops it early, and
-the result says so). The bound is the smallest found, never above the plain flow's.
+mu_w s_t / M_tw on each (target, window) arc, so every multiplier vector gives a valid bound.
+The multipliers: a geometric scan of one value for all windows, golden section around the best,
+then projected subgradient steps per window (``ITERATIONS`` flows in all, a deterministic
+budget; the time limit only stops it early, and the result says so). The bound is the smallest
+found, never above the plain flow's. The relaxation charges a slew in proportion to the share
+of M_tw observed, so it sees only part of the slews (docs/scheduling.md has the figures).
 """
 
 from __future__ import annotations
