@@ -234,7 +234,8 @@ def hierarchical(
     borders = plan_borders(problem, days)
     lr = long_range(problem, borders, time_limit_s=max(1e-3, LONG_RANGE_SHARE * time_limit_s))
     wall_hit = False
-    sb = slew_bound(problem, borders, lr.bound, deadline=t0 + SLEW_BOUND_SHARE * time_limit_s)
+    sb = slew_bound(problem, borders, lr.bound, deadline=t0 + SLEW_BOUND_SHARE * time_limit_s, graph=lr.graph)
+    lr.graph = None  # the network is not needed after the bounds (memory)
     bound, source = (sb.bound, SOURCE_SLEW) if sb is not None and sb.bound < lr.bound else (lr.bound, lr.source)
     wall_hit |= sb is not None and sb.cut
     t_lp = time.perf_counter() - t0

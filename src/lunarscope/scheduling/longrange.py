@@ -26,7 +26,7 @@ largest pieces and shares its visits among them by largest remainder.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,7 +66,8 @@ class LongRangePlan:
     window): parallel arrays ``request``, ``window``, ``exposure_s``, ``visits`` (visit
     count allowed there, -1 = no limit). ``bound``: the LP optimum (valid upper bound).
     ``level_mbit``: the recorder level expected at each border (for the detailed solves).
-    ``source``: which relaxation gave ``bound`` (``SOURCE_FLOW`` or ``SOURCE_LP_RECORDER``)."""
+    ``source``: which relaxation gave ``bound`` (``SOURCE_FLOW`` or ``SOURCE_LP_RECORDER``);
+    ``graph``: the flow's network (``flow_graph``), for the slew-charged bound to reuse."""
 
     borders: np.ndarray
     request: np.ndarray
@@ -76,6 +77,7 @@ class LongRangePlan:
     bound: float
     level_mbit: np.ndarray
     source: str = ""
+    graph: FlowGraph | None = field(default=None, repr=False)
 
     @property
     def n_windows(self) -> int:
@@ -233,7 +235,7 @@ def rounding_allowance(g: FlowGraph, cost_arcs: int = 1, scale: float = FLOW_COS
     return 2 * cost_arcs * 0.5 / K * float(np.ceil(g.C).sum())
 
 
-def _flow(problem, borders: np.ndarray):
+def _flow(problem, borders: np.ndarray, g: FlowGraph | None = None):
     """The long-range relaxation as a maximum-profit flow (module doc), solved exactly by
     OR-Tools' network simplex (``flow_graph``, ``solve_flow``): source -> request (its exposure
     cap), request -> (target, window) (its usable time there), (target, window) -> window (the
@@ -241,8 +243,8 @@ def _flow(problem, borders: np.ndarray):
     profit priority / exposure per second on the source arcs. Capacities are rounded up to
     whole seconds and profits to ``FLOW_COST_SCALE`` levels; the bound adds the largest effect
     of the profit rounding. Returns (bound, request, window, exposure_s) of the arcs that carry
-    flow."""
-    g = flow_graph(problem, borders)
+    flow. ``g``: the network, when already built."""
+    g = flow_graph(problem, borders) if g is None else g
     R = len(g.v)
     f = solve_flow(g)
     x = f[R : R + len(g.ri)]
@@ -264,13 +266,13 @@ def _flow(problem, borders: np.ndarray):
     return bound, ri[keep], wi[keep], x[keep]
 
 
-def flow_bound(problem, days: int = 1) -> float:
+def flow_bound(problem, days: int = 1, graph: FlowGraph | None = None) -> float:
     """The flow relaxation's bound (``_flow``) over plan windows of ``days`` days: valid for
     any problem, seconds to compute; the flat portfolio's fallback when the LP does not
     finish in its time (tighter than the exposure caps it then reports otherwise)."""
     if not problem.requests:
         return 0.0
-    return _flow(problem, plan_borders(problem, days))[0]
+    return _flow(problem, plan_borders(problem, days), graph)[0]
 
 
 def _lp(problem, borders: np.ndarray, time_limit_s):
@@ -298,7 +300,8 @@ def long_range(problem, borders: np.ndarray | None = None, time_limit_s: float |
         return LongRangePlan(
             borders, z.astype(int), z.astype(int), z, z.astype(int), 0.0, np.zeros(len(borders)), SOURCE_FLOW
         )
-    bound, rq, wq, xs = _flow(problem, borders)
+    graph = flow_graph(problem, borders)
+    bound, rq, wq, xs = _flow(problem, borders, graph)
     source = SOURCE_FLOW
     if recorder_rows(problem, borders)[1] and R * (len(borders) - 1) <= LP_MAX_COLUMNS:
         try:
@@ -325,4 +328,4 @@ def long_range(problem, borders: np.ndarray | None = None, time_limit_s: float |
     rq, wq, xs, visits = rq[keep], wq[keep], xs[keep], visits[keep]
     rate = np.array([r.data_rate_mbit_s for r in problem.requests], float)
     data = np.bincount(wq, rate[rq] * xs, len(borders) - 1)
-    return LongRangePlan(borders, rq, wq, xs, visits, float(bound), _levels(problem, borders, data), source)
+    return LongRangePlan(borders, rq, wq, xs, visits, float(bound), _levels(problem, borders, data), source, graph)

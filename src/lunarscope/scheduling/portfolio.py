@@ -25,7 +25,7 @@ from .cpsat import WALL_CAP_TEXT, cpsat
 from .decomposition import applies, decompose
 from .greedy import greedy
 from .insertion import fit_recorder, insertion
-from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound, plan_borders
+from .longrange import SOURCE_FLOW_DAILY, SOURCE_FLOW_DAYS, flow_bound, flow_graph, plan_borders
 from .problem import Problem
 from .repair import repair
 from .resequence import polish
@@ -183,7 +183,8 @@ def solve(
     if with_bound and problem.requests and left() > FLOW_MIN_LEFT_S:
         # the flow relaxation over days: often tighter than the LP (it has per-target rows)
         days = plan_borders(problem, 1)
-        fb = flow_bound(problem)
+        graph = flow_graph(problem, days)
+        fb = flow_bound(problem, 1, graph)
         if fb < bound:
             bound, source = fb, SOURCE_FLOW_DAILY if source == SOURCE_CAPS else SOURCE_FLOW_DAYS
         sb = slew_bound(

@@ -101,14 +101,17 @@ def row_data(problem, g) -> tuple[np.ndarray, np.ndarray]:
     return coef, length - busy + float(s.max(initial=0.0))
 
 
-def slew_bound(problem, borders: np.ndarray, plain: float, deadline: float | None = None) -> SlewBound | None:
+def slew_bound(
+    problem, borders: np.ndarray, plain: float, deadline: float | None = None, graph=None
+) -> SlewBound | None:
     """The slew-charged bound over the plan windows ``borders`` (module doc), never above
     ``plain`` (the plain flow's bound over the same windows); None for a body-fixed antenna
     (downlinks turn the spacecraft) or no requests. ``deadline``: a ``time.perf_counter()``
-    value after which no further flow is started."""
+    value after which no further flow is started; ``graph``: the flow's network over ``borders``
+    when already built (``longrange.flow_graph``)."""
     if problem.spacecraft.antenna != "gimballed" or not problem.requests:
         return None
-    g = flow_graph(problem, borders)
+    g = flow_graph(problem, borders) if graph is None else graph
     R, n_rw, n_tw, W = len(g.v), len(g.ri), len(g.tw), g.n_windows
     coef, rhs = row_data(problem, g)
     w_of = g.tw % W
