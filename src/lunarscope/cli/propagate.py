@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
         "--step", type=float, default=None, help="seconds between OEM states (default: propagator.output_step_s, 60 s)"
     )
     p.add_argument(
-        "--workers", type=int, default=None, help="processes for a batch: mission (default: all available cores)"
+        "--workers", type=int, default=None, help="threads for a batch: mission (default: all available cores)"
     )
     p.set_defaults(run=run)
 
@@ -69,7 +69,7 @@ def run(args) -> int:
 
 
 def run_batch(args, mission, step: float) -> int:
-    """The ``batch:`` orbits through ``propagate_many`` on ``--workers`` processes; OEMs and the
+    """The ``batch:`` orbits through ``propagate_many`` on ``--workers`` threads; OEMs and the
     summary are written into a staging folder beside ``-o`` and moved in only when all are written
     (an error or Ctrl-C removes it: nothing half-written)."""
     import os

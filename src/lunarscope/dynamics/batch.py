@@ -2,45 +2,32 @@
 
 Each orbit is exactly the single-orbit :func:`~lunarscope.dynamics.propagator.propagate` (same
 integrator, tolerances, force model and arcs), so orbit i of a batch is bit for bit the orbit
-one would get alone. The orbits are spread over forked worker processes: the compiled
-integrator holds the GIL, so threads would run one at a time, while forked workers inherit the
-parent's compiled kernels and field data (no recompilation, no pickling of the force model).
-
-What the workers add to the serial loop is kept small (``benchmarks/bench_batch.py``,
-docs/benchmarks.md: 1000 orbits x 1 d at 10x10 took 1.05x the serial loop's CPU seconds, the
-idle-core bound 1.91x on 2 workers; 1.20x / 1.67x before):
+one would get alone. The orbits are spread over threads of this process: the compiled
+integrators (``dop853_kernel``, ``rkn12_kernel``) release the GIL (``nogil``), so the threads
+integrate at the same time while only the few Python lines around each kernel call (~0.2 ms per
+orbit) take turns. Measured against the forked worker processes this module used before
+(``benchmarks/bench_batch.py``, docs/benchmarks.md): the same wall time on 1000 orbits x 1 d at
+10x10, and no fixed cost per call (forking and mapping the results back cost ~50-150 CPU-ms
+per batch, more than the propagation itself for 100 orbits x 1 d at 10x10). The results need
+no trip between processes: they are the ``PropagationResult`` objects the threads made.
 
 - orbits are handed out one at a time from a shared counter, so no core idles at the end
   while another finishes a long chunk;
-- results come back through shared memory: each worker writes the arrays of its results
-  (the dense output, ~0.2 MB per orbit-day) into its own ``memfd`` with one copy (~0.25 ms per
-  orbit-day, about what the serial loop spends allocating the same arrays) and sends only a
-  small pickled skeleton through a pipe (pickle protocol 5, out-of-band buffers); the parent
-  maps the memory and rebuilds the results as views of it, without unpickling or copying the
-  arrays (before: pickled results, ~0.5 ms per orbit-day on each side plus the pipe copies);
-- no executor threads or queues: the parent waits on the workers' pipes;
 - the right-hand side's argument tuple (``ForceModel.args``: the span fit, ~0.3 ms) of each of
-  the batch's spans (fewer than ``propagator.ARGS_CACHE_SIZE``) is built once in the parent
-  before the fork; every orbit finds it in ``propagate``'s cache (the same tuple, so the same
-  bits as a single run).
+  the batch's spans (fewer than ``propagator.ARGS_CACHE_SIZE``) is built once before the threads
+  start; every orbit finds it in ``propagate``'s cache (the same tuple, so the same bits as a
+  single run);
+- Ctrl-C (or an error in one orbit) stops every thread at the end of its current arc (at most
+  ``propagate``'s one-day chunk) and is raised here once they have stopped.
 
-Below ``PARALLEL_MIN_ORBITS`` orbits, with ``workers=1``, or without ``fork`` and
-``os.memfd_create`` (not Linux) the loop runs in this process.
+Below ``PARALLEL_MIN_ORBITS`` orbits or with ``workers=1`` the loop runs in the calling thread.
 """
 
 from __future__ import annotations
 
-import ctypes
-import mmap
-import multiprocessing as mp
 import os
-import pickle
-import selectors
-import signal
-import struct
+import queue
 import threading
-import traceback
-import weakref
 
 import numpy as np
 
@@ -50,21 +37,14 @@ from .forces import ForceModel
 from .propagator import ARGS_CACHE_SIZE, PropagationResult, force_args, propagate
 
 PARALLEL_MIN_ORBITS = 4
-"""Fewer orbits than this run in the calling process (forking the workers costs ~10-50 ms)."""
+"""Fewer orbits than this run in the calling thread."""
 
 WARMUP_SPAN_S = 1.0
-"""Span (s) of the short propagation run in the parent before forking, so the workers inherit
-the compiled integrator instead of each compiling it."""
+"""Span (s) of the short propagation run before the threads start, so that the integrator for
+this force model is compiled (or loaded from numba's cache) once, not raced for by the threads."""
 
-BUFFER_ALIGN_BYTES = 64
-"""Alignment (bytes, one cache line) of each result array in a worker's shared memory."""
-
-_PIPE_READ_BYTES = 1 << 20  # bytes read from a worker's pipe at a time
-_HEADER = struct.Struct("<Q")  # length prefix (bytes) of each message a worker sends
-
-# Set in the parent just before the workers fork; read by the workers.
-_SHARED: dict = {}
-_SHARED_LOCK = threading.Lock()  # one forking batch at a time per process
+POLL_S = 0.2
+"""How often (s) the calling thread wakes while waiting for the workers (Ctrl-C is seen then)."""
 
 
 def _span(values, m: int, name: str) -> np.ndarray:
@@ -76,197 +56,79 @@ def _span(values, m: int, name: str) -> np.ndarray:
     return v
 
 
-def _run_one(i: int, settings: dict) -> PropagationResult:
+def _run_one(i: int, settings: dict, arc_done=None) -> PropagationResult:
     return propagate(
         settings["states"][i],
         float(settings["t_start"][i]),
         float(settings["t_stop"][i]),
         settings["force_model"],
         name=settings["names"][i],
+        progress=arc_done,
         **settings["options"],
     )
 
 
-def _send(fd: int, message) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    data = memoryview(_HEADER.pack(len(data)) + data)
-    while data:
-        data = data[os.write(fd, data) :]
+class _Stopped(Exception):
+    """Raised inside a worker thread at the end of an arc once the batch is told to stop."""
 
 
-def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
-    while data.nbytes:
-        n = os.pwrite(fd, data, offset)
-        data, offset = data[n:], offset + n
+def _run_threads(settings: dict, m: int, workers: int, progress) -> list[PropagationResult]:
+    """Propagate the ``m`` orbits of ``settings`` on ``workers`` threads; results in input order.
+    An error in an orbit (the lowest-numbered one if several) or Ctrl-C is raised here after
+    every thread has stopped."""
+    results: list = [None] * m
+    failures: list[tuple[int, BaseException]] = []
+    stop = threading.Event()
+    counter = iter(range(m))  # next() on a range iterator is atomic under the GIL
+    finished: queue.SimpleQueue = queue.SimpleQueue()
 
+    def arc_done(_fraction):
+        if stop.is_set():
+            raise _Stopped
 
-def _take(settings: dict) -> int:
-    """Next orbit index from the shared counter (>= M: nothing left)."""
-    with settings["lock"]:
-        i = int(settings["next"][0])
-        settings["next"][0] = i + 1
-    return i
-
-
-def _worker(k: int, settings: dict) -> None:
-    """Worker ``k`` (forked): propagate orbits from the shared counter until none is left; each
-    result's arrays go to the worker's memfd, its skeleton and their places down the pipe.
-    Never returns (``os._exit``)."""
-    code = 0
-    out = settings["pipes_w"][k]
-    try:
-        for j, (r, w) in enumerate(zip(settings["pipes_r"], settings["pipes_w"])):
-            os.close(r)
-            if j != k:
-                os.close(w)
-                os.close(settings["memfds"][j])
-        fd = settings["memfds"][k]
-        m = len(settings["states"])
-        offset = 0
-        while (i := _take(settings)) < m:
-            try:
-                res = _run_one(i, settings)
-            except InputError as exc:
-                with settings["lock"]:
-                    settings["next"][0] = m  # the others stop after their current orbit
-                _send(out, ("input_error", i, exc.field, exc.problem))
-                break
-            buffers: list = []
-            skeleton = pickle.dumps(res, protocol=5, buffer_callback=buffers.append)
-            spans = []
-            for b in buffers:
-                raw = b.raw()
-                offset = -(-offset // BUFFER_ALIGN_BYTES) * BUFFER_ALIGN_BYTES
-                _pwrite_all(fd, raw, offset)
-                spans.append((offset, raw.nbytes))
-                offset += raw.nbytes
-            _send(out, ("ok", i, skeleton, spans))
-    except KeyboardInterrupt:
-        code = 130
-    except BaseException:  # a bug: its traceback goes to the parent, which raises it
-        code = 1
+    def work():
         try:
-            _send(out, ("error", -1, traceback.format_exc()))
-        except BaseException:
-            pass
-    finally:
-        os._exit(code)
+            for i in counter:
+                if stop.is_set():
+                    break
+                try:
+                    results[i] = _run_one(i, settings, arc_done)
+                except _Stopped:
+                    break
+                except BaseException as exc:  # an input error or a bug: stop the others, raise it there
+                    failures.append((i, exc))
+                    stop.set()
+                    break
+                finished.put(i)
+        finally:
+            finished.put(None)
 
-
-def _map_shared(fd: int, size: int) -> memoryview:
-    """A writable view of the first ``size`` bytes of memfd ``fd``, mapped without keeping a file
-    descriptor open (``mmap.mmap`` would hold a duplicate for the mapping's life: one per worker
-    per batch of results kept); unmapped when the last array viewing it is gone."""
-    if size == 0:
-        return memoryview(bytearray())
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mmap.restype = ctypes.c_void_p
-    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-    addr = libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
-    if addr is None or addr == ctypes.c_void_p(-1).value:
-        err = ctypes.get_errno()
-        raise OSError(err, f"propagate_many: mmap of the results failed: {os.strerror(err)}")
-    buf = (ctypes.c_char * size).from_address(addr)
-    weakref.finalize(buf, libc.munmap, addr, size)
-    return memoryview(buf).cast("B")
-
-
-def _messages(buf: bytearray):
-    """Complete messages at the front of ``buf`` (removed from it)."""
-    out = []
-    while len(buf) >= _HEADER.size:
-        (n,) = _HEADER.unpack_from(buf)
-        if len(buf) < _HEADER.size + n:
-            break
-        out.append(pickle.loads(bytes(buf[_HEADER.size : _HEADER.size + n])))
-        del buf[: _HEADER.size + n]
-    return out
-
-
-def _can_fork() -> bool:
-    return "fork" in mp.get_all_start_methods() and hasattr(os, "memfd_create")
-
-
-def _run_forked(settings: dict, m: int, workers: int, progress) -> list[PropagationResult]:
-    """Fork ``workers`` processes over the shared settings, collect their results in input order."""
-    settings["lock"] = mp.get_context("fork").Lock()
-    counter = mmap.mmap(-1, 8)  # anonymous and shared with the forked workers
-    settings["next"] = np.frombuffer(counter, dtype=np.int64)
-    settings["memfds"], settings["pipes_r"], settings["pipes_w"] = [], [], []
-    pids: list[int] = []
-    skeletons: dict[int, tuple] = {}
-    errors: list[tuple] = []
-    open_fds: list[int] = []
-    sel = selectors.DefaultSelector()
+    threads = [threading.Thread(target=work, name=f"lunarscope-batch-{k}", daemon=True) for k in range(workers)]
+    for t in threads:
+        t.start()
     try:
-        for k in range(workers):
-            settings["memfds"].append(os.memfd_create(f"lunarscope-batch-{k}"))
-            r, w = os.pipe()
-            settings["pipes_r"].append(r)
-            settings["pipes_w"].append(w)
-        open_fds = settings["memfds"] + settings["pipes_r"] + settings["pipes_w"]
-        for k in range(workers):
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child
-                _worker(k, settings)
-            pids.append(pid)
-        for w in settings["pipes_w"]:
-            os.close(w)
-            open_fds.remove(w)
-        pending = {}
-        for k, r in enumerate(settings["pipes_r"]):
-            sel.register(r, selectors.EVENT_READ, k)
-            pending[r] = bytearray()
-        done = reported = 0
-        while pending:
-            for key, _ in sel.select():
-                r, k = key.fd, key.data
-                data = os.read(r, _PIPE_READ_BYTES)
-                if not data:
-                    sel.unregister(r)
-                    del pending[r]
-                    continue
-                pending[r] += data
-                for msg in _messages(pending[r]):
-                    if msg[0] == "ok":
-                        skeletons[msg[1]] = (k, msg[2], msg[3])
-                        done += 1
-                    else:
-                        errors.append(msg)
-            if progress is not None and done > reported and not errors:
-                progress(done, m)
-                reported = done
-        for pid in pids:
-            _, status = os.waitpid(pid, 0)
-            pids = [p for p in pids if p != pid]
-            code = os.waitstatus_to_exitcode(status)
-            if code == 130:
-                raise KeyboardInterrupt
-            if code != 0 and not errors:
-                raise RuntimeError(f"propagate_many: worker {pid} ended with exit code {code} (killed?)")
-        bugs = [e for e in errors if e[0] == "error"]
-        if bugs:
-            raise RuntimeError(f"propagate_many: a worker failed:\n{bugs[0][2]}")
-        if errors:
-            _, i, field, problem = min(errors, key=lambda e: e[1])
-            raise InputError(field, f"orbit {i}: {problem}")
-        views = [_map_shared(fd, os.fstat(fd).st_size) for fd in settings["memfds"]]
-        results = []
-        for i in range(m):
-            k, skeleton, spans = skeletons[i]
-            results.append(pickle.loads(skeleton, buffers=[views[k][a : a + n] for a, n in spans]))
-        return results
-    finally:
-        for pid in pids:  # still running only after an error or Ctrl-C here
+        running, done = workers, 0
+        while running:
             try:
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-        sel.close()
-        for fd in open_fds:
-            os.close(fd)
+                item = finished.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if item is None:
+                running -= 1
+            elif not failures:
+                done += 1
+                if progress is not None:
+                    progress(done, m)
+    finally:
+        stop.set()  # no-op when all went well; after Ctrl-C or an error the threads end their arc
+        for t in threads:
+            t.join()
+    if failures:
+        i, exc = min(failures, key=lambda f: f[0])
+        if isinstance(exc, InputError):
+            raise InputError(exc.field, f"orbit {i}: {exc.problem}") from exc
+        raise exc
+    return results
 
 
 def default_workers() -> int:
@@ -296,8 +158,9 @@ def propagate_many(
 
     ``t_start``, ``t_stop``: TDB seconds, one value for all orbits or one per orbit (M,).
     ``rtol``, ``atol_km``, ``impact_altitude_km``, ``fixed_step_s``, ``method`` as in ``propagate``;
-    ``names``: M trajectory names (default ``orbit-<i>``); ``workers``: processes (default: the
-    cores available; 1 runs in this process); ``progress(done, total)`` as orbits finish.
+    ``names``: M trajectory names (default ``orbit-<i>``); ``workers``: threads (default: the
+    cores available; 1 runs in the calling thread); ``progress(done, total)`` as orbits finish
+    (called in the calling thread).
     Returns M ``PropagationResult`` in input order, each identical to ``propagate`` of that orbit.
     """
     states = np.array(states0, dtype=np.float64)
@@ -340,7 +203,7 @@ def propagate_many(
         },
     }
     workers = min(workers, m)
-    if workers == 1 or m < PARALLEL_MIN_ORBITS or not _can_fork():
+    if workers == 1 or m < PARALLEL_MIN_ORBITS:
         results = []
         for i in range(m):
             results.append(_run_one(i, settings))
@@ -350,17 +213,11 @@ def propagate_many(
     spans = sorted(set(zip(t0.tolist(), t1.tolist())))
     if len(spans) >= ARGS_CACHE_SIZE:
         force_model.args(float(t0.min()), float(t1.max()))  # span and data errors surface here, once
-    # compile (or load) the integrator for this force model here, once, instead of in every worker
+    # compile (or load) the integrator for this force model here, once, before the threads start
     propagate(states[0], float(t0[0]), float(t0[0]) + WARMUP_SPAN_S, force_model, **settings["options"])
     if len(spans) < ARGS_CACHE_SIZE:
-        # the argument tuples (span fits) of the orbits' spans, built once here: the forked
-        # workers find them in propagate's cache instead of each building them per orbit
+        # the argument tuples (span fits) of the orbits' spans, built once here: every orbit finds
+        # them in propagate's cache instead of each thread building them per orbit
         for a, b in spans:
             force_args(force_model, a, b, impact_r)
-    with _SHARED_LOCK:
-        _SHARED.clear()
-        _SHARED.update(settings)
-        try:
-            return _run_forked(_SHARED, m, workers, progress)
-        finally:
-            _SHARED.clear()
+    return _run_threads(settings, m, workers, progress)

@@ -252,7 +252,7 @@ def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
     return direction * h
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_step, max_steps, fixed_step, event_tol):
     """Integrate y' = rhs(t, y, args) from t0 to t_end (either direction).
 

@@ -258,7 +258,7 @@ def velocity_dependence(rhs, t, y, args):
     return d
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rkn12_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_step, max_steps, fixed_step, event_tol):
     """Integrate r'' = a(t, r) (y = (r, v), y' = rhs(t, y, args)) from t0 to t_end with RKN12(10).
 
