@@ -335,11 +335,9 @@ def _accel_packed(x, y, z, pk, gm, R, nmax, mmax, a_out):
     t = y / r
     u = z / r
     rho = R / r
-    kn = np.empty(nmax + 1)  # k_n = GM R^n / r^(n+2)
-    k = gm / r2
-    for n in range(nmax + 1):
-        kn[n] = k
-        k *= rho
+    # k_n = GM R^n / r^(n+2) by k_(n+1) = k_n rho, formed along each column from kj = k_j (the
+    # same products, so the same bits as a table of k_n, without allocating one per call)
+    kj = gm / r2
     mtop = min(mmax, nmax)
     jtop = min(mtop + 1, nmax)  # column mtop+1 is needed for the u-derivative of column mtop
     top1 = nmax + 1.0
@@ -355,7 +353,8 @@ def _accel_packed(x, y, z, pk, gm, R, nmax, mmax, a_out):
         asec *= pk[off, 0]
         pa = 0.0
         pb = asec
-        tt = kn[j] * asec
+        kn = kj
+        tt = kn * asec
         p0c = tt * pk[off, 1]
         p0s = tt * pk[off, 2]
         gc_ = tt * pk[off, 5]
@@ -369,7 +368,8 @@ def _accel_packed(x, y, z, pk, gm, R, nmax, mmax, a_out):
             b = pk[i, 0] * u * pb - pa
             pa = pb
             pb = b
-            tt = kn[n] * b
+            kn *= rho
+            tt = kn * b
             zc += pc_
             zs += ps_
             pc_ += tt * pk[i, 1]
@@ -390,6 +390,7 @@ def _accel_packed(x, y, z, pk, gm, R, nmax, mmax, a_out):
             g3 += gc_ * rmp + gs_ * imp  # u-derivative sums belong to column j-1
         if j <= mtop:
             sphi1 += qc_ * rm + qs_ * im
+        kj *= rho
     sw = -sphi1 - (s * g1 + t * g2 + u * g3)
     a_out[0] = g1 + sw * s
     a_out[1] = g2 + sw * t
