@@ -32,9 +32,18 @@ def _mission(days="8 d", degree=10, elements=None, bodies=("earth", "sun")):
     return mission_from_dict(raw)
 
 
-def _ctx(m, box, **kw):
+def _ctx(m, box, policy="reset", **kw):
+    """Policy reset unless told: these tests check the deadband's reset target and burn sizes."""
     return sk.make_context(
-        sk.parse_box(box), m.state0_icrf, m.t_start, m.t_stop, m.force_model, rtol=1e-9, atol_km=1e-6, **kw
+        sk.parse_box(box),
+        m.state0_icrf,
+        m.t_start,
+        m.t_stop,
+        m.force_model,
+        rtol=1e-9,
+        atol_km=1e-6,
+        policy=policy,
+        **kw,
     )
 
 

@@ -86,6 +86,16 @@ def test_across_monte_carlo_is_seeded_and_worker_independent():
     assert all(r["impact"] is None and r["min_hp_km"] >= 44.0 - BOX_SLACK_KM for r in one)
 
 
+def test_auto_is_across_for_a_circular_orbit_and_reset_for_an_elfo(both):
+    m, runs = both
+    assert _ctx(m, "auto").policy == "across"
+    assert [(b.t, b.dv_kms) for b in runs["auto"].maneuvers] == [(b.t, b.dv_kms) for b in runs["across"].maneuvers]
+    el = {"a_km": 5000.0, "e": 0.5, "i_deg": 60.0, "argp_deg": 90.0}
+    me = mission_from_dict(_raw("3 d", degree=0, elements=el, bodies=()))
+    assert _ctx(me, "auto", box={"periapsis_km": [500, 1500]}).policy == "reset"
+    assert sk.DEFAULT_POLICY == "auto"
+
+
 def test_policy_errors_name_the_key():
     m = mission_from_dict(_raw("1 d"))
     with pytest.raises(InputError, match="station_keeping.policy.*sideways.*reset, across"):

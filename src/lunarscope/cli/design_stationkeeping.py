@@ -53,8 +53,9 @@ def add_tool(dsub) -> None:
     p.add_argument(
         "--policy",
         default=None,
-        help="correction target: reset (back to the start mean e-vector) or across (where its predicted drift "
-        "crosses the box; near-circular orbits) (default station_keeping.policy or reset)",
+        help="correction target: reset (back to the start mean e-vector), across (where its predicted drift "
+        "crosses the box; near-circular orbits) or auto (across for a near-circular orbit, reset for an ELFO) "
+        "(default station_keeping.policy or auto)",
     )
     p.add_argument(
         "--od-sigma",
@@ -176,7 +177,7 @@ def run(args) -> int:
         policy_key="--policy" if args.policy is not None else "station_keeping.policy",
     )
     print(mission.describe(), file=sys.stderr)
-    print(f"box: {spec.box.describe()}; policy {spec.policy}; {errors.describe()}", file=sys.stderr)
+    print(f"box: {spec.box.describe()}; policy {_policy(spec, ctx)}; {errors.describe()}", file=sys.stderr)
     t_wall = time.perf_counter()
     prog = Progress("nominal and uncontrolled runs")
     nominal = sk.simulate(ctx, mission.state0_icrf, progress=lambda f: prog(0.5 * f))
@@ -197,7 +198,7 @@ def run(args) -> int:
     )
     span_d = (ctx.t_stop - ctx.t_start) / SECONDS_PER_DAY
     sub = (
-        f"{mission.name}: {spec.box.describe()}; policy {spec.policy}; span {span_d:g} d; {errors.describe()}; "
+        f"{mission.name}: {spec.box.describe()}; policy {_policy(spec, ctx)}; span {span_d:g} d; {errors.describe()}; "
         f"{spec.runs} runs (seed {spec.seed}) in {wall:.0f} s wall"
     )
     doc = msk.mission_with_maneuvers(raw, base, mission, spec, nominal.maneuvers)
@@ -397,6 +398,11 @@ def _page_shell(title: str, subtitle: str, histogram_svg: str, stats: dict, rest
         + rest
         + "</body></html>\n"
     )
+
+
+def _policy(spec, ctx) -> str:
+    """The policy as asked for, and what ``auto`` chose for this orbit."""
+    return f"auto ({ctx.policy})" if spec.policy == "auto" else ctx.policy
 
 
 def _range(x) -> str:

@@ -2,7 +2,7 @@
 
 Run k draws from ``numpy.random.default_rng([seed, k])``, so the same seed gives the same numbers
 on any number of workers. The run function and what it reads are set in the parent just before
-the workers fork (as ``dynamics.batch``): nothing but the run index and the result is pickled.
+the workers fork: nothing but the run index and the result is pickled.
 """
 
 from __future__ import annotations

@@ -8,11 +8,12 @@ h = a (1 -/+ |e|) - R_moon), or with its mean eccentricity vector inside a circl
 
 **Controller.** The orbit is propagated in ``LOOKAHEAD_S`` arcs; when the mean quantity leaves
 the box at t_v, a correction is planned at t_v - 2.5 periods (``TRIGGER_LEAD_PERIODS``) from the *estimated* state (true state + orbit-determination error) and executed with
-execution errors. Target (policy ``reset``, the default): the box's e-vector centre, or else the
+execution errors. Target (policy ``reset``): the box's e-vector centre, or else the
 orbit's own mean values at the start (mean e-vector and a for low orbits, mean apsis radii for
 ELFOs). Policy ``across`` (near-circular orbits): the mean e-vector is aimed where its drift,
 predicted in the full model from the estimated state, carries it across the box, for the lowest
-predicted Δv per second of coast (:func:`_across_target`); a as for ``reset``.
+predicted Δv per second of coast (:func:`_across_target`); a as for ``reset``. Policy ``auto``
+(the default): ``across`` for a near-circular orbit, ``reset`` for an ELFO.
 
 * Low orbits (start e < ``ELLIPTIC_E_MIN``): a pair of tangential burns half an orbit apart at
   arguments of latitude u1 and u1 + 180 deg, u1 along the needed change d of the e-vector (for a
@@ -31,8 +32,8 @@ until within ``TARGET_TOL_E`` / ``TARGET_TOL_KM`` or ``MAX_TARGETING_ITERATIONS`
 sigma per axis, Gaussian, at each planning time) and execution errors (magnitude sigma in %,
 pointing sigma in deg: the burn direction tilted by a Gaussian angle about a uniformly random
 axis perpendicular to it). Run k draws from ``numpy.random.default_rng([seed, k])``, so the
-numbers do not depend on the number of workers; runs go to forked worker processes (as
-``dynamics.batch``).
+numbers do not depend on the number of workers; runs go to forked worker processes
+(``design.montecarlo``).
 """
 
 from __future__ import annotations
@@ -94,9 +95,12 @@ BURN_MIN_GAP_S = 1e-3
 MAX_RUNS = _MC_MAX_RUNS
 #: Targeting policies of a correction (``station_keeping.policy``, ``--policy``): ``reset`` puts the
 #: mean e-vector back to the start value (or the box centre); ``across`` aims it where its predicted
-#: drift crosses the box before it leaves (near-circular orbits only; see ``_across_target``).
-POLICIES = ("reset", "across")
-DEFAULT_POLICY = "reset"
+#: drift crosses the box before it leaves (near-circular orbits only; see ``_across_target``);
+#: ``auto`` (the default) is ``across`` for a near-circular orbit and ``reset`` for an elliptical
+#: one (start e >= ``ELLIPTIC_E_MIN``): across held every box of docs/design-orbits.md for 13-90 %
+#: less Δv a year than reset.
+POLICIES = ("auto", "reset", "across")
+DEFAULT_POLICY = "auto"
 #: ``across``: the prediction is checked against the box shrunk by this fraction of its width on
 #: each side (dimensionless; e-vector circle: of its radius), a margin for the linearised drift,
 #: navigation and execution errors. The controller itself still triggers on the full box.
@@ -944,6 +948,8 @@ def make_context(
     a0, e0 = (float(x) for x in np.asarray(cartesian_to_keplerian(y0, gm)).reshape(-1)[:2])
     if not (a0 > 0 and e0 < 1):
         raise InputError("orbit", "station keeping needs a closed initial orbit")
+    if policy == "auto":
+        policy = "reset" if e0 >= ELLIPTIC_E_MIN else "across"
     P = 2 * math.pi * math.sqrt(a0**3 / gm)
     if t_stop - t_start < 4 * P:
         raise InputError(

@@ -11,8 +11,8 @@ because the maneuvers and blocks are part of the plain stage inputs every later 
 and a stage run in another process needs nothing new. The cost is one controlled propagation of
 the span at load. ``od_sigma``, ``exec_sigma``, ``seed`` and ``runs`` are the Monte Carlo settings
 ``lunarscope design stationkeeping`` uses for this mission (its options override them);
-``policy`` (``reset`` or ``across``, ``design.stationkeeping.POLICIES``) is where each correction
-aims, for the inserted burns and the Monte Carlo alike.
+``policy`` (``auto``, ``reset`` or ``across``, ``design.stationkeeping.POLICIES``) is where each
+correction aims, for the inserted burns and the Monte Carlo alike.
 
 ``strategy: x_axis_crossing`` (the default when ``orbit.family`` is set, and only then allowed) is
 the three-body station keeping of ``lunarscope.design.three_body_stationkeeping``; its keys
@@ -73,7 +73,7 @@ class StationKeeping:
     target_revs: int | None = None  # x_axis_crossing: None = the family's default
     burn_points: str | None = None
     min_dv_kms: float | None = None
-    policy: str = "reset"  # deadband: design.stationkeeping.POLICIES
+    policy: str = "auto"  # deadband: design.stationkeeping.POLICIES
 
 
 def parse(root: Section, mission) -> StationKeeping | None:
