@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from sk_context import sk_context
 
 from lunarscope.design import stationkeeping as sk
 from lunarscope.errors import InputError
@@ -34,17 +35,7 @@ def _mission(days="8 d", degree=10, elements=None, bodies=("earth", "sun")):
 
 def _ctx(m, box, policy="reset", **kw):
     """Policy reset unless told: these tests check the deadband's reset target and burn sizes."""
-    return sk.make_context(
-        sk.parse_box(box),
-        m.state0_icrf,
-        m.t_start,
-        m.t_stop,
-        m.force_model,
-        rtol=1e-9,
-        atol_km=1e-6,
-        policy=policy,
-        **kw,
-    )
+    return sk_context(m, box, policy, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ the shrunk box, is deterministic for a seed on any number of workers, and wrong 
 
 import numpy as np
 import pytest
+from sk_context import sk_context
 
 from lunarscope.cli.main import main
 from lunarscope.design import stationkeeping as sk
@@ -32,17 +33,7 @@ def _raw(days="8 d", degree=10, elements=None, bodies=("earth", "sun")):
 
 
 def _ctx(m, policy, box=BOX, **kw):
-    return sk.make_context(
-        sk.parse_box(box),
-        m.state0_icrf,
-        m.t_start,
-        m.t_stop,
-        m.force_model,
-        rtol=1e-9,
-        atol_km=1e-6,
-        policy=policy,
-        **kw,
-    )
+    return sk_context(m, box, policy, **kw)
 
 
 @pytest.fixture(scope="module")
