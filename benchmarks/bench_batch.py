@@ -121,7 +121,7 @@ def main(argv=None) -> None:
     ap.add_argument("--degree", type=int, default=20)
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=None, help="processes (default: the available cores)")
+    ap.add_argument("--workers", type=int, default=None, help="threads of propagate_many (default: the available cores)")
     ap.add_argument(
         "--heyoka", action="store_true", help="add heyoka batch and ensemble modes (heyoka_batch_anchor.py)"
     )
@@ -199,7 +199,7 @@ def main(argv=None) -> None:
         f"{a.orbits} orbits x {a.hours:g} h at {a.degree}x{a.degree} + Earth + Sun, {meth}: serial {best_serial:.2f} s, "
         f"propagate_many ({workers} workers) {best_batch:.2f} s -> {best_serial / best_batch:.2f}x; "
         f"{steps / a.orbits:.0f} steps/orbit; identical to the single runs: {same}; "
-        f"CPU s serial {cpu_serial:.2f}, batch (all processes) {cpu_batch:.2f} -> idle-core bound "
+        f"CPU s serial {cpu_serial:.2f}, batch (all threads) {cpu_batch:.2f} -> idle-core bound "
         f"{cpu_serial / (cpu_batch / workers):.2f}x (serial CPU / (batch CPU / {workers})); "
         f"serial CPU per orbit-day {cpu_serial / (a.orbits * a.hours / 24.0) * 1e3:.2f} ms"
     )
