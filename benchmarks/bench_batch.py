@@ -121,7 +121,9 @@ def main(argv=None) -> None:
     ap.add_argument("--degree", type=int, default=20)
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=None, help="threads of propagate_many (default: the available cores)")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="threads of propagate_many (default: the available cores)"
+    )
     ap.add_argument(
         "--heyoka", action="store_true", help="add heyoka batch and ensemble modes (heyoka_batch_anchor.py)"
     )
