@@ -48,6 +48,7 @@ LS_RTOLS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13)
 LS_REF_RTOL = 1e-14
 HY_TOLS = (1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14)  # heyoka ladder, loose -> tight
 HY_REF_TOL = 1e-15
+HALF_DECADE = 10**-0.5  # --half-decades: each ladder also gets the rungs tol x 10^-0.5 (3.2e-8, ...)
 ATOL_KM_PER_RTOL = 1000.0
 ONE_METRE_KM = 1e-3  # equal-accuracy criterion: <= 1 m over the span against the tool's tightest run
 GRID_STEP_S = 600.0
@@ -75,7 +76,12 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _ladders(fm, states, t0, t1, system, method="dop853"):
+def _with_half_decades(tols):
+    """The ladder ``tols`` (decades) with a rung halfway (in log) below each: 1e-8, 3.2e-9, 1e-9, ..."""
+    return tuple(sorted({*tols, *(t * HALF_DECADE for t in tols[:-1])}, reverse=True))
+
+
+def _ladders(fm, states, t0, t1, system, method="dop853", half=False):
     """Loosest tolerance of each tool within 1 m of its own tightest run on ``states``; prints the rungs."""
     import heyoka_batch_anchor as hya
 
@@ -103,9 +109,9 @@ def _ladders(fm, states, t0, t1, system, method="dop853"):
     ):
         ref = run(ref_tol)
         picked[tool] = ref_tol
-        for tol in sorted(tols):  # tight -> loose: stop at the first that misses
+        for tol in sorted(_with_half_decades(tols) if half else tols):  # tight -> loose: stop at the first that misses
             err = float(np.max(np.linalg.norm(run(tol) - ref, axis=2)))
-            print(f"  ladder {tool:10s} tol {tol:.0e}: max |dr| vs {ref_tol:.0e} over the span {err * 1e3:9.4f} m")
+            print(f"  ladder {tool:10s} tol {tol:.2g}: max |dr| vs {ref_tol:.0e} over the span {err * 1e3:9.4f} m")
             if err > ONE_METRE_KM:
                 break
             picked[tool] = tol
@@ -129,6 +135,11 @@ def main(argv=None) -> None:
     )
     ap.add_argument("--heyoka-compact", action="store_true", help="time heyoka in compact mode (compiles in seconds)")
     ap.add_argument("--method", choices=("dop853", "rkn12"), default="dop853", help="lunarscope integrator")
+    ap.add_argument(
+        "--half-decades",
+        action="store_true",
+        help="both tolerance ladders also get the rungs halfway between decades (1e-8, 3.2e-9, 1e-9, ...)",
+    )
     a = ap.parse_args(argv)
     src = Sources.default()
     field = builtin_field("GRGM1200A").truncated(a.degree)
@@ -148,8 +159,8 @@ def main(argv=None) -> None:
             f"at most over the span (axis {info['axis_from_pa_pole_arcsec']:.1f} arcsec from the PA pole); "
             f"Earth / Sun polynomials within {info['earth_fit_m'] * 1e3:.3f} / {info['sun_fit_m'] * 1e3:.3f} mm of DE440"
         )
-        ls_rtol, hy_tol = _ladders(fm, states[:LADDER_ORBITS], T0_TDB, t1, system, meth)
-        print(f"equal accuracy (<= 1 m vs own tightest): lunarscope rtol {ls_rtol:.0e}, heyoka tol {hy_tol:.0e}")
+        ls_rtol, hy_tol = _ladders(fm, states[:LADDER_ORBITS], T0_TDB, t1, system, meth, a.half_decades)
+        print(f"equal accuracy (<= 1 m vs own tightest): lunarscope rtol {ls_rtol:.2g}, heyoka tol {hy_tol:.2g}")
         ta_b, c_b = hya.batch_integrator(system, hy_tol, compact_mode=a.heyoka_compact)
         ta_s, c_s = hya.scalar_integrator(system, hy_tol, compact_mode=a.heyoka_compact)
         mode = "compact" if a.heyoka_compact else "full"
@@ -209,7 +220,7 @@ def main(argv=None) -> None:
         key = "lunarscope propagate_many at equal accuracy"
         ours_wall, ours_cpu = hy_best[key] if key in hy_best else (best_batch, cpu_batch)
         print(
-            f"lunarscope propagate_many at rtol {ls_rtol:.0e} ({workers} workers): {ours_wall:.2f} s, {ours_cpu:.2f} CPU-s "
+            f"lunarscope propagate_many at rtol {ls_rtol:.2g} ({workers} workers): {ours_wall:.2f} s, {ours_cpu:.2f} CPU-s "
             f"({ours_cpu / (a.orbits * a.hours / 24.0) * 1e3:.2f} CPU-ms per orbit-day)"
         )
         final_ours = np.array([r.trajectory.state([t1])[0] for r in batch])

@@ -37,7 +37,7 @@ from ..errors import InputError
 from ..frames.moon import MoonPCK, iau_moon_euler_into
 from ..geometry.shadow import sun_visible_fraction
 from ..gravity.field import GravityField
-from ..gravity.kernel import accel_into as _accel_into
+from ..gravity.kernel import _accel_packed
 
 GRAVITY_FRAMES = {"MOON_PA": 0, "MOON_ME": 1, "IAU_MOON": 2}
 #: Third bodies users may name (NAIF codes; planets are their system barycentres in DE440).
@@ -579,7 +579,7 @@ def moon_rhs(t, y, args):
     out[0] = r00 * y[0] + r01 * y[1] + r02 * y[2]
     out[1] = r10 * y[0] + r11 * y[1] + r12 * y[2]
     out[2] = r20 * y[0] + r21 * y[1] + r22 * y[2]
-    _accel_into(out[0:3], *grav, out[3:6])  # grav = GravityField.kernel_args()
+    _accel_packed(out[0], out[1], out[2], grav[9], grav[2], grav[3], grav[4], grav[5], out[3:6])
     a0, a1, a2 = out[3], out[4], out[5]
     out[3] = r00 * a0 + r10 * a1 + r20 * a2
     out[4] = r01 * a0 + r11 * a1 + r21 * a2

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numba
@@ -199,6 +201,12 @@ def _is_compiled(fn) -> bool:
 
 _KERNELS: dict = {}  # (method, args type) -> compiled kernel entry point
 _ENTRIES: dict = {}  # (rhs, event, method, args fingerprint) -> (entry, rhs address, event address, v-check)
+#: The last argument tuples seen, by identity: id -> (the tuple, its fingerprint, rhs functions
+#: whose rkn12 velocity check it passed). A propagator hands the same cached tuple (its span fit)
+#: to every arc and orbit, so these are looked up, not recomputed (~0.15 ms per kernel call).
+_SEEN_ARGS: OrderedDict = OrderedDict()
+SEEN_ARGS_SIZE = 16
+_SEEN_LOCK = threading.Lock()  # propagate_many's threads share the table
 _INT64_RANGE = (-(2**63), 2**63)  # Python ints numba types as int64
 
 
@@ -237,13 +245,29 @@ def _fingerprint(x):
     return numba.typeof(x)
 
 
+def _seen(args) -> tuple:
+    """(args, fingerprint, set of rhs whose velocity check passed) for this very tuple (identity:
+    a tuple's arrays may be written in place, but not its numba type, and the velocity check
+    of one tuple is kept, as its state is the same function)."""
+    with _SEEN_LOCK:
+        hit = _SEEN_ARGS.get(id(args))
+        if hit is not None and hit[0] is args:
+            return hit
+    hit = (args, _fingerprint(args), set())
+    with _SEEN_LOCK:
+        _SEEN_ARGS[id(args)] = hit
+        while len(_SEEN_ARGS) > SEEN_ARGS_SIZE:
+            _SEEN_ARGS.popitem(last=False)
+    return hit
+
+
 def _kernel_entry(rhs, event, args, method="dop853"):
     """(kernel entry point, rhs address, event address, velocity check) for rhs/event/args,
     compiled or checked once per distinct argument type (see :func:`_kernel_for`); the velocity
     check (rkn12 only, else None) is :func:`velocity_dependence` typed with the rhs as a
     FunctionType, so that its on-disk cache index holds no Dispatcher types (numba cannot
     pickle those of functions gone from the process, and failed to save the index)."""
-    key = (rhs, event, method, _fingerprint(args))
+    key = (rhs, event, method, _seen(args)[1])
     hit = _ENTRIES.get(key)
     if hit is not None:
         return hit
@@ -313,10 +337,9 @@ def _compile_kernel(rhs, event, args, method):
 
 
 def _check_velocity_free(rhs, t0, y0, args, vcheck, rhs_arg):
-    """RKN needs y = (r, v), rhs = (v, a(t, r)): refuse 6 components whose a moves with v.
-    ``vcheck``: the compiled velocity_dependence; ``rhs_arg``: rhs or its address."""
-    if y0.shape != (6,):
-        raise InputError("method", f"rkn12 integrates y = (r, v) of 6 components, got {y0.shape[0]}")
+    """RKN needs rhs = (v, a(t, r)): refuse an acceleration that moves with v (at t0, y0; run
+    once per rhs and argument tuple). ``vcheck``: the compiled velocity_dependence;
+    ``rhs_arg``: rhs or its address."""
     a_scale = float(np.max(np.abs(rhs(t0, y0, args)[3:]))) or 1.0
     if vcheck(rhs_arg, t0, y0, args) > VELOCITY_FREE_REL_TOL * a_scale:
         raise InputError("method", "rkn12 needs an acceleration that does not depend on the velocity; use dop853")
@@ -350,7 +373,8 @@ def integrate(
     The dense output always costs 3 extra rhs calls per accepted step (counted in n_rhs).
     method "rkn12": the RKN12(10) Nyström pair (:mod:`.rkn12_kernel`) for y = (r, v) of 6
     components with rhs = (v, a(t, r)); 17 rhs calls per step, dense output from the stages for free
-    (:class:`HermiteDenseSolution`); a rhs whose acceleration depends on v raises InputError.
+    (:class:`HermiteDenseSolution`); a rhs whose acceleration depends on v raises InputError
+    (checked at the first call with each rhs and argument tuple).
     fast_call: hand rhs and event to the kernel by the address of their compiled C wrappers
     (saves ~0.4 ms per call); only for functions that cannot raise (an exception inside them
     would not reach the caller) — the propagator's force model.
@@ -397,7 +421,12 @@ def integrate(
         raise InputError("args", "must be a tuple")
     kernel, rhs_c, event_c, vcheck = _kernel_entry(rhs, event, args, method)
     if method == "rkn12":
-        _check_velocity_free(rhs, t0, y0, args, vcheck, rhs_c if fast_call else rhs)
+        if y0.shape != (6,):
+            raise InputError("method", f"rkn12 integrates y = (r, v) of 6 components, got {y0.shape[0]}")
+        passed = _seen(args)[2]
+        if rhs not in passed:  # once per rhs and argument tuple
+            _check_velocity_free(rhs, t0, y0, args, vcheck, rhs_c if fast_call else rhs)
+            passed.add(rhs)
     if fast_call:
         rhs, event = rhs_c, event_c
     (ts, ys, tolds, hs, coefs, status, t_ev, y_ev, n_steps, n_rhs) = kernel(

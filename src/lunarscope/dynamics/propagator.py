@@ -162,7 +162,7 @@ def propagate(
     cuts = []
     for a, b in zip(edges[:-1], edges[1:]):
         n = max(1, int(np.ceil((b - a) / chunk_s)))
-        cuts.extend(np.linspace(a, b, n + 1)[:-1].tolist())
+        cuts.extend(np.linspace(a, b, n + 1)[:-1].tolist() if n > 1 else [a])
     cuts.append(t_stop)
     pieces, n_steps, n_rhs, impact, h0 = [], 0, 0, None, None
     burn_idx = 0
