@@ -198,6 +198,18 @@ def test_velocity_dependent_rhs_is_refused():
         integrate(kepler_rhs, 0.0, y0, 100.0, args=(MU, 0.0), method="rk4")
 
 
+def test_velocity_check_is_kept_per_rhs_and_argument_tuple():
+    # integrate remembers that an argument tuple passed the check, but for that rhs only: the
+    # same tuple handed to a velocity-dependent rhs is still refused, every time
+    y0, _, _ = _initial()
+    args = (MU, 0.0)
+    for _ in range(2):
+        assert integrate(kepler_rhs, 0.0, y0, 100.0, args=args, method="rkn12").success
+    for _ in range(2):
+        with pytest.raises(InputError, match="does not depend on the velocity"):
+            integrate(drag_like_rhs, 0.0, y0, 100.0, args=args, method="rkn12")
+
+
 @pytest.fixture(scope="module")
 def field70():
     src = Sources.default()
