@@ -579,6 +579,9 @@ def moon_rhs(t, y, args):
     out[0] = r00 * y[0] + r01 * y[1] + r02 * y[2]
     out[1] = r10 * y[0] + r11 * y[1] + r12 * y[2]
     out[2] = r20 * y[0] + r21 * y[1] + r22 * y[2]
+    # the one-point sum of gravity.kernel.accel_into, called with only what it reads from
+    # grav = GravityField.kernel_args(): packed coefficients, GM, R, nmax, mmax (the unused
+    # C, S and recursion arrays are not handed over: 1.1x the kernel, docs/benchmarks.md)
     _accel_packed(out[0], out[1], out[2], grav[9], grav[2], grav[3], grav[4], grav[5], out[3:6])
     a0, a1, a2 = out[3], out[4], out[5]
     out[3] = r00 * a0 + r10 * a1 + r20 * a2
