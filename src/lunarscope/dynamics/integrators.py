@@ -261,13 +261,14 @@ def _seen(args) -> tuple:
     return hit
 
 
-def _kernel_entry(rhs, event, args, method="dop853"):
+def _kernel_entry(rhs, event, args, method="dop853", seen=None):
     """(kernel entry point, rhs address, event address, velocity check) for rhs/event/args,
     compiled or checked once per distinct argument type (see :func:`_kernel_for`); the velocity
     check (rkn12 only, else None) is :func:`velocity_dependence` typed with the rhs as a
     FunctionType, so that its on-disk cache index holds no Dispatcher types (numba cannot
-    pickle those of functions gone from the process, and failed to save the index)."""
-    key = (rhs, event, method, _seen(args)[1])
+    pickle those of functions gone from the process, and failed to save the index). ``seen``:
+    ``_seen(args)`` when the caller has it already."""
+    key = (rhs, event, method, (seen or _seen(args))[1])
     hit = _ENTRIES.get(key)
     if hit is not None:
         return hit
@@ -419,11 +420,12 @@ def integrate(
             raise InputError("first_step", f"{first_step!r} must be > 0 s")
     if not isinstance(args, tuple):
         raise InputError("args", "must be a tuple")
-    kernel, rhs_c, event_c, vcheck = _kernel_entry(rhs, event, args, method)
+    seen = _seen(args)
+    kernel, rhs_c, event_c, vcheck = _kernel_entry(rhs, event, args, method, seen)
     if method == "rkn12":
         if y0.shape != (6,):
             raise InputError("method", f"rkn12 integrates y = (r, v) of 6 components, got {y0.shape[0]}")
-        passed = _seen(args)[2]
+        passed = seen[2]
         if rhs not in passed:  # once per rhs and argument tuple
             _check_velocity_free(rhs, t0, y0, args, vcheck, rhs_c if fast_call else rhs)
             passed.add(rhs)
