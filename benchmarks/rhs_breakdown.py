@@ -1,0 +1,151 @@
+"""Where one 10x10 orbit-day's time goes: the right-hand side's parts, the kernel, the Python.
+
+Runs, in one process and alternately (minima of ``--rounds``):
+
+- numba loops over the whole right-hand side (``moon_rhs``), the span fit (``span_eval``), the
+  one-point field sum through ``accel_into`` and called directly (``_accel_packed``, what
+  ``moon_rhs`` calls), and the two small allocations ``moon_rhs`` makes per call (ns per call);
+- ``--orbits`` orbits x 1 d through the compiled RKN12 kernel alone and through ``propagate``
+  (ms per orbit; the difference is the Python around the kernel).
+
+The orbits and force model are ``bench_batch.py``'s (GRGM1200A truncated to ``--degree``, Earth,
+Sun, MOON_PA, 2030-01-01), RKN12 at rtol 1e-8, atol 1e-5 km (its equal-accuracy tolerance at
+10x10). To compare two commits, run this file from each (``git worktree add /tmp/old <commit>``,
+``PYTHONPATH=/tmp/old/src python /tmp/old/benchmarks/rhs_breakdown.py``), alternately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numba
+import numpy as np
+from bench_batch import T0_TDB, orbits
+
+from lunarscope.constants import MOON_RADIUS_KM
+from lunarscope.dynamics.forces import ForceModel, impact_event, moon_rhs, span_eval
+from lunarscope.dynamics.integrators import _kernel_entry
+from lunarscope.dynamics.propagator import propagate
+from lunarscope.gravity import builtin_field
+from lunarscope.gravity.kernel import _accel_packed, accel_into
+from lunarscope.sources import Sources
+
+RTOL = 1e-8
+ATOL_KM = 1e-5
+CALLS = 200_000  # calls per numba loop
+DAY_S = 86400.0
+
+
+@numba.njit
+def _loop_rhs(n, y, args):
+    s = 0.0
+    for i in range(n):
+        s += moon_rhs(T0_TDB + i * 0.8, y, args)[4]
+    return s
+
+
+@numba.njit
+def _loop_span(n, args):
+    geo = args[5]
+    g = np.empty(geo.shape[2])
+    s = 0.0
+    for i in range(n):
+        span_eval(T0_TDB + i * 0.8, geo, args[6], args[7], g)
+        s += g[4]
+    return s
+
+
+@numba.njit
+def _loop_accel_into(n, y, args):
+    grav = args[0]
+    out = np.empty(3)
+    r = y[:3].copy()
+    s = 0.0
+    for _ in range(n):
+        r[0] += 1e-9
+        accel_into(r, *grav, out)
+        s += out[1]
+    return s
+
+
+@numba.njit
+def _loop_packed(n, y, args):
+    grav = args[0]
+    out = np.empty(3)
+    x = y[0]
+    s = 0.0
+    for _ in range(n):
+        x += 1e-9
+        _accel_packed(x, y[1], y[2], grav[9], grav[2], grav[3], grav[4], grav[5], out)
+        s += out[1]
+    return s
+
+
+@numba.njit
+def _loop_alloc(n, ncomp):
+    s = 0.0
+    for i in range(n):
+        a = np.empty(ncomp)
+        b = np.empty(6)
+        a[0] = i
+        b[0] = a[0]
+        s += b[0]
+    return s
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--degree", type=int, default=10)
+    ap.add_argument("--orbits", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=4)
+    a = ap.parse_args(argv)
+    src = Sources.default()
+    field = builtin_field("GRGM1200A").truncated(a.degree)
+    fm = ForceModel(field, "MOON_PA", ("earth", "sun"), ephemeris=src.ephemeris, moon_pck=src.moon_pck)
+    t1 = T0_TDB + DAY_S
+    args = fm.args(T0_TDB, t1, MOON_RADIUS_KM)
+    states = orbits(a.orbits, field.gm_km3_s2)
+    y = states[0]
+    ncomp = args[5].shape[2]
+    loops = {
+        "moon_rhs (whole right-hand side)": lambda: _loop_rhs(CALLS, y, args),
+        "span fit (Earth, Sun, rotation)": lambda: _loop_span(CALLS, args),
+        "field through accel_into": lambda: _loop_accel_into(CALLS, y, args),
+        "field called directly (moon_rhs's path)": lambda: _loop_packed(CALLS, y, args),
+        "two allocations (moon_rhs's per call)": lambda: _loop_alloc(CALLS, ncomp),
+    }
+    atol = np.array([ATOL_KM] * 3 + [ATOL_KM * 1e-3] * 3)
+    entry, rhs_c, event_c, _ = _kernel_entry(moon_rhs, impact_event, args, "rkn12")
+
+    def kernel_only():
+        for s in states:
+            entry(rhs_c, event_c, T0_TDB, s, t1, args, RTOL, atol, np.inf, 0.0, 1_000_000, 0.0, 1e-6)
+
+    def through_propagate():
+        for s in states:
+            propagate(s, T0_TDB, t1, fm, rtol=RTOL, atol_km=ATOL_KM, method="rkn12")
+
+    runs = {**loops, "kernel": kernel_only, "propagate": through_propagate}
+    for run in runs.values():  # compile
+        run()
+    best = dict.fromkeys(runs, np.inf)
+    for _ in range(a.rounds):
+        for name, run in runs.items():
+            t = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - t)
+    n_rhs = propagate(y, T0_TDB, t1, fm, rtol=RTOL, atol_km=ATOL_KM, method="rkn12").n_rhs
+    print(f"{a.degree}x{a.degree} + Earth + Sun, minima of {a.rounds} rounds:")
+    for name in loops:
+        print(f"  {name:42s} {best[name] / CALLS * 1e9:6.0f} ns per call")
+    k = best["kernel"] / a.orbits * 1e3
+    p = best["propagate"] / a.orbits * 1e3
+    print(
+        f"  RKN12 rtol {RTOL:g}, 1 d: kernel {k:.3f} ms per orbit ({n_rhs} evaluations, "
+        f"{k / n_rhs * 1e6:.0f} ns each), propagate {p:.3f} ms, Python around the kernel {p - k:.3f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
