@@ -31,10 +31,23 @@ import threading
 
 import numpy as np
 
-from ..constants import MOON_RADIUS_KM
+from ..constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from ..errors import InputError
-from .forces import ForceModel
-from .propagator import ARGS_CACHE_SIZE, PropagationResult, force_args, propagate
+from ..gravity.kernel import LANES
+from .dop853_tableau import UNIT_ROUNDOFF
+from .forces import ForceModel, impact_event
+from .integrators import DEFAULT_EVENT_TOL_S, DEFAULT_MAX_STEPS, HermiteDenseSolution, IntegrationStatus
+from .propagator import (
+    ARGS_CACHE_SIZE,
+    VELOCITY_ATOL_PER_KM,
+    PropagationResult,
+    arc_cuts,
+    assemble_result,
+    force_args,
+    next_first_step,
+    propagate,
+)
+from .rkn12_lanes import integrate_lanes
 
 PARALLEL_MIN_ORBITS = 4
 """Fewer orbits than this run in the calling thread."""
@@ -45,6 +58,11 @@ this force model is compiled (or loaded from numba's cache) once, not raced for 
 
 POLL_S = 0.2
 """How often (s) the calling thread wakes while waiting for the workers (Ctrl-C is seen then)."""
+
+LANES_MIN_ORBITS = 3
+"""RKN12 orbits sharing a span go through the lanes kernel (:mod:`.rkn12_lanes`) LANES at a time;
+a group with fewer orbits than this (the remainder) runs orbit by orbit: an 8-lane call costs
+about what 2.5 single runs do at 10x10 (docs/benchmarks.md)."""
 
 
 def _span(values, m: int, name: str) -> np.ndarray:
@@ -68,18 +86,122 @@ def _run_one(i: int, settings: dict, arc_done=None) -> PropagationResult:
     )
 
 
+def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[PropagationResult]:
+    """The orbits ``group`` (at most LANES, one span) through the lanes kernel, arc by arc as
+    ``propagate`` integrates each (same arcs, first steps and tolerances, so the same bits)."""
+    opt = settings["options"]
+    fm = settings["force_model"]
+    t_start = float(settings["t_start"][group[0]])
+    t_stop = float(settings["t_stop"][group[0]])
+    impact_r = MOON_RADIUS_KM + float(opt["impact_altitude_km"])
+    args = force_args(fm, t_start, t_stop, impact_r)
+    rtol = max(float(opt["rtol"]), 10.0 * float(UNIT_ROUNDOFF))  # as integrate
+    atol_km = opt["atol_km"]
+    atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
+    fixed = opt["fixed_step_s"]
+    fs = 0.0 if fixed is None else float(fixed)
+    n = len(group)
+    y = np.zeros((LANES, 6))
+    y[:n] = settings["states"][group]
+    live = np.zeros(LANES, dtype=np.bool_)
+    live[:n] = True
+    h0 = np.zeros(LANES)
+    pieces: list[list] = [[] for _ in range(n)]
+    steps = [0] * n
+    calls = [0] * n
+    impact: list = [None] * n
+    cuts = arc_cuts(t_start, t_stop, [], SECONDS_PER_DAY)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if not live.any():
+            break
+        ts, ys, tolds, hs, coefs, status, t_ev, _y_ev, n_acc, n_rhs = integrate_lanes(
+            impact_event, a, y, b, live, args, rtol, atol, np.inf, h0, DEFAULT_MAX_STEPS, fs, DEFAULT_EVENT_TOL_S
+        )
+        for p in range(n):
+            if not live[p]:
+                continue
+            k = int(n_acc[p])
+            if status[p] not in (IntegrationStatus.SUCCESS, IntegrationStatus.EVENT):
+                at = float(ts[p, k])
+                exc = InputError(
+                    "propagator", f"integration stopped at t={at:.3f} s: {IntegrationStatus(status[p]).name}"
+                )
+                exc.orbit = group[p]  # for propagate_many's message
+                raise exc
+            pieces[p].append(HermiteDenseSolution(ts[p, : k + 1], tolds[p, :k], hs[p, :k], coefs[p, :k], y_start=y[p]))
+            steps[p] += k
+            calls[p] += int(n_rhs[p])
+            y[p] = ys[p, k]
+            if k and fixed is None:
+                h0[p] = next_first_step(hs[p, k - 1], SECONDS_PER_DAY)
+            if status[p] == IntegrationStatus.EVENT:
+                impact[p] = float(t_ev[p])
+                live[p] = False
+        if arc_done is not None:
+            arc_done((b - t_start) / (t_stop - t_start))
+    return [
+        assemble_result(
+            pieces[p],
+            t_start,
+            t_stop,
+            impact[p],
+            steps[p],
+            calls[p],
+            settings["names"][i],
+            opt["rtol"],
+            atol_km,
+            opt["method"],
+            opt["impact_altitude_km"],
+        )
+        for p, i in enumerate(group)
+    ]
+
+
+def _work_items(settings: dict, m: int) -> list[list[int]]:
+    """The batch as work items (lists of orbit indices): RKN12 orbits sharing a span in groups of
+    LANES for the lanes kernel (orbits of similar two-body energy together, so a group's lanes
+    finish at about the same time; the grouping changes no result), the rest one by one."""
+    if settings["options"]["method"] != "rkn12":
+        return [[i] for i in range(m)]
+    states = settings["states"]
+    gm = settings["force_model"].field.gm_km3_s2
+    energy = 0.5 * np.sum(states[:, 3:] ** 2, axis=1) - gm / np.linalg.norm(states[:, :3], axis=1)
+    by_span: dict = {}
+    for i in np.lexsort((energy, settings["t_stop"], settings["t_start"])).tolist():
+        by_span.setdefault((settings["t_start"][i], settings["t_stop"][i]), []).append(i)
+    items = []
+    for members in by_span.values():
+        for a in range(0, len(members), LANES):
+            group = members[a : a + LANES]
+            items.extend([group] if len(group) >= LANES_MIN_ORBITS else [[i] for i in group])
+    return items
+
+
+def _warm_lanes(group: list[int], settings: dict) -> None:
+    """Compile (or load from numba's cache) the lanes kernel: WARMUP_SPAN_S of the group's orbits."""
+    t_start = float(settings["t_start"][group[0]])
+    warm = dict(settings, t_stop=np.full_like(settings["t_stop"], t_start + WARMUP_SPAN_S))
+    _run_lanes(group, warm)
+
+
+def _run_item(item: list[int], settings: dict, arc_done=None) -> list[PropagationResult]:
+    if len(item) == 1:
+        return [_run_one(item[0], settings, arc_done)]
+    return _run_lanes(item, settings, arc_done)
+
+
 class _Stopped(Exception):
     """Raised inside a worker thread at the end of an arc once the batch is told to stop."""
 
 
-def _run_threads(settings: dict, m: int, workers: int, progress) -> list[PropagationResult]:
-    """Propagate the ``m`` orbits of ``settings`` on ``workers`` threads; results in input order.
-    An error in an orbit (the lowest-numbered one if several) or Ctrl-C is raised here after
-    every thread has stopped."""
+def _run_threads(settings: dict, items: list[list[int]], m: int, workers: int, progress) -> list[PropagationResult]:
+    """Propagate the ``m`` orbits of ``settings`` on ``workers`` threads, work item by work item
+    (:func:`_work_items`); results in input order. An error in an orbit (the lowest-numbered
+    item's if several) or Ctrl-C is raised here after every thread has stopped."""
     results: list = [None] * m
     failures: list[tuple[int, BaseException]] = []
     stop = threading.Event()
-    counter = iter(range(m))  # next() on a range iterator is atomic under the GIL
+    counter = iter(range(len(items)))  # next() on a range iterator is atomic under the GIL
     finished: queue.SimpleQueue = queue.SimpleQueue()
 
     def arc_done(_fraction):
@@ -92,11 +214,12 @@ def _run_threads(settings: dict, m: int, workers: int, progress) -> list[Propaga
                 if stop.is_set():
                     break
                 try:
-                    results[i] = _run_one(i, settings, arc_done)
+                    for j, res in zip(items[i], _run_item(items[i], settings, arc_done)):
+                        results[j] = res
                 except _Stopped:
                     break
                 except BaseException as exc:  # an input error or a bug: stop the others, raise it there
-                    failures.append((i, exc))
+                    failures.append((getattr(exc, "orbit", min(items[i])), exc))
                     stop.set()
                     break
                 finished.put(i)
@@ -116,7 +239,7 @@ def _run_threads(settings: dict, m: int, workers: int, progress) -> list[Propaga
             if item is None:
                 running -= 1
             elif not failures:
-                done += 1
+                done += len(items[item])
                 if progress is not None:
                     progress(done, m)
     finally:
@@ -203,12 +326,21 @@ def propagate_many(
         },
     }
     workers = min(workers, m)
-    if workers == 1 or m < PARALLEL_MIN_ORBITS:
-        results = []
-        for i in range(m):
-            results.append(_run_one(i, settings))
+    items = _work_items(settings, m)
+    if any(len(item) > 1 for item in items):
+        # one short single run checks the integrator options (the lanes path does not) and
+        # compiles the scalar integrator; then the lanes kernel is compiled (or loaded) once
+        propagate(states[0], float(t0[0]), float(t0[0]) + WARMUP_SPAN_S, force_model, **settings["options"])
+        _warm_lanes(next(item for item in items if len(item) > 1), settings)
+    if workers == 1 or m < PARALLEL_MIN_ORBITS or len(items) == 1:
+        results: list = [None] * m
+        done = 0
+        for item in items:
+            for j, res in zip(item, _run_item(item, settings)):
+                results[j] = res
+            done += len(item)
             if progress is not None:
-                progress(i + 1, m)
+                progress(done, m)
         return results
     spans = sorted(set(zip(t0.tolist(), t1.tolist())))
     if len(spans) >= ARGS_CACHE_SIZE:
@@ -220,4 +352,4 @@ def propagate_many(
         # them in propagate's cache instead of each thread building them per orbit
         for a, b in spans:
             force_args(force_model, a, b, impact_r)
-    return _run_threads(settings, m, workers, progress)
+    return _run_threads(settings, items, m, workers, progress)

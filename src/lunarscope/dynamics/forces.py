@@ -37,7 +37,8 @@ from ..errors import InputError
 from ..frames.moon import MoonPCK, iau_moon_euler_into
 from ..geometry.shadow import sun_visible_fraction
 from ..gravity.field import GravityField
-from ..gravity.kernel import _accel_packed
+from ..gravity.kernel import LANES, _accel_packed, accel_lanes
+from ..intrinsics import stack_empty1, stack_empty2
 
 GRAVITY_FRAMES = {"MOON_PA": 0, "MOON_ME": 1, "IAU_MOON": 2}
 #: Third bodies users may name (NAIF codes; planets are their system barycentres in DE440).
@@ -560,6 +561,45 @@ def moon_body_rotation(t, geo, geo_init, geo_intlen, mode, me, rot):
     _rotation_from_rows(g, geo.shape[2] - 6, rot)
 
 
+@numba.njit(cache=True, inline="always")
+def _third_body(x, y, z, px, py, pz, gk):
+    """Direct plus indirect acceleration (km/s²) at Moon-centred (x, y, z) km of a body of
+    GM gk (km³/s²) at Moon-centred (px, py, pz) km."""
+    dx = px - x
+    dy = py - y
+    dz = pz - z
+    d2 = dx * dx + dy * dy + dz * dz
+    b2 = px * px + py * py + pz * pz
+    d3 = d2 * math.sqrt(d2)  # not ** 1.5: pow() costs ~4x a sqrt
+    b3 = b2 * math.sqrt(b2)
+    return gk * (dx / d3 - px / b3), gk * (dy / d3 - py / b3), gk * (dz / d3 - pz / b3)
+
+
+@numba.njit(cache=True, inline="always")
+def _srp(x, y, z, g, srp_k, moon_r):
+    """Radiation-pressure acceleration (km/s²) at Moon-centred (x, y, z) km, the Sun at g[3:6] and
+    the Earth at g[0:3] (the span fit's values), with the Moon's and the Earth's shadows."""
+    r = np.array((x, y, z))
+    sun = g[3:6]
+    zero = np.zeros(3)
+    nu = sun_visible_fraction(r, sun, zero, moon_r)
+    nu *= sun_visible_fraction(r, sun, g[0:3], EARTH_RADIUS_KM)
+    if not nu > 0.0:
+        return 0.0, 0.0, 0.0
+    sx = x - g[3]
+    sy = y - g[4]
+    sz = z - g[5]
+    d = math.sqrt(sx * sx + sy * sy + sz * sz)
+    f = nu * srp_k * (AU_KM / d) ** 2 / d
+    return f * sx, f * sy, f * sz
+
+
+@numba.njit(cache=True, inline="always")
+def _body_gm(gms, k):
+    """GM (km³/s²) of the span fit's body k (0 Earth, 1 Sun, then the extra planets)."""
+    return gms[1] if k == 0 else gms[k + 2]
+
+
 @numba.njit(cache=True)
 def moon_rhs(t, y, args):
     """dy/dt for y = (r, v) Moon-centred ICRF, km and km/s; ``args`` from ForceModel.args.
@@ -587,40 +627,71 @@ def moon_rhs(t, y, args):
     out[3] = r00 * a0 + r10 * a1 + r20 * a2
     out[4] = r01 * a0 + r11 * a1 + r21 * a2
     out[5] = r02 * a0 + r12 * a1 + r22 * a2
+    for k in range(nb):
+        gk = _body_gm(gms, k)
+        if gk == 0.0:
+            continue
+        d0, d1, d2 = _third_body(y[0], y[1], y[2], g[3 * k], g[3 * k + 1], g[3 * k + 2], gk)
+        out[3] += d0
+        out[4] += d1
+        out[5] += d2
+    if srp_k > 0.0:
+        d0, d1, d2 = _srp(y[0], y[1], y[2], g, srp_k, moon_r)
+        out[3] += d0
+        out[4] += d1
+        out[5] += d2
     out[0] = y[3]
     out[1] = y[4]
     out[2] = y[5]
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def moon_accel_lanes(ts, r, args, g, acc):
+    """:func:`moon_rhs`'s acceleration (km/s²) for LANES orbits at once, into acc (3, LANES):
+    TDB ts (LANES,), Moon-centred ICRF positions r (3, LANES) km; g (LANES, ncomp) scratch for
+    the span fit's values. Lane p has the bits of ``moon_rhs(ts[p], (r[:, p], v), args)[3:]``;
+    the field runs vectorised over the lanes (:func:`lunarscope.gravity.kernel.accel_lanes`)."""
+    (grav, _coeffs, _inits, _intlens, gms, geo, geo_init, geo_intlen, _mode, _me, srp_k, moon_r, _impact_r) = args
+    nb = geo.shape[2] // 3 - 2
+    rb = 3 * nb
+    rot = stack_empty2(9, LANES)
+    xb = stack_empty1(LANES)
+    yb = stack_empty1(LANES)
+    zb = stack_empty1(LANES)
+    ax = stack_empty1(LANES)
+    ay = stack_empty1(LANES)
+    az = stack_empty1(LANES)
+    for p in range(LANES):
+        gp = g[p]
+        span_eval(ts[p], geo, geo_init, geo_intlen, gp)
+        e = _orthonormal_rows(gp[rb], gp[rb + 1], gp[rb + 2], gp[rb + 3], gp[rb + 4], gp[rb + 5])
+        for q in range(9):
+            rot[q, p] = e[q]
+    for p in range(LANES):
+        xb[p] = rot[0, p] * r[0, p] + rot[1, p] * r[1, p] + rot[2, p] * r[2, p]
+        yb[p] = rot[3, p] * r[0, p] + rot[4, p] * r[1, p] + rot[5, p] * r[2, p]
+        zb[p] = rot[6, p] * r[0, p] + rot[7, p] * r[1, p] + rot[8, p] * r[2, p]
+    accel_lanes(xb, yb, zb, grav[9], grav[2], grav[3], grav[4], grav[5], ax, ay, az)
+    for p in range(LANES):
+        acc[0, p] = rot[0, p] * ax[p] + rot[3, p] * ay[p] + rot[6, p] * az[p]
+        acc[1, p] = rot[1, p] * ax[p] + rot[4, p] * ay[p] + rot[7, p] * az[p]
+        acc[2, p] = rot[2, p] * ax[p] + rot[5, p] * ay[p] + rot[8, p] * az[p]
     for k in range(nb):
-        gk = gms[1] if k == 0 else gms[k + 2]
+        gk = _body_gm(gms, k)
         if gk == 0.0:
             continue
-        px, py, pz = g[3 * k], g[3 * k + 1], g[3 * k + 2]
-        dx = px - y[0]
-        dy = py - y[1]
-        dz = pz - y[2]
-        d2 = dx * dx + dy * dy + dz * dz
-        b2 = px * px + py * py + pz * pz
-        d3 = d2 * math.sqrt(d2)  # not ** 1.5: pow() costs ~4x a sqrt
-        b3 = b2 * math.sqrt(b2)
-        out[3] += gk * (dx / d3 - px / b3)
-        out[4] += gk * (dy / d3 - py / b3)
-        out[5] += gk * (dz / d3 - pz / b3)
+        for p in range(LANES):
+            d0, d1, d2 = _third_body(r[0, p], r[1, p], r[2, p], g[p, 3 * k], g[p, 3 * k + 1], g[p, 3 * k + 2], gk)
+            acc[0, p] += d0
+            acc[1, p] += d1
+            acc[2, p] += d2
     if srp_k > 0.0:
-        r = y[:3]
-        sun = g[3:6]
-        zero = np.zeros(3)
-        nu = sun_visible_fraction(r, sun, zero, moon_r)
-        nu *= sun_visible_fraction(r, sun, g[0:3], EARTH_RADIUS_KM)
-        if nu > 0.0:
-            sx = y[0] - g[3]
-            sy = y[1] - g[4]
-            sz = y[2] - g[5]
-            d = math.sqrt(sx * sx + sy * sy + sz * sz)
-            f = nu * srp_k * (AU_KM / d) ** 2 / d
-            out[3] += f * sx
-            out[4] += f * sy
-            out[5] += f * sz
-    return out
+        for p in range(LANES):
+            d0, d1, d2 = _srp(r[0, p], r[1, p], r[2, p], g[p], srp_k, moon_r)
+            acc[0, p] += d0
+            acc[1, p] += d1
+            acc[2, p] += d2
 
 
 @numba.njit(cache=True)

@@ -119,6 +119,47 @@ def run_propagation(job: PropagationJob, progress=None) -> PropagationResult:
     )
 
 
+def arc_cuts(t_start: float, t_stop: float, burn_times, chunk_s: float) -> list[float]:
+    """Arc boundaries (TDB s) of a propagation: the span split at each burn and into arcs at
+    most ``chunk_s`` long (equal parts between burns)."""
+    edges = sorted({t_start, t_stop, *burn_times})
+    cuts = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        n = max(1, int(np.ceil((b - a) / chunk_s)))
+        cuts.extend(np.linspace(a, b, n + 1)[:-1].tolist() if n > 1 else [a])
+    cuts.append(t_stop)
+    return cuts
+
+
+def next_first_step(h_last: float, chunk_s: float) -> float:
+    """First step (s) of the next arc: the last accepted step of this one, at most an arc."""
+    return float(min(abs(h_last), chunk_s))
+
+
+def assemble_result(
+    pieces, t_start, t_stop, impact, n_steps, n_rhs, name, rtol, atol_km, method, impact_altitude_km
+) -> PropagationResult:
+    """The ``PropagationResult`` of the arcs' dense outputs ``pieces`` (impact: TDB s or None)."""
+    dense = DenseSolution.concatenate(pieces)
+    stop = impact if impact is not None else t_stop
+    traj = Trajectory(
+        dense,
+        float(t_start),
+        float(stop),
+        np.asarray(dense.t_nodes),
+        name=name,
+        source="lunarscope RKN12" if method == "rkn12" else "lunarscope DOP853",
+        meta={
+            "rtol": rtol,
+            "atol_km": atol_km,
+            "method": method,
+            "impact_tdb": impact,
+            "impact_altitude_km": float(impact_altitude_km),
+        },
+    )
+    return PropagationResult(traj, impact, n_steps, n_rhs)
+
+
 def propagate(
     state0,
     t_start: float,
@@ -158,12 +199,7 @@ def propagate(
     for m in burns:
         if not t_start <= m.t <= t_stop:
             raise InputError("maneuvers", "every maneuver epoch must lie inside the propagation span")
-    edges = sorted({t_start, t_stop, *[m.t for m in burns]})
-    cuts = []
-    for a, b in zip(edges[:-1], edges[1:]):
-        n = max(1, int(np.ceil((b - a) / chunk_s)))
-        cuts.extend(np.linspace(a, b, n + 1)[:-1].tolist() if n > 1 else [a])
-    cuts.append(t_stop)
+    cuts = arc_cuts(t_start, t_stop, [m.t for m in burns], chunk_s)
     pieces, n_steps, n_rhs, impact, h0 = [], 0, 0, None, None
     burn_idx = 0
     for a, b in zip(cuts[:-1], cuts[1:]):
@@ -193,27 +229,12 @@ def propagate(
         n_rhs += res.n_rhs
         y = res.y[-1].copy()
         if res.n_steps and fixed_step_s is None:
-            h0 = float(min(abs(res.dense.h[-1]), chunk_s))
+            h0 = next_first_step(res.dense.h[-1], chunk_s)
         if res.status == IntegrationStatus.EVENT:
             impact = float(res.event_time)
             break
         if progress is not None:
             progress((b - t_start) / (t_stop - t_start))
-    dense = DenseSolution.concatenate(pieces)
-    stop = impact if impact is not None else t_stop
-    traj = Trajectory(
-        dense,
-        float(t_start),
-        float(stop),
-        np.asarray(dense.t_nodes),
-        name=name,
-        source="lunarscope RKN12" if method == "rkn12" else "lunarscope DOP853",
-        meta={
-            "rtol": rtol,
-            "atol_km": atol_km,
-            "method": method,
-            "impact_tdb": impact,
-            "impact_altitude_km": float(impact_altitude_km),
-        },
+    return assemble_result(
+        pieces, t_start, t_stop, impact, n_steps, n_rhs, name, rtol, atol_km, method, impact_altitude_km
     )
-    return PropagationResult(traj, impact, n_steps, n_rhs)

@@ -111,9 +111,9 @@ def _rms(v, sk):
 
 
 @njit(cache=True)
-def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
-    """Step guess of HNW 1993 Sec. II.4 (``HINIT``) for a method of order 12: an explicit
-    Euler probe gives a second-derivative estimate d2, and h = (0.01 / max(d2, |f|))^(1/13)."""
+def _initial_guess(y, f0, direction, hmax, rtol, atol):
+    """First half of :func:`_initial_step`: the error scale sk, |f0| in it (dnf) and the Euler
+    probe's step h (signed)."""
     n = y.shape[0]
     sk = np.empty(n)
     for m in range(n):
@@ -121,8 +121,12 @@ def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
     dnf = _rms(f0, sk)
     dny = _rms(y, sk)
     h = 1.0e-6 if (dnf <= 1e-10 or dny <= 1e-10) else 0.01 * dny / dnf
-    h = min(h, hmax) * direction
-    f1 = rhs(t + h, y + h * f0, args)
+    return min(h, hmax) * direction, sk, dnf
+
+
+@njit(cache=True)
+def _initial_finish(f0, f1, sk, dnf, h, direction, hmax):
+    """Second half of :func:`_initial_step`, from f1 = rhs(t + h, y + h f0)."""
     der2 = _rms(f1 - f0, sk) / abs(h)
     der12 = max(abs(der2), math.sqrt(dnf))
     h1 = max(1.0e-6, abs(h) * 1.0e-3) if der12 <= 1e-15 else (0.01 / der12) ** (1.0 / (ORDER + 1))
@@ -130,6 +134,48 @@ def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
     if not (h > 0.0):
         h = min(1.0e-6, hmax)
     return direction * h
+
+
+@njit(cache=True)
+def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
+    """Step guess of HNW 1993 Sec. II.4 (``HINIT``) for a method of order 12: an explicit
+    Euler probe gives a second-derivative estimate d2, and h = (0.01 / max(d2, |f|))^(1/13)."""
+    h, sk, dnf = _initial_guess(y, f0, direction, hmax, rtol, atol)
+    f1 = rhs(t + h, y + h * f0, args)
+    return _initial_finish(f0, f1, sk, dnf, h, direction, hmax)
+
+
+@njit(cache=True, inline="always")
+def _clip_step(t, h, t_end, direction):
+    """The step actually taken from t and whether it is the last: h, shortened to end on t_end
+    when t + 1.01 h passes it, else h = fl(t + h) − t (see the module docstring)."""
+    if direction * (t + 1.01 * h - t_end) >= 0.0:
+        return t_end - t, True
+    # step exactly to a representable time: t + h rounds (ulp(t) = 1.2e-7 s in 2030,
+    # 0.2 mm along a 1.6 km/s orbit), so the state must be advanced by fl(t + h) − t
+    return (t + h) - t, False
+
+
+@njit(cache=True, inline="always")
+def _rejected_step(h, err):
+    """Step to retry with after a rejected step of error norm err (NaN: the smallest factor)."""
+    if not math.isnan(err):
+        return h * max(MIN_FACTOR, SAFETY * err ** (-ERR_EXPONENT))
+    return h * MIN_FACTOR
+
+
+@njit(cache=True, inline="always")
+def _next_step(h, err, hmax, direction, rejected_last):
+    """Step after an accepted step of error norm err (HNW II.4 eq. 4.13, capped by hmax, not
+    grown right after a rejection)."""
+    fac = SAFETY * err ** (-ERR_EXPONENT) if err > 0.0 else MAX_FACTOR
+    fac = min(MAX_FACTOR, max(MIN_FACTOR, fac))
+    h_new = h * fac
+    if abs(h_new) > hmax:
+        h_new = direction * hmax
+    if rejected_last:
+        h_new = direction * min(abs(h_new), abs(h))
+    return h_new
 
 
 @njit(cache=True)
@@ -310,24 +356,14 @@ def rkn12_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_st
         if not (0.1 * abs(h) > abs(t) * UNIT_ROUNDOFF):
             status = -2
             break
-        last = False
-        if direction * (t + 1.01 * h - t_end) >= 0.0:
-            h = t_end - t
-            last = True
-        else:
-            # step exactly to a representable time: t + h rounds (ulp(t) = 1.2e-7 s in 2030,
-            # 0.2 mm along a 1.6 km/s orbit), so the state must be advanced by fl(t + h) − t
-            h = (t + h) - t
+        h, last = _clip_step(t, h, t_end, direction)
         n_att += 1
         _rkn_step(rhs, t, y, a0, h, args, f, ytmp, y_new, err_vec)
         n_rhs += N_STAGES - 1
         if not fixed:
             err = _error_norm(y, y_new, err_vec, rtol, atol)
             if not (err <= 1.0):  # rejected (NaN too)
-                if not math.isnan(err):
-                    h = h * max(MIN_FACTOR, SAFETY * err ** (-ERR_EXPONENT))
-                else:
-                    h = h * MIN_FACTOR
+                h = _rejected_step(h, err)
                 rejected_last = True
                 continue
         t_new = t_end if last else t + h
@@ -368,15 +404,8 @@ def rkn12_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_st
         if last:
             break
         if not fixed:
-            fac = SAFETY * err ** (-ERR_EXPONENT) if err > 0.0 else MAX_FACTOR
-            fac = min(MAX_FACTOR, max(MIN_FACTOR, fac))
-            h_new = h * fac
-            if abs(h_new) > hmax:
-                h_new = direction * hmax
-            if rejected_last:
-                h_new = direction * min(abs(h_new), abs(h))
+            h = _next_step(h, err, hmax, direction, rejected_last)
             rejected_last = False
-            h = h_new
     return (
         ts[: n_acc + 1],
         ys[: n_acc + 1],

@@ -1,0 +1,95 @@
+"""Two LLVM operations numba does not offer: stack arrays and the fused multiply-add.
+
+``fma(a, b, c)`` is a·b + c with one rounding (``llvm.fma.f64``, one instruction on x86-64 with
+FMA3, vectorised with the loop around it). The gravity kernels use it where written instead of
+letting the compiler contract a·b + c where it likes (``fastmath={"contract"}``): contraction is
+decided per compiled function, after inlining, so the same source summed in two functions (the
+one-orbit kernel and the lanes kernel) could round differently; written FMAs round the same
+everywhere.
+
+Fixed-size float64 scratch arrays on the stack of a numba function:
+
+``np.empty`` inside a compiled function is a heap allocation with a reference count (~15 ns,
+and atomic counting on every hand-over). The lane kernels (:mod:`lunarscope.dynamics.rkn12_lanes`)
+need ~30 small arrays per call; as stack arrays (LLVM ``alloca`` in the caller's entry block,
+no reference count) they cost nothing, and LLVM knows that no two of them alias, so the loops
+over the lanes vectorize (measured, ``benchmarks/bench_gravity.py --lanes``).
+
+``stack_empty1(n)`` / ``stack_empty2(n0, n1)`` / ``stack_empty3(n0, n1, n2)`` with integer
+constants (module-level ints are constants to numba) returns an uninitialised C-contiguous
+array of that shape that lives until the *calling* function returns: call it directly in the
+kernel that uses the array (an ``inline="always"`` helper is inlined into its caller first,
+so that is fine too), never return it.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
+
+
+def _typed(dims):
+    """(array type, codegen) of a stack array of the literal shape ``dims``, or None."""
+    if not all(isinstance(d, types.IntegerLiteral) for d in dims):
+        return None
+    shape = [int(d.literal_value) for d in dims]
+    arr_t = types.Array(types.float64, len(shape), "C")
+
+    def codegen(context, builder, signature, args):
+        f64 = context.get_value_type(types.float64)
+        n = 1
+        for d in shape:
+            n *= d
+        data = builder.bitcast(cgutils.alloca_once(builder, ir.ArrayType(f64, n)), f64.as_pointer())
+        intp = context.get_value_type(types.intp)
+        strides, step = [], 8
+        for d in reversed(shape):
+            strides.insert(0, ir.Constant(intp, step))
+            step *= d
+        ary = make_array(arr_t)(context, builder)
+        populate_array(
+            ary,
+            data=data,
+            shape=[ir.Constant(intp, d) for d in shape],
+            strides=strides,
+            itemsize=ir.Constant(intp, 8),
+            meminfo=None,
+        )
+        return ary._getvalue()
+
+    return arr_t(*dims), codegen
+
+
+@intrinsic
+def stack_empty1(typingctx, n):
+    """Uninitialised float64 array (n,) on the stack (n a constant)."""
+    return _typed((n,))
+
+
+@intrinsic
+def stack_empty2(typingctx, n0, n1):
+    """Uninitialised float64 array (n0, n1) on the stack (constants)."""
+    return _typed((n0, n1))
+
+
+@intrinsic
+def stack_empty3(typingctx, n0, n1, n2):
+    """Uninitialised float64 array (n0, n1, n2) on the stack (constants)."""
+    return _typed((n0, n1, n2))
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c rounded once (float64)."""
+    if not all(isinstance(x, types.Float) for x in (a, b, c)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        f64 = ir.DoubleType()
+        fn = builder.module.declare_intrinsic("llvm.fma", [f64], ir.FunctionType(f64, [f64, f64, f64]))
+        vals = [context.cast(builder, v, t, types.float64) for v, t in zip(args, signature.args)]
+        return builder.call(fn, vals)
+
+    return types.float64(a, b, c), codegen
