@@ -11,7 +11,7 @@ lanes innermost, on stack arrays (:mod:`lunarscope.intrinsics`), as vector instr
 Every lane executes the scalar kernel's floating-point operations in the same order (the
 lanes' right-hand side :func:`lunarscope.dynamics.forces.moon_accel_lanes` has
 :func:`~lunarscope.dynamics.forces.moon_rhs`'s bits), so each orbit comes out bit for bit as
-``propagate`` gives it alone (tests/dynamics/test_lanes.py). A lane whose orbit has finished
+``propagate`` gives it alone (tests/dynamics/test_rkn12_lanes.py). A lane whose orbit has finished
 (end of span, impact, failure) or that holds no orbit keeps stepping in place with h = 0 until
 the last lane finishes; its work is wasted, not wrong.
 
