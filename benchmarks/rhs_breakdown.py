@@ -6,7 +6,12 @@ Runs, in one process and alternately (minima of ``--rounds``):
   one-point field sum through ``accel_into`` and called directly (``_accel_packed``, what
   ``moon_rhs`` calls), and the two small allocations ``moon_rhs`` makes per call (ns per call);
 - ``--orbits`` orbits x 1 d through the compiled RKN12 kernel alone and through ``propagate``
-  (ms per orbit; the difference is the Python around the kernel).
+  (ms per orbit; the difference is the Python around the kernel);
+- the lanes path of ``propagate_many`` (``dynamics.rkn12_lanes``): the 8-point field sum
+  (``accel_lanes``), the lanes' right-hand side (``moon_accel_lanes``) and the 16 stages of one
+  step (``_stages``), each in ns per lane (and per evaluation), compiled as the lanes kernel is
+  (LLVM's SLP vectoriser on) and as numba compiles by default (off); and the same orbits through
+  the lanes kernel (``propagate_many`` on one thread).
 
 The orbits and force model are ``bench_batch.py``'s (GRGM1200A truncated to ``--degree``, Earth,
 Sun, MOON_PA, 2030-01-01), RKN12 at rtol 1e-8, atol 1e-5 km (its equal-accuracy tolerance at
@@ -24,11 +29,14 @@ import numpy as np
 from bench_batch import T0_TDB, orbits
 
 from lunarscope.constants import MOON_RADIUS_KM
-from lunarscope.dynamics.forces import ForceModel, impact_event, moon_rhs, span_eval
+from lunarscope.dynamics.batch import propagate_many
+from lunarscope.dynamics.forces import ForceModel, impact_event, moon_accel_lanes, moon_rhs, span_eval
 from lunarscope.dynamics.integrators import _kernel_entry
 from lunarscope.dynamics.propagator import propagate
+from lunarscope.dynamics.rkn12_lanes import _slp_vectorize, _stages
+from lunarscope.dynamics.rkn12_tableau import N_STAGES
 from lunarscope.gravity import builtin_field
-from lunarscope.gravity.kernel import _accel_packed, accel_into
+from lunarscope.gravity.kernel import LANES, _accel_packed, accel_into, accel_lanes
 from lunarscope.sources import Sources
 
 RTOL = 1e-8
@@ -94,6 +102,57 @@ def _loop_alloc(n, ncomp):
     return s
 
 
+def _loop_field_lanes(n, r, args):
+    grav = args[0]
+    x, y, z = r[0].copy(), r[1].copy(), r[2].copy()
+    ax, ay, az = np.empty(LANES), np.empty(LANES), np.empty(LANES)
+    s = 0.0
+    for _ in range(n):
+        x[0] += 1e-9
+        accel_lanes(x, y, z, grav[9], grav[2], grav[3], grav[4], grav[5], ax, ay, az)
+        s += ax[1]
+    return s
+
+
+def _loop_rhs_lanes(n, r, args):
+    g = np.empty((LANES, args[5].shape[2]))
+    acc = np.empty((3, LANES))
+    ts = np.empty(LANES)
+    s = 0.0
+    for i in range(n):
+        for p in range(LANES):
+            ts[p] = T0_TDB + i * 0.8 + p
+        moon_accel_lanes(ts, r, args, g, acc)
+        s += acc[0, 1]
+    return s
+
+
+def _loop_stages(n, states, args):
+    t = np.full(LANES, T0_TDB)
+    h = np.full(LANES, 700.0)
+    y = np.ascontiguousarray(states.T)
+    a0 = np.zeros((3, LANES))
+    f = np.empty((N_STAGES, 3, LANES))
+    r = np.empty((3, LANES))
+    ts = np.empty(LANES)
+    g = np.empty((LANES, args[5].shape[2]))
+    acc = np.empty((3, LANES))
+    y_new = np.empty((6, LANES))
+    err = np.empty((6, LANES))
+    s = 0.0
+    for _ in range(n):
+        y[0, 0] += 1e-9
+        _stages(t, y, a0, h, args, f, r, ts, g, acc, y_new, err)
+        s += y_new[0, 1]
+    return s
+
+
+def _compiled_both_ways(fn):
+    """Two dispatchers of ``fn``: the caller compiles one as numba does by default, the other
+    inside ``_slp_vectorize()`` (the lanes kernel's way); numba compiles at the first call."""
+    return numba.njit(fn), numba.njit(fn)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--degree", type=int, default=10)
@@ -126,7 +185,27 @@ def main(argv=None) -> None:
         for s in states:
             propagate(s, T0_TDB, t1, fm, rtol=RTOL, atol_km=ATOL_KM, method="rkn12")
 
-    runs = {**loops, "kernel": kernel_only, "propagate": through_propagate}
+    lane_states = states[:LANES] if len(states) >= LANES else np.resize(states, (LANES, 6))
+    r_lanes = np.ascontiguousarray(lane_states[:, :3].T)
+    lanes = {}
+    for label, fn, run_args, per in (
+        ("lanes field sum (accel_lanes)", _loop_field_lanes, (r_lanes, args), 1),
+        ("lanes right-hand side (moon_accel_lanes)", _loop_rhs_lanes, (r_lanes, args), 1),
+        ("16 lanes stages (_stages), per evaluation", _loop_stages, (lane_states.copy(), args), N_STAGES - 1),
+    ):
+        plain, slp = _compiled_both_ways(fn)
+        plain(1, *run_args)  # first, so that the callees it links are compiled without the vectoriser
+        with _slp_vectorize():
+            slp(1, *run_args)  # the caller's whole module is optimised again, vectoriser on
+        # CALLS / 4 evaluations per lane in each loop
+        lanes[label + ", SLP on"] = lambda f=slp, ra=run_args, k=per: f(CALLS // k // 4, *ra)
+        lanes[label + ", SLP off"] = lambda f=plain, ra=run_args, k=per: f(CALLS // k // 4, *ra)
+
+    def through_lanes():
+        propagate_many(states, T0_TDB, t1, fm, rtol=RTOL, atol_km=ATOL_KM, method="rkn12", workers=1)
+
+    runs = {**loops, **lanes, "kernel": kernel_only, "propagate": through_propagate}
+    runs["lanes"] = through_lanes
     for run in runs.values():  # compile
         run()
     best = dict.fromkeys(runs, np.inf)
@@ -139,11 +218,18 @@ def main(argv=None) -> None:
     print(f"{a.degree}x{a.degree} + Earth + Sun, minima of {a.rounds} rounds:")
     for name in loops:
         print(f"  {name:42s} {best[name] / CALLS * 1e9:6.0f} ns per call")
+    for name in lanes:
+        print(f"  {name:58s} {best[name] / (CALLS // 4) / LANES * 1e9:6.1f} ns per lane")
     k = best["kernel"] / a.orbits * 1e3
     p = best["propagate"] / a.orbits * 1e3
+    q = best["lanes"] / a.orbits * 1e3
     print(
         f"  RKN12 rtol {RTOL:g}, 1 d: kernel {k:.3f} ms per orbit ({n_rhs} evaluations, "
         f"{k / n_rhs * 1e6:.0f} ns each), propagate {p:.3f} ms, Python around the kernel {p - k:.3f} ms"
+    )
+    print(
+        f"  the same {a.orbits} orbits through the lanes kernel (propagate_many, 1 thread): {q:.3f} ms per orbit "
+        f"-> {p / q:.2f}x propagate"
     )
 
 
