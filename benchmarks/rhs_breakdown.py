@@ -8,10 +8,10 @@ Runs, in one process and alternately (minima of ``--rounds``):
 - ``--orbits`` orbits x 1 d through the compiled RKN12 kernel alone and through ``propagate``
   (ms per orbit; the difference is the Python around the kernel);
 - the lanes path of ``propagate_many`` (``dynamics.rkn12_lanes``): the 8-point field sum
-  (``accel_lanes``), the lanes' right-hand side (``moon_accel_lanes``) and the 16 stages of one
-  step (``_stages``), each in ns per lane (and per evaluation), compiled as the lanes kernel is
-  (LLVM's SLP vectoriser on) and as numba compiles by default (off); and the same orbits through
-  the lanes kernel (``propagate_many`` on one thread).
+  (``accel_lanes``, compiled with LLVM's SLP vectoriser as ``intrinsics.njit_slp`` does, and a
+  copy compiled as numba does by default), the lanes' right-hand side (``moon_accel_lanes``) and
+  the 16 stages of one step (``_stages``), in ns per lane (and evaluation); and the same orbits
+  through the lanes kernel (``propagate_many`` on one thread).
 
 The orbits and force model are ``bench_batch.py``'s (GRGM1200A truncated to ``--degree``, Earth,
 Sun, MOON_PA, 2030-01-01), RKN12 at rtol 1e-8, atol 1e-5 km (its equal-accuracy tolerance at
@@ -33,7 +33,7 @@ from lunarscope.dynamics.batch import propagate_many
 from lunarscope.dynamics.forces import ForceModel, impact_event, moon_accel_lanes, moon_rhs, span_eval
 from lunarscope.dynamics.integrators import _kernel_entry
 from lunarscope.dynamics.propagator import propagate
-from lunarscope.dynamics.rkn12_lanes import _slp_vectorize, _stages
+from lunarscope.dynamics.rkn12_lanes import _stages
 from lunarscope.dynamics.rkn12_tableau import N_STAGES
 from lunarscope.gravity import builtin_field
 from lunarscope.gravity.kernel import LANES, _accel_packed, accel_into, accel_lanes
@@ -102,18 +102,25 @@ def _loop_alloc(n, ncomp):
     return s
 
 
-def _loop_field_lanes(n, r, args):
-    grav = args[0]
-    x, y, z = r[0].copy(), r[1].copy(), r[2].copy()
-    ax, ay, az = np.empty(LANES), np.empty(LANES), np.empty(LANES)
-    s = 0.0
-    for _ in range(n):
-        x[0] += 1e-9
-        accel_lanes(x, y, z, grav[9], grav[2], grav[3], grav[4], grav[5], ax, ay, az)
-        s += ax[1]
-    return s
+def _field_lanes_loop(field_fn):
+    """A compiled loop over ``field_fn`` (accel_lanes or a copy compiled another way)."""
+
+    @numba.njit
+    def loop(n, r, args):
+        grav = args[0]
+        x, y, z = r[0].copy(), r[1].copy(), r[2].copy()
+        ax, ay, az = np.empty(LANES), np.empty(LANES), np.empty(LANES)
+        s = 0.0
+        for _ in range(n):
+            x[0] += 1e-9
+            field_fn(x, y, z, grav[9], grav[2], grav[3], grav[4], grav[5], ax, ay, az)
+            s += ax[1]
+        return s
+
+    return loop
 
 
+@numba.njit
 def _loop_rhs_lanes(n, r, args):
     g = np.empty((LANES, args[5].shape[2]))
     acc = np.empty((3, LANES))
@@ -145,12 +152,6 @@ def _loop_stages(n, states, args):
         _stages(t, y, a0, h, args, f, r, ts, g, acc, y_new, err)
         s += y_new[0, 1]
     return s
-
-
-def _compiled_both_ways(fn):
-    """Two dispatchers of ``fn``: the caller compiles one as numba does by default, the other
-    inside ``_slp_vectorize()`` (the lanes kernel's way); numba compiles at the first call."""
-    return numba.njit(fn), numba.njit(fn)
 
 
 def main(argv=None) -> None:
@@ -187,19 +188,20 @@ def main(argv=None) -> None:
 
     lane_states = states[:LANES] if len(states) >= LANES else np.resize(states, (LANES, 6))
     r_lanes = np.ascontiguousarray(lane_states[:, :3].T)
-    lanes = {}
-    for label, fn, run_args, per in (
-        ("lanes field sum (accel_lanes)", _loop_field_lanes, (r_lanes, args), 1),
-        ("lanes right-hand side (moon_accel_lanes)", _loop_rhs_lanes, (r_lanes, args), 1),
-        ("16 lanes stages (_stages), per evaluation", _loop_stages, (lane_states.copy(), args), N_STAGES - 1),
-    ):
-        plain, slp = _compiled_both_ways(fn)
-        plain(1, *run_args)  # first, so that the callees it links are compiled without the vectoriser
-        with _slp_vectorize():
-            slp(1, *run_args)  # the caller's whole module is optimised again, vectoriser on
-        # CALLS / 4 evaluations per lane in each loop
-        lanes[label + ", SLP on"] = lambda f=slp, ra=run_args, k=per: f(CALLS // k // 4, *ra)
-        lanes[label + ", SLP off"] = lambda f=plain, ra=run_args, k=per: f(CALLS // k // 4, *ra)
+    # the field sum as the lanes kernel compiles it (intrinsics.njit_slp) and as numba would by default
+    accel_lanes_default = numba.njit(error_model="numpy")(accel_lanes.py_func)
+    lanes = {
+        "lanes field sum (accel_lanes), SLP vectoriser on": _field_lanes_loop(accel_lanes),
+        "lanes field sum, numba's default compilation (SLP off)": _field_lanes_loop(accel_lanes_default),
+        "lanes right-hand side (moon_accel_lanes)": _loop_rhs_lanes,
+        "16 lanes stages (_stages), per evaluation": _loop_stages,
+    }
+    lane_args = {name: (lane_states.copy(), args) if "stages" in name else (r_lanes, args) for name in lanes}
+    per_call = {name: N_STAGES - 1 if "stages" in name else 1 for name in lanes}
+    # CALLS / 4 evaluations per lane in each loop
+    lanes = {
+        name: (lambda f=fn, ra=lane_args[name], k=per_call[name]: f(CALLS // k // 4, *ra)) for name, fn in lanes.items()
+    }
 
     def through_lanes():
         propagate_many(states, T0_TDB, t1, fm, rtol=RTOL, atol_km=ATOL_KM, method="rkn12", workers=1)

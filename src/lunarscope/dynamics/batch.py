@@ -50,7 +50,7 @@ from .propagator import (
     next_first_step,
     propagate,
 )
-from .rkn12_lanes import integrate_lanes
+from .rkn12_lanes import rkn12_lanes_kernel
 
 PARALLEL_MIN_ORBITS = 4
 """Fewer orbits than this run in the calling thread."""
@@ -117,7 +117,7 @@ def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[Propagat
     for a, b in zip(cuts[:-1], cuts[1:]):
         if not live.any():
             break
-        ts, ys, tolds, hs, coefs, status, t_ev, _y_ev, n_acc, n_rhs = integrate_lanes(
+        ts, ys, tolds, hs, coefs, status, t_ev, _y_ev, n_acc, n_rhs = rkn12_lanes_kernel(
             impact_event, a, y, b, live, args, rtol, atol, np.inf, h0, DEFAULT_MAX_STEPS, fs, DEFAULT_EVENT_TOL_S
         )
         for p in range(n):

@@ -38,7 +38,7 @@ from ..frames.moon import MoonPCK, iau_moon_euler_into
 from ..geometry.shadow import sun_visible_fraction
 from ..gravity.field import GravityField
 from ..gravity.kernel import LANES, _accel_packed, accel_lanes
-from ..intrinsics import stack_empty1, stack_empty2
+from ..intrinsics import njit_slp, stack_empty1, stack_empty2
 
 GRAVITY_FRAMES = {"MOON_PA": 0, "MOON_ME": 1, "IAU_MOON": 2}
 #: Third bodies users may name (NAIF codes; planets are their system barycentres in DE440).
@@ -646,7 +646,7 @@ def moon_rhs(t, y, args):
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit_slp(cache=True, error_model="numpy")
 def moon_accel_lanes(ts, r, args, g, acc):
     """:func:`moon_rhs`'s acceleration (km/s²) for LANES orbits at once, into acc (3, LANES):
     TDB ts (LANES,), Moon-centred ICRF positions r (3, LANES) km; g (LANES, ncomp) scratch for

@@ -21,15 +21,10 @@ only, with :func:`~lunarscope.dynamics.forces.impact_event` as the terminal even
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import numpy as np
-from numba import njit
-from numba.core import config as numba_config
 
 from ..gravity.kernel import LANES
-from ..intrinsics import stack_empty1, stack_empty2, stack_empty3
+from ..intrinsics import njit_slp, stack_empty1, stack_empty2, stack_empty3
 from .dop853_tableau import UNIT_ROUNDOFF
 from .forces import moon_accel_lanes
 from .rkn12_kernel import (
@@ -59,7 +54,7 @@ IDLE = 3
 """Lane status of a lane that holds no orbit."""
 
 
-@njit(cache=True)
+@njit_slp(cache=True)
 def _stages(t, y, a0, h, args, f, r, ts, g, acc, y_new, err_vec):
     """:func:`~lunarscope.dynamics.rkn12_kernel._rkn_step` for every lane: stage accelerations
     into f (N_STAGES, 3, LANES), the order-12 solution into y_new (6, LANES), the embedded error
@@ -113,7 +108,7 @@ def _stages(t, y, a0, h, args, f, r, ts, g, acc, y_new, err_vec):
             err_vec[3 + m, p] = hp * ve[p]
 
 
-@njit(cache=True, nogil=True)
+@njit_slp(cache=True, nogil=True)
 def rkn12_lanes_kernel(
     event, t0, y0, t_end, live, args, rtol, atol, max_step, first_step, max_steps, fixed_step, event_tol
 ):
@@ -369,31 +364,3 @@ def rkn12_lanes_kernel(
         n_acc,
         n_rhs,
     )
-
-
-_COMPILE_LOCK = threading.Lock()
-
-
-@contextmanager
-def _slp_vectorize():
-    """numba with LLVM's superword-level vectoriser on (off by default: ``NUMBA_SLP_VECTORIZE``)
-    while the lanes kernel compiles: the lane loops have constant trip counts, LLVM unrolls them
-    fully, and only this pass turns the unrolled lanes into vector instructions (10x10: the lanes'
-    field sum 22 ns per lane with it, 38 without; the stages 117 ns per lane and evaluation
-    against 229; ``benchmarks/rhs_breakdown.py --lanes``). numba reads the flag per compilation;
-    it is restored at once, so nothing else is compiled with it."""
-    old = numba_config.SLP_VECTORIZE
-    numba_config.SLP_VECTORIZE = 1
-    try:
-        yield
-    finally:
-        numba_config.SLP_VECTORIZE = old
-
-
-def integrate_lanes(*args):
-    """``rkn12_lanes_kernel(*args)``; the first call compiles it (or loads numba's cache) with the
-    vectoriser of :func:`_slp_vectorize`, under a lock."""
-    if not rkn12_lanes_kernel.signatures:
-        with _COMPILE_LOCK, _slp_vectorize():
-            return rkn12_lanes_kernel(*args)
-    return rkn12_lanes_kernel(*args)

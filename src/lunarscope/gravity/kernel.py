@@ -65,7 +65,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..intrinsics import fma, stack_empty1
+from ..intrinsics import fma, njit_slp, stack_empty1
 
 MAX_DEGREE = 1300
 """Highest degree the kernel supports without overflow of Abar_nm (see module doc)."""
@@ -404,7 +404,7 @@ LANES = 8
 (:mod:`lunarscope.dynamics.rkn12_lanes`): 8 doubles fill one AVX-512 register, two AVX2 ones."""
 
 
-@njit(cache=True, error_model="numpy")
+@njit_slp(cache=True, error_model="numpy")
 def accel_lanes(x, y, z, pk, gm, R, nmax, mmax, ax, ay, az):
     """Accelerations at the LANES body-fixed points (x, y, z) (each (LANES,)) into ax, ay, az.
 
