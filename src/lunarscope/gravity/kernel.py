@@ -268,17 +268,17 @@ def _sum(x, y, z, C, S, gm, R, nmax, mmax, alpha, beta, gamma, want_hess, a_out,
 
 PACK_WIDTH = 8
 """Doubles per packed (n, m) entry (64 bytes, one cache line): [a', wC, wS, (n+1)wC, (n+1)wS,
-w gamma_n(m-1) C_n(m-1), w gamma_n(m-1) S_n(m-1), 0]; the (n+1) pair is read by the batch
-kernel only."""
+w gamma_n(m-1) C_n(m-1), w gamma_n(m-1) S_n(m-1), 0]; the (n+1) pair is read by no kernel
+since the batch kernel runs the lanes sum (which forms the radial sums from prefix sums); it
+keeps an entry one cache line."""
 
-BATCH_BLOCK_POINTS = 64
-"""Points evaluated together by the batch kernel (SIMD over points; state ~10 KB, in L1)."""
+LANES = 8
+"""Points (orbits) evaluated together by :func:`accel_lanes` and the lane integrator
+(:mod:`lunarscope.dynamics.rkn12_lanes`): 8 doubles fill one AVX-512 register, two AVX2 ones."""
 
-FMA_ONLY = {"contract"}
-"""numba fastmath flags of the acceleration kernels: fused multiply-add only (no reassociation,
-no finite-math assumptions), so the summation order is the written one; agreement with
-pyshtools stays at a few 1e-15 (tests/gravity)."""
 
+BATCH_BLOCK_POINTS = LANES
+"""Points evaluated together by the batch kernel: one call of :func:`accel_lanes`."""
 
 @njit(cache=True)
 def column_offset(m, nmax):
@@ -399,11 +399,6 @@ def _accel_packed(x, y, z, pk, gm, R, nmax, mmax, a_out):
     a_out[2] = g3 + sw * u
 
 
-LANES = 8
-"""Points (orbits) evaluated together by :func:`accel_lanes` and the lane integrator
-(:mod:`lunarscope.dynamics.rkn12_lanes`): 8 doubles fill one AVX-512 register, two AVX2 ones."""
-
-
 @njit_slp(cache=True, error_model="numpy")
 def accel_lanes(x, y, z, pk, gm, R, nmax, mmax, ax, ay, az):
     """Accelerations at the LANES body-fixed points (x, y, z) (each (LANES,)) into ax, ay, az.
@@ -520,153 +515,27 @@ def accel_lanes(x, y, z, pk, gm, R, nmax, mmax, ax, ay, az):
         az[p] = g3[p] + sw * u[p]
 
 
-@njit(cache=True, fastmath=FMA_ONLY)
+@njit(cache=True)
 def _accel_block(rs, i0, i1, pk, gm, R, nmax, mmax, out):
-    """Accelerations of points rs[i0:i1] (at most BATCH_BLOCK_POINTS) into out[i0:i1].
-
-    Same sums as ``_accel_packed``, with the points innermost so the compiler vectorizes over
-    them (all state arrays are local, hence known not to alias); two rows per step halve the
-    loads and stores of the running sums. Summation order per point equals the scalar kernel's
-    up to the pairing of rows.
-    """
-    nb = i1 - i0
-    P = BATCH_BLOCK_POINTS
-    s = np.empty(P)
-    t = np.empty(P)
-    u = np.empty(P)
-    rho = np.empty(P)
-    krow = np.empty(P)
-    k = np.empty(P)
-    rm = np.empty(P)
-    im = np.empty(P)
-    pa = np.empty(P)
-    pb = np.empty(P)
-    sphi1 = np.zeros(P)
-    g1 = np.zeros(P)
-    g2 = np.zeros(P)
-    g3 = np.zeros(P)
-    pcs = np.empty(P)
-    pss = np.empty(P)
-    qcs = np.empty(P)
-    qss = np.empty(P)
-    gcs = np.empty(P)
-    gss = np.empty(P)
-    for p in range(nb):
-        x = rs[i0 + p, 0]
-        y = rs[i0 + p, 1]
-        z = rs[i0 + p, 2]
-        r2 = x * x + y * y + z * z
-        r = np.sqrt(r2)
-        s[p] = x / r
-        t[p] = y / r
-        u[p] = z / r
-        rho[p] = R / r
-        krow[p] = gm / r2
-        rm[p] = 1.0
-        im[p] = 0.0
-    mtop = min(mmax, nmax)
-    jtop = min(mtop + 1, nmax)
-    asec = 1.0
-    for j in range(jtop + 1):
-        off = column_offset(j, nmax)
-        asec *= pk[off, 0]
-        c1 = pk[off, 1]
-        c2 = pk[off, 2]
-        c3 = pk[off, 3]
-        c4 = pk[off, 4]
-        c5 = pk[off, 5]
-        c6 = pk[off, 6]
-        for p in range(nb):
-            kk = krow[p]
-            k[p] = kk
-            tt = kk * asec
-            pcs[p] = tt * c1
-            pss[p] = tt * c2
-            qcs[p] = tt * c3
-            qss[p] = tt * c4
-            gcs[p] = tt * c5
-            gss[p] = tt * c6
-            pa[p] = 0.0
-            pb[p] = asec
-        n = j + 1
-        while n + 1 <= nmax:  # rows n and n+1 together
-            i = off + n - j
-            a1 = pk[i, 0]
-            d1 = pk[i, 1]
-            d2 = pk[i, 2]
-            d3 = pk[i, 3]
-            d4 = pk[i, 4]
-            d5 = pk[i, 5]
-            d6 = pk[i, 6]
-            a2 = pk[i + 1, 0]
-            e1 = pk[i + 1, 1]
-            e2 = pk[i + 1, 2]
-            e3 = pk[i + 1, 3]
-            e4 = pk[i + 1, 4]
-            e5 = pk[i + 1, 5]
-            e6 = pk[i + 1, 6]
-            for p in range(nb):
-                k1 = k[p] * rho[p]
-                k2 = k1 * rho[p]
-                k[p] = k2
-                up = u[p]
-                b0 = pb[p]
-                b1 = a1 * up * b0 - pa[p]
-                b2 = a2 * up * b1 - b0
-                pa[p] = b1
-                pb[p] = b2
-                t1 = k1 * b1
-                t2 = k2 * b2
-                pcs[p] += t1 * d1 + t2 * e1
-                pss[p] += t1 * d2 + t2 * e2
-                qcs[p] += t1 * d3 + t2 * e3
-                qss[p] += t1 * d4 + t2 * e4
-                gcs[p] += t1 * d5 + t2 * e5
-                gss[p] += t1 * d6 + t2 * e6
-            n += 2
-        if n <= nmax:  # odd row left
-            i = off + n - j
-            a1 = pk[i, 0]
-            d1 = pk[i, 1]
-            d2 = pk[i, 2]
-            d3 = pk[i, 3]
-            d4 = pk[i, 4]
-            d5 = pk[i, 5]
-            d6 = pk[i, 6]
-            for p in range(nb):
-                k1 = k[p] * rho[p]
-                b1 = a1 * u[p] * pb[p] - pa[p]
-                t1 = k1 * b1
-                pcs[p] += t1 * d1
-                pss[p] += t1 * d2
-                qcs[p] += t1 * d3
-                qss[p] += t1 * d4
-                gcs[p] += t1 * d5
-                gss[p] += t1 * d6
-        for p in range(nb):
-            if j >= 1:
-                rmp = rm[p]
-                imp = im[p]
-                rmj = s[p] * rmp - t[p] * imp
-                imj = s[p] * imp + t[p] * rmp
-                rm[p] = rmj
-                im[p] = imj
-                g1[p] += j * (pcs[p] * rmp + pss[p] * imp)
-                g2[p] += j * (pss[p] * rmp - pcs[p] * imp)
-                g3[p] += gcs[p] * rmp + gss[p] * imp
-            if j <= mtop:
-                sphi1[p] += qcs[p] * rm[p] + qss[p] * im[p]
-            krow[p] *= rho[p]
-    for p in range(nb):
-        sw = -sphi1[p] - (s[p] * g1[p] + t[p] * g2[p] + u[p] * g3[p])
-        out[i0 + p, 0] = g1[p] + sw * s[p]
-        out[i0 + p, 1] = g2[p] + sw * t[p]
-        out[i0 + p, 2] = g3[p] + sw * u[p]
-
-
-# ---- public kernels ------------------------------------------------------------------------
-# Argument tail everywhere: (C, S, gm, R, nmax, mmax, alpha, beta, gamma, pk) as returned by
-# GravityField.kernel_args(); pk = packed_coefficients(C, S, nmax, mmax, alpha, beta, gamma).
+    """Accelerations of points rs[i0:i1] (at most BATCH_BLOCK_POINTS = LANES) into out[i0:i1]:
+    :func:`accel_lanes` on the block (a short block padded with copies of its first point), so
+    each point has the bits of the one-point kernel."""
+    x = stack_empty1(LANES)
+    y = stack_empty1(LANES)
+    z = stack_empty1(LANES)
+    ax = stack_empty1(LANES)
+    ay = stack_empty1(LANES)
+    az = stack_empty1(LANES)
+    for p in range(LANES):
+        i = i0 + p if i0 + p < i1 else i0
+        x[p] = rs[i, 0]
+        y[p] = rs[i, 1]
+        z[p] = rs[i, 2]
+    accel_lanes(x, y, z, pk, gm, R, nmax, mmax, ax, ay, az)
+    for p in range(i1 - i0):
+        out[i0 + p, 0] = ax[p]
+        out[i0 + p, 1] = ay[p]
+        out[i0 + p, 2] = az[p]
 
 
 @njit(cache=True)
