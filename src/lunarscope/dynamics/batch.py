@@ -64,8 +64,9 @@ POLL_S = 0.2
 
 LANES_MIN_ORBITS = 3
 """RKN12 orbits sharing a span go through the lanes kernel (:mod:`.rkn12_lanes`) LANES at a time;
-a group with fewer orbits than this (the remainder) runs orbit by orbit: an 8-lane call costs
-about what 2.5 single runs do at 10x10 (docs/benchmarks.md)."""
+a group with fewer orbits than this (the remainder) runs orbit by orbit: one lanes call costs
+about what three single runs do (10x10, 1 d, rtol 1e-8: 2.2 ms per call of 8 orbits against
+0.72 ms per single run, ``benchmarks/rhs_breakdown.py --orbits 40``)."""
 
 
 def _span(values, m: int, name: str) -> np.ndarray:
