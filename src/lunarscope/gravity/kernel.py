@@ -280,6 +280,7 @@ LANES = 8
 BATCH_BLOCK_POINTS = LANES
 """Points evaluated together by the batch kernel: one call of :func:`accel_lanes`."""
 
+
 @njit(cache=True)
 def column_offset(m, nmax):
     """Row of entry (n=m, m) in the packed array; column m holds n = m..nmax."""
