@@ -116,3 +116,35 @@ def test_lanes_right_hand_side_has_moon_rhs_bits():
         for p in range(LANES):
             ref = moon_rhs(ts[p], np.r_[r[:, p], 0.0, 0.0, 0.0], args)[3:]
             assert np.array_equal(acc[:, p], ref)
+
+
+_CACHE_PROBE = """
+import numpy as np
+from lunarscope.dynamics.batch import propagate_many
+from lunarscope.dynamics.forces import ForceModel
+from lunarscope.dynamics.rkn12_lanes import rkn12_lanes_kernel
+from lunarscope.gravity import builtin_field
+from lunarscope.orbits.elements import keplerian_to_cartesian
+from lunarscope.sources import Sources
+src = Sources.default()
+f = builtin_field("GRGM1200A").truncated(4)
+fm = ForceModel(f, "MOON_PA", ("earth", "sun"), ephemeris=src.ephemeris, moon_pck=src.moon_pck)
+s = np.array([np.asarray(keplerian_to_cartesian(1900.0 + 10 * i, 0.01, 1.0, 0.1 * i, 0.0, 0.0, f.gm_km3_s2), float).ravel()
+              for i in range(4)])
+propagate_many(s, 946728069.183926, 946728069.183926 + 600.0, fm, method="rkn12", workers=1)
+st = rkn12_lanes_kernel.stats
+print(sum(st.cache_hits.values()), sum(st.cache_misses.values()))
+"""
+
+
+def test_the_lanes_kernel_is_loaded_from_numbas_cache_in_a_new_process():
+    # its arguments must not include types numba's cache index cannot match across processes
+    # (a Dispatcher argument made every new process compile it again, ~12 s)
+    import subprocess
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-c", _CACHE_PROBE], capture_output=True, text=True) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr[-2000:]
+    hits, misses = (int(v) for v in runs[1].stdout.split()[-2:])
+    assert (hits, misses) == (1, 0)

@@ -38,8 +38,14 @@ from ..constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from ..errors import InputError
 from ..gravity.kernel import LANES
 from .dop853_tableau import UNIT_ROUNDOFF
-from .forces import ForceModel, impact_event
-from .integrators import DEFAULT_EVENT_TOL_S, DEFAULT_MAX_STEPS, HermiteDenseSolution, IntegrationStatus
+from .forces import ForceModel, impact_event, moon_rhs
+from .integrators import (
+    DEFAULT_EVENT_TOL_S,
+    DEFAULT_MAX_STEPS,
+    HermiteDenseSolution,
+    IntegrationStatus,
+    _kernel_entry,
+)
 from .propagator import (
     ARGS_CACHE_SIZE,
     VELOCITY_ATOL_PER_KM,
@@ -99,6 +105,9 @@ def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[Propagat
     t_stop = float(settings["t_stop"][group[0]])
     impact_r = MOON_RADIUS_KM + float(opt["impact_altitude_km"])
     args = force_args(fm, t_start, t_stop, impact_r)
+    # the impact event as a first-class function (its compiled wrapper's address): a Dispatcher
+    # argument would give the kernel a type numba's on-disk cache cannot match in a new process
+    event = _kernel_entry(moon_rhs, impact_event, args, "rkn12")[2]
     rtol = max(float(opt["rtol"]), 10.0 * float(UNIT_ROUNDOFF))  # as integrate
     atol_km = opt["atol_km"]
     atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
@@ -119,7 +128,7 @@ def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[Propagat
         if not live.any():
             break
         ts, ys, tolds, hs, coefs, status, t_ev, _y_ev, n_acc, n_rhs = rkn12_lanes_kernel(
-            impact_event, a, y, b, live, args, rtol, atol, np.inf, h0, DEFAULT_MAX_STEPS, fs, DEFAULT_EVENT_TOL_S
+            event, a, y, b, live, args, rtol, atol, np.inf, h0, DEFAULT_MAX_STEPS, fs, DEFAULT_EVENT_TOL_S
         )
         for p in range(n):
             if not live[p]:

@@ -114,7 +114,8 @@ def rkn12_lanes_kernel(
 ):
     """Integrate the orbits y0 (LANES, 6) (lanes with ``live`` False hold none) under
     ``moon_rhs`` from t0 to t_end, as ``rkn12_kernel`` does each one alone, with the terminal
-    ``event`` (:func:`~lunarscope.dynamics.forces.impact_event`).
+    ``event`` (:func:`~lunarscope.dynamics.forces.impact_event` as a first-class function, see
+    ``batch._run_lanes``).
 
     rtol, atol (6,), max_step, max_steps, fixed_step, event_tol: as ``rkn12_kernel``;
     first_step (LANES,): each lane's first step (0: the HNW guess). Returns, per lane p:
