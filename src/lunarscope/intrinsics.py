@@ -10,17 +10,16 @@ everywhere.
 
 Fixed-size float64 scratch arrays on the stack of a numba function:
 
-``np.empty`` inside a compiled function is a heap allocation with a reference count (~15 ns,
+``np.empty`` inside a compiled function is a heap allocation with a reference count (~18 ns,
 and atomic counting on every hand-over). The lane kernels (:mod:`lunarscope.dynamics.rkn12_lanes`)
 need ~30 small arrays per call; as stack arrays (LLVM ``alloca`` in the caller's entry block,
 no reference count) they cost nothing, and LLVM knows that no two of them alias, so the loops
-over the lanes vectorize (measured, ``benchmarks/bench_gravity.py --lanes``).
+over the lanes vectorize (with :func:`njit_slp`; ``benchmarks/rhs_breakdown.py``).
 
 ``stack_empty1(n)`` / ``stack_empty2(n0, n1)`` / ``stack_empty3(n0, n1, n2)`` with integer
 constants (module-level ints are constants to numba) returns an uninitialised C-contiguous
-array of that shape that lives until the *calling* function returns: call it directly in the
-kernel that uses the array (an ``inline="always"`` helper is inlined into its caller first,
-so that is fine too), never return it.
+array of that shape that lives until the function that calls it returns: call it in the kernel
+that uses the array, never in a helper that returns it.
 """
 
 from __future__ import annotations

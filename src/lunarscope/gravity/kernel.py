@@ -407,8 +407,9 @@ def accel_lanes(x, y, z, pk, gm, R, nmax, mmax, ax, ay, az):
     The sums of :func:`_accel_packed`, written with the lanes innermost on stack arrays
     (:mod:`lunarscope.intrinsics`: no aliasing, no allocation), so the compiler turns every
     lane loop into vector instructions; each lane's operations are the scalar kernel's, in the
-    same order, so every lane has its bits (tests/gravity/test_field_lanes.py). 10x10: ~35 ns per
-    point against ~120 for the scalar kernel (``benchmarks/bench_gravity.py --lanes``).
+    same order, so every lane has its bits (tests/gravity/test_field_lanes.py). 10x10: 22 ns per
+    point against 122 ns for the one-point kernel (``benchmarks/rhs_breakdown.py``; compiled with
+    the SLP vectoriser, :func:`lunarscope.intrinsics.njit_slp`).
     """
     s = stack_empty1(LANES)
     t = stack_empty1(LANES)
