@@ -357,3 +357,12 @@ def test_write_report_is_atomic(tmp_path, plan):
     write_report(path, plan)
     assert path.read_text() == render_report(plan)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_recorder_levels_a_rounding_error_below_zero_read_zero():
+    from lunarscope.report.html import _tenths
+
+    assert _tenths(-1e-12) == "0.0"
+    assert _tenths(-0.04) == "0.0"
+    assert _tenths(-3.26) == "-3.3"
+    assert _tenths(12345.67) == "12,345.7"

@@ -123,6 +123,12 @@ def _fmt(v: Any, decimals: int = 3) -> str:
     return str(v)
 
 
+def _tenths(v: float) -> str:
+    """``v`` to 0.1 with thousands separators; a level a rounding error below zero (the
+    recorder's final level of a schedule that empties it) reads 0.0, not -0.0."""
+    return f"{round(float(v), 1) + 0.0:,.1f}"
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600.0:.2f} h"
 
@@ -957,7 +963,7 @@ def _recorder(plan: Plan, axis: _TimeAxis) -> str:
         step=True,
     )
     lead = (
-        f"Peak {lvl.max():,.1f} Mbit, final {lvl[-1]:,.1f} Mbit"
+        f"Peak {_tenths(lvl.max())} Mbit, final {_tenths(lvl[-1])} Mbit"
         + (f", capacity {float(cap):,.0f} Mbit. " if cap is not None else ". ")
         + ZOOM_HINT
     )
