@@ -157,6 +157,10 @@ class Ephemeris:
             center, segs = max(by_center.items(), key=lambda kv: len(kv[1]))
             cheb = tuple(ChebSegment.from_jplephem(sg) if sg.data_type in (2, 3) else None for sg in segs)
             self._parent[target] = _Edge(center, target, tuple(segs), cheb)
+        if all(c is not None for e in self._parent.values() for c in e.cheb):
+            # every segment is read through its memory map (which outlives the file object): close
+            # the file now rather than leave it to the garbage collector (a ResourceWarning)
+            self._kernel.daf.file.close()
 
     def __reduce__(self):
         return (load_ephemeris, (self.path,))

@@ -121,6 +121,7 @@ def _open_pck(path: str):
     except (OSError, ValueError) as exc:
         raise InputError("moon_pck", f"cannot read binary PCK {path!r}: {exc}") from None
     segs = [ChebSegment.from_jplephem(s) for s in pck.segments if s.data_type == 2]
+    pck.daf.file.close()  # the segments are memory maps, which outlive the file object
     if not segs:
         raise InputError("moon_pck", f"{path!r} holds no type-2 (Chebyshev angles) segment")
     return segs
