@@ -356,5 +356,7 @@ def test_leaving_the_sphere_of_influence_warns(tmp_path):
     raw["orbit"]["elements"]["a_km"] = 6541400.0  # metres by mistake
     path = tmp_path / "metres.yaml"
     path.write_text(yaml.safe_dump(raw))
+    with pytest.warns(UserWarning, match="beyond the Moon's sphere of influence"):  # read: the elements
+        mission = load_mission(str(path))
     with pytest.warns(UserWarning, match="propagated orbit leaves the Moon's sphere of influence"):
-        propagate_mission(load_mission(str(path)))
+        propagate_mission(mission)
