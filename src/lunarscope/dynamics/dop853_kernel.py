@@ -20,6 +20,7 @@ from .dop853_tableau import DOP853_D as _D
 from .dop853_tableau import DOP853_E3 as _E3
 from .dop853_tableau import DOP853_E5 as _E5
 from .dop853_tableau import ERR_EXPONENT, MAX_FACTOR, MIN_FACTOR, SAFETY, UNIT_ROUNDOFF
+from .step_control import clip_step, initial_finish, initial_guess
 
 
 class IntegrationStatus(IntEnum):
@@ -217,39 +218,12 @@ def _locate_event(event, coef, t_old, h, ta, tb, ga, gb, args, tol):
 
 
 @njit(cache=True)
-def _rms(v, sk):
-    acc = 0.0
-    for m in range(v.shape[0]):
-        acc += (v[m] / sk[m]) ** 2
-    return math.sqrt(acc / v.shape[0])
-
-
-@njit(cache=True)
 def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
-    """HNW HINIT (dop853.f): step guess from f and a finite-difference f' estimate."""
-    n = y.shape[0]
-    sk = np.empty(n)
-    for m in range(n):
-        sk[m] = atol[m] + rtol * abs(y[m])
-    dnf = _rms(f0, sk)
-    dny = _rms(y, sk)
-    if dnf <= 1e-10 or dny <= 1e-10:
-        h = 1.0e-6
-    else:
-        h = 0.01 * dny / dnf
-    h = min(h, hmax) * direction
-    y1 = y + h * f0
-    f1 = rhs(t + h, y1, args)
-    der2 = _rms(f1 - f0, sk) / abs(h)
-    der12 = max(abs(der2), math.sqrt(dnf))
-    if der12 <= 1e-15:
-        h1 = max(1.0e-6, abs(h) * 1.0e-3)
-    else:
-        h1 = (0.01 / der12) ** (1.0 / 8.0)
-    h = min(100.0 * abs(h), h1, hmax)
-    if not (h > 0.0):  # non-finite rhs values: start small, the controller takes over
-        h = min(1.0e-6, hmax)
-    return direction * h
+    """HNW HINIT (dop853.f) for order 8: step guess from f and a finite-difference f' estimate
+    (:mod:`.step_control`)."""
+    h, sk, dnf = initial_guess(y, f0, direction, hmax, rtol, atol)
+    f1 = rhs(t + h, y + h * f0, args)
+    return initial_finish(f0, f1, sk, dnf, h, direction, hmax, 1.0 / 8.0)
 
 
 @njit(cache=True, nogil=True)
@@ -306,15 +280,7 @@ def dop853_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_s
         if not (0.1 * abs(h) > abs(t) * UNIT_ROUNDOFF):  # HNW test; also catches h = 0 or NaN
             status = -2
             break
-        last = False
-        if direction * (t + 1.01 * h - t_end) >= 0.0:
-            h = t_end - t
-            last = True
-        else:
-            # step to a representable time: t + h rounds (ulp(t) = 1.2e-7 s in 2030, 0.2 mm
-            # along a 1.6 km/s orbit), so the state is advanced by fl(t + h) - t, the step its
-            # time stamp t_new = t + h says it took
-            h = (t + h) - t
+        h, last = clip_step(t, h, t_end, direction)  # ends on t_end or a representable time
         n_att += 1
         y_new = _rk_step(rhs, t, y, f, h, args, k, ytmp)
         n_rhs += 11

@@ -39,6 +39,7 @@ from .rkn12_tableau import RKN12_BP as _BP
 from .rkn12_tableau import RKN12_C as _C
 from .rkn12_tableau import RKN12_EB as _EB
 from .rkn12_tableau import RKN12_EBP as _EBP
+from .step_control import clip_step, initial_finish, initial_guess
 
 #: interior stages whose accelerations shape the dense output (c = 0.1, 0.2, 0.5, 0.75, 6/7):
 #: chosen by measurement (docs/benchmarks.md); the stages at c = 0.02, 0.04 and ≥ 0.945 have
@@ -66,6 +67,7 @@ def _dense_matrix() -> np.ndarray:
 
 
 DENSE_MATRIX = _dense_matrix()
+INITIAL_STEP_EXPONENT = 1.0 / (ORDER + 1)  # HINIT's h ~ (0.01 / d2)^(1/(p+1))
 EVENT_MAX_ITER = 200  # root-finder iterations before giving up refining an event time
 VELOCITY_PROBE_KMS = 1.0  # velocity change used to check that the acceleration ignores v
 
@@ -103,57 +105,12 @@ def _rkn_step(rhs, t, y, a0, h, args, f, ytmp, y_new, err_vec):
 
 
 @njit(cache=True)
-def _rms(v, sk):
-    acc = 0.0
-    for m in range(v.shape[0]):
-        acc += (v[m] / sk[m]) ** 2
-    return math.sqrt(acc / v.shape[0])
-
-
-@njit(cache=True)
-def _initial_guess(y, f0, direction, hmax, rtol, atol):
-    """First half of :func:`_initial_step`: the error scale sk, |f0| in it (dnf) and the Euler
-    probe's step h (signed)."""
-    n = y.shape[0]
-    sk = np.empty(n)
-    for m in range(n):
-        sk[m] = atol[m] + rtol * abs(y[m])
-    dnf = _rms(f0, sk)
-    dny = _rms(y, sk)
-    h = 1.0e-6 if (dnf <= 1e-10 or dny <= 1e-10) else 0.01 * dny / dnf
-    return min(h, hmax) * direction, sk, dnf
-
-
-@njit(cache=True)
-def _initial_finish(f0, f1, sk, dnf, h, direction, hmax):
-    """Second half of :func:`_initial_step`, from f1 = rhs(t + h, y + h f0)."""
-    der2 = _rms(f1 - f0, sk) / abs(h)
-    der12 = max(abs(der2), math.sqrt(dnf))
-    h1 = max(1.0e-6, abs(h) * 1.0e-3) if der12 <= 1e-15 else (0.01 / der12) ** (1.0 / (ORDER + 1))
-    h = min(100.0 * abs(h), h1, hmax)
-    if not (h > 0.0):
-        h = min(1.0e-6, hmax)
-    return direction * h
-
-
-@njit(cache=True)
 def _initial_step(rhs, t, y, f0, direction, hmax, rtol, atol, args):
-    """Step guess of HNW 1993 Sec. II.4 (``HINIT``) for a method of order 12: an explicit
-    Euler probe gives a second-derivative estimate d2, and h = (0.01 / max(d2, |f|))^(1/13)."""
-    h, sk, dnf = _initial_guess(y, f0, direction, hmax, rtol, atol)
+    """HNW 1993 Sec. II.4 (``HINIT``) initial step for a method of order 12
+    (:mod:`.step_control`)."""
+    h, sk, dnf = initial_guess(y, f0, direction, hmax, rtol, atol)
     f1 = rhs(t + h, y + h * f0, args)
-    return _initial_finish(f0, f1, sk, dnf, h, direction, hmax)
-
-
-@njit(cache=True, inline="always")
-def _clip_step(t, h, t_end, direction):
-    """The step actually taken from t and whether it is the last: h, shortened to end on t_end
-    when t + 1.01 h passes it, else h = fl(t + h) − t (see the module docstring)."""
-    if direction * (t + 1.01 * h - t_end) >= 0.0:
-        return t_end - t, True
-    # step exactly to a representable time: t + h rounds (ulp(t) = 1.2e-7 s in 2030,
-    # 0.2 mm along a 1.6 km/s orbit), so the state must be advanced by fl(t + h) − t
-    return (t + h) - t, False
+    return initial_finish(f0, f1, sk, dnf, h, direction, hmax, INITIAL_STEP_EXPONENT)
 
 
 @njit(cache=True, inline="always")
@@ -356,7 +313,7 @@ def rkn12_kernel(rhs, event, t0, y0, t_end, args, rtol, atol, max_step, first_st
         if not (0.1 * abs(h) > abs(t) * UNIT_ROUNDOFF):
             status = -2
             break
-        h, last = _clip_step(t, h, t_end, direction)
+        h, last = clip_step(t, h, t_end, direction)
         n_att += 1
         _rkn_step(rhs, t, y, a0, h, args, f, ytmp, y_new, err_vec)
         n_rhs += N_STAGES - 1

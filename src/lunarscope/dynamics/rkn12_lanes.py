@@ -28,13 +28,11 @@ from ..intrinsics import njit_slp, stack_empty1, stack_empty2, stack_empty3
 from .dop853_tableau import UNIT_ROUNDOFF
 from .forces import moon_accel_lanes
 from .rkn12_kernel import (
+    INITIAL_STEP_EXPONENT,
     N_DENSE_COEF,
-    _clip_step,
     _dense_coefficients,
     _error_norm,
     _hermite_point,
-    _initial_finish,
-    _initial_guess,
     _locate_event,
     _next_step,
     _rejected_step,
@@ -46,6 +44,7 @@ from .rkn12_tableau import RKN12_BP as _BP
 from .rkn12_tableau import RKN12_C as _C
 from .rkn12_tableau import RKN12_EB as _EB
 from .rkn12_tableau import RKN12_EBP as _EBP
+from .step_control import clip_step, initial_finish, initial_guess
 
 RUNNING = 2
 """Lane status while its orbit is being integrated (the finished ones take the scalar kernel's
@@ -229,7 +228,7 @@ def rkn12_lanes_kernel(
                 f0l[3 + m] = a0[m, p]
                 yl[m] = y[m, p]
                 yl[3 + m] = y[3 + m, p]
-            hp, sk, dnf = _initial_guess(yl, f0l, direction, hmax, rtol, atol)
+            hp, sk, dnf = initial_guess(yl, f0l, direction, hmax, rtol, atol)
             h[p] = hp
             sks[p] = sk
             dnfs[p] = dnf
@@ -246,7 +245,7 @@ def rkn12_lanes_kernel(
                 f0l[3 + m] = a0[m, p]
                 f1l[m] = y[3 + m, p] + hp * a0[m, p]
                 f1l[3 + m] = acc[m, p]
-            h[p] = _initial_finish(f0l, f1l, sks[p], dnfs[p], hp, direction, hmax)
+            h[p] = initial_finish(f0l, f1l, sks[p], dnfs[p], hp, direction, hmax, INITIAL_STEP_EXPONENT)
             n_rhs[p] += 1
     hstep = stack_empty1(LANES)  # the step each lane takes now (0 for finished lanes)
     stepping = np.zeros(LANES, dtype=np.bool_)
@@ -263,7 +262,7 @@ def rkn12_lanes_kernel(
             if not (0.1 * abs(h[p]) > abs(t[p]) * UNIT_ROUNDOFF):
                 status[p] = -2
                 continue
-            h[p], last[p] = _clip_step(t[p], h[p], t_end, direction)
+            h[p], last[p] = clip_step(t[p], h[p], t_end, direction)
             hstep[p] = h[p]
             stepping[p] = True
             n_att[p] += 1
