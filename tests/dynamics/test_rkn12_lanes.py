@@ -148,3 +148,16 @@ def test_the_lanes_kernel_is_loaded_from_numbas_cache_in_a_new_process():
         assert r.returncode == 0, r.stderr[-2000:]
     hits, misses = (int(v) for v in runs[1].stdout.split()[-2:])
     assert (hits, misses) == (1, 0)
+
+
+@pytest.mark.parametrize(("m", "workers", "sizes"), [(4, 1, [4]), (4, 2, [1, 1, 1, 1]), (8, 2, [8]), (12, 2, [4, 8])])
+def test_work_items_run_single_when_that_ends_sooner(m, workers, sizes):
+    # a lanes call costs about three single runs: 4 orbits on 2 threads are two single runs each
+    settings = {
+        "states": _states(m),
+        "t_start": np.full(m, T0),
+        "t_stop": np.full(m, T0 + 3600.0),
+        "force_model": _model(4),
+        "options": {"method": "rkn12"},
+    }
+    assert sorted(len(item) for item in _work_items(settings, m, workers)) == sizes

@@ -170,12 +170,25 @@ def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[Propagat
     ]
 
 
-def _work_items(settings: dict, m: int) -> list[list[int]]:
+def _wall_units(items: list[list[int]], workers: int) -> float:
+    """Wall time of ``items`` on ``workers`` threads, in single runs (a lanes group costs
+    LANES_MIN_ORBITS of them), handed out longest first to the least loaded thread."""
+    loads = [0.0] * workers
+    for cost in sorted((LANES_MIN_ORBITS if len(item) > 1 else 1 for item in items), reverse=True):
+        k = loads.index(min(loads))
+        loads[k] += cost
+    return max(loads)
+
+
+def _work_items(settings: dict, m: int, workers: int = 1) -> list[list[int]]:
     """The batch as work items (lists of orbit indices): RKN12 orbits sharing a span in groups of
     LANES for the lanes kernel (orbits of similar two-body energy together, so a group's lanes
-    finish at about the same time; the grouping changes no result), the rest one by one."""
+    finish at about the same time; the grouping changes no result), the rest one by one; all one
+    by one when that ends sooner on ``workers`` threads (4 orbits on 2 threads: two single runs
+    each, against one lanes call worth three on one thread)."""
+    singles = [[i] for i in range(m)]
     if settings["options"]["method"] != "rkn12":
-        return [[i] for i in range(m)]
+        return singles
     states = settings["states"]
     gm = settings["force_model"].field.gm_km3_s2
     energy = 0.5 * np.sum(states[:, 3:] ** 2, axis=1) - gm / np.linalg.norm(states[:, :3], axis=1)
@@ -187,7 +200,7 @@ def _work_items(settings: dict, m: int) -> list[list[int]]:
         for a in range(0, len(members), LANES):
             group = members[a : a + LANES]
             items.extend([group] if len(group) >= LANES_MIN_ORBITS else [[i] for i in group])
-    return items
+    return items if _wall_units(items, workers) <= _wall_units(singles, workers) else singles
 
 
 def _warm_lanes(group: list[int], settings: dict) -> None:
@@ -339,7 +352,7 @@ def propagate_many(
         },
     }
     workers = min(workers, m)
-    items = _work_items(settings, m)
+    items = _work_items(settings, m, 1 if m < PARALLEL_MIN_ORBITS else workers)
     if any(len(item) > 1 for item in items):
         # one short single run checks the integrator options (the lanes path does not) and
         # compiles the scalar integrator; then the lanes kernel is compiled (or loaded) once
