@@ -37,7 +37,6 @@ import numpy as np
 from ..constants import MOON_RADIUS_KM, SECONDS_PER_DAY
 from ..errors import InputError
 from ..gravity.kernel import LANES
-from .dop853_tableau import UNIT_ROUNDOFF
 from .forces import ForceModel, impact_event, moon_rhs
 from .integrators import (
     DEFAULT_EVENT_TOL_S,
@@ -45,16 +44,18 @@ from .integrators import (
     HermiteDenseSolution,
     IntegrationStatus,
     _kernel_entry,
+    usable_rtol,
 )
 from .propagator import (
     ARGS_CACHE_SIZE,
-    VELOCITY_ATOL_PER_KM,
     PropagationResult,
     arc_cuts,
     assemble_result,
     force_args,
     next_first_step,
     propagate,
+    state_atol,
+    stopped_error,
 )
 from .rkn12_lanes import rkn12_lanes_kernel
 
@@ -108,9 +109,9 @@ def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[Propagat
     # the impact event as a first-class function (its compiled wrapper's address): a Dispatcher
     # argument would give the kernel a type numba's on-disk cache cannot match in a new process
     event = _kernel_entry(moon_rhs, impact_event, args, "rkn12")[2]
-    rtol = max(float(opt["rtol"]), 10.0 * float(UNIT_ROUNDOFF))  # as integrate
+    rtol = usable_rtol(opt["rtol"])  # as integrate
     atol_km = opt["atol_km"]
-    atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
+    atol = state_atol(atol_km)
     fixed = opt["fixed_step_s"]
     fs = 0.0 if fixed is None else float(fixed)
     n = len(group)
@@ -135,10 +136,7 @@ def _run_lanes(group: list[int], settings: dict, arc_done=None) -> list[Propagat
                 continue
             k = int(n_acc[p])
             if status[p] not in (IntegrationStatus.SUCCESS, IntegrationStatus.EVENT):
-                at = float(ts[p, k])
-                exc = InputError(
-                    "propagator", f"integration stopped at t={at:.3f} s: {IntegrationStatus(status[p]).name}"
-                )
+                exc = stopped_error(ts[p, k], status[p])
                 exc.orbit = group[p]  # for propagate_many's message
                 raise exc
             pieces[p].append(HermiteDenseSolution(ts[p, : k + 1], tolds[p, :k], hs[p, :k], coefs[p, :k], y_start=y[p]))

@@ -195,6 +195,11 @@ class IntegrationResult:
         return self.status in (IntegrationStatus.SUCCESS, IntegrationStatus.EVENT)
 
 
+def usable_rtol(rtol: float) -> float:
+    """``rtol`` raised to 10 unit roundoffs where it is below (HNW dop853.f refuses less)."""
+    return max(float(rtol), 10.0 * float(UNIT_ROUNDOFF))
+
+
 def _is_compiled(fn) -> bool:
     return isinstance(fn, numba.core.registry.CPUDispatcher)
 
@@ -398,7 +403,7 @@ def integrate(
     rtol = float(rtol)
     if not rtol > 0.0 or not math.isfinite(rtol):
         raise InputError("rtol", f"{rtol!r} must be > 0")
-    rtol = max(rtol, 10.0 * float(UNIT_ROUNDOFF))  # HNW dop853.f refuses rtol <= 10 uround
+    rtol = usable_rtol(rtol)
     atol_arr = np.asarray(atol, dtype=np.float64)
     if atol_arr.ndim > 1 or (atol_arr.ndim == 1 and atol_arr.shape != y0.shape):
         raise InputError("atol", f"must be a scalar or have shape {y0.shape}")

@@ -119,6 +119,16 @@ def run_propagation(job: PropagationJob, progress=None) -> PropagationResult:
     )
 
 
+def state_atol(atol_km: float) -> np.ndarray:
+    """Absolute tolerances (6,) of a state: ``atol_km`` on the position, scaled on the velocity."""
+    return np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
+
+
+def stopped_error(t: float, status) -> InputError:
+    """The error of an integration that stopped at TDB ``t`` before its end (``status``)."""
+    return InputError("propagator", f"integration stopped at t={float(t):.3f} s: {IntegrationStatus(status).name}")
+
+
 def arc_cuts(t_start: float, t_stop: float, burn_times, chunk_s: float) -> list[float]:
     """Arc boundaries (TDB s) of a propagation: the span split at each burn and into arcs at
     most ``chunk_s`` long (equal parts between burns)."""
@@ -194,7 +204,7 @@ def propagate(
             "orbit", f"initial radius {np.linalg.norm(y[:3]):.1f} km is below the impact radius {impact_r:.1f} km"
         )
     args = force_args(force_model, t_start, t_stop, impact_r)
-    atol = np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
+    atol = state_atol(atol_km)
     burns = sorted((m for m in maneuvers), key=lambda m: m.t)
     for m in burns:
         if not t_start <= m.t <= t_stop:
@@ -223,7 +233,7 @@ def propagate(
             fast_call=True,  # moon_rhs and impact_event cannot raise
         )
         if not res.success:
-            raise InputError("propagator", f"integration stopped at t={res.t[-1]:.3f} s: {res.status.name}")
+            raise stopped_error(res.t[-1], res.status)
         pieces.append(res.dense)
         n_steps += res.n_steps
         n_rhs += res.n_rhs
