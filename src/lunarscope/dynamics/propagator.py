@@ -124,9 +124,20 @@ def state_atol(atol_km: float) -> np.ndarray:
     return np.array([atol_km] * 3 + [atol_km * VELOCITY_ATOL_PER_KM] * 3)
 
 
+_STOP_HINTS = {
+    IntegrationStatus.STEP_TOO_SMALL: "the step fell below what the epoch resolves (~1e-6 s in TDB "
+    "seconds near 2030): a fixed_step_s that small, or forces that blow up (an orbit through the Moon?)",
+    IntegrationStatus.MAX_STEPS: "more steps than the integrator's cap in one arc: loosen rtol / atol_km "
+    "or raise fixed_step_s",
+}
+
+
 def stopped_error(t: float, status) -> InputError:
     """The error of an integration that stopped at TDB ``t`` before its end (``status``)."""
-    return InputError("propagator", f"integration stopped at t={float(t):.3f} s: {IntegrationStatus(status).name}")
+    status = IntegrationStatus(status)
+    hint = _STOP_HINTS.get(status)
+    why = f"{status.name} ({hint})" if hint else status.name
+    return InputError("propagator", f"integration stopped at t={float(t):.3f} s: {why}")
 
 
 def arc_cuts(t_start: float, t_stop: float, burn_times, chunk_s: float) -> list[float]:
