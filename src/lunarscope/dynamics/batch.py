@@ -12,8 +12,8 @@ per batch, more than the propagation itself for 100 orbits x 1 d at 10x10). The 
 no trip between processes: they are the ``PropagationResult`` objects the threads made.
 
 - RKN12 orbits that share a span run eight at a time through the lanes kernel
-  (:mod:`.rkn12_lanes`; the same arithmetic per orbit, so the same bits, at 2.5x the speed of
-  eight single runs at 10x10), grouped by two-body energy so that a group's lanes finish together;
+  (:mod:`.rkn12_lanes`; the same arithmetic per orbit, so the same bits, at 2.4x the speed of
+  eight single runs at 10x10, rtol 1e-8), grouped by two-body energy so that a group's lanes finish together;
 - work items (an orbit, or a group of lanes) are handed out one at a time from a shared counter,
   so no core idles at the end while another finishes a long chunk;
 - the right-hand side's argument tuple (``ForceModel.args``: the span fit, ~0.3 ms) of each of
@@ -72,7 +72,7 @@ POLL_S = 0.2
 LANES_MIN_ORBITS = 3
 """RKN12 orbits sharing a span go through the lanes kernel (:mod:`.rkn12_lanes`) LANES at a time;
 a group with fewer orbits than this (the remainder) runs orbit by orbit: one lanes call costs
-about what three single runs do (10x10, 1 d, rtol 1e-8: 2.2 ms per call of 8 orbits against
+about what three single runs do (10x10, 1 d, rtol 1e-8: 2.4 ms per call of 8 orbits against
 0.72 ms per single run, ``benchmarks/rhs_breakdown.py --orbits 40``)."""
 
 
